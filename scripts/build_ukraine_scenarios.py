@@ -279,8 +279,8 @@ authority = "{authority}"
 illustrative = "{ILLUSTRATIVE}. Reception centre capacities are illustrative too."
 
 [zone]
-mandatory_km = 12.0
-advisory_km = 25.0
+mandatory_km = 10.0
+advisory_km = 20.0
 
 [demand]
 # Illustrative defaults, used where the settlements file has no value.

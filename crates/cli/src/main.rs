@@ -1,0 +1,55 @@
+//! `evac`: plan and run mandatory evacuations.
+
+mod find;
+mod order;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "evac",
+    version,
+    about = "Plan and run mandatory evacuations of civilians",
+    long_about = "evac turns a scenario folder (settlements, a hazard line or area, reception centres, \
+a road network, a fleet) into an evacuation order, capacity-constrained evacuation plans and \
+transport schedules, and serves the web application used to run the evacuation.\n\n\
+Start with the bundled scenario:\n  evac order scenarios/kupiansk\n\n\
+The scenario folder format is described in docs/scenario.md.",
+    after_help = "Every command that reads a scenario takes the folder (or its scenario.toml) as first argument."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute the evacuation order: which settlements lie within the mandatory and advisory
+    /// distances of the hazard. Prints a table and writes order.json, order.csv,
+    /// order.geojson and a printable order.html.
+    #[command(after_help = "Examples:\n  evac order scenarios/kupiansk\n  \
+evac order scenarios/kupiansk --hazard scenarios/kupiansk/hazard-earlier.geojson --out /tmp/earlier\n  \
+evac order scenarios/kupiansk --previous /tmp/earlier/order.json   # what changed since\n  \
+evac order scenarios/kupiansk --json | jq '.totals'")]
+    Order(order::OrderArgs),
+    /// Find a settlement by any common spelling: Ukrainian, official Latin, Russian-era
+    /// transliterations, with or without apostrophes (Kupiansk, Kupyansk, Куп'янськ, Купянск).
+    #[command(after_help = "Example:\n  evac find scenarios/kupiansk Kupyansk-Uzlovoy")]
+    Find(find::FindArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Order(args) => order::run(args),
+        Command::Find(args) => find::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Planning: which settlements are ordered out (zones and orders).
+
+pub mod zone;
+
+pub use zone::{Classification, OrderInput, build_order, classify};

@@ -1,0 +1,116 @@
+use crate::error::{InputError, Location};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// `scenario.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioConfig {
+    pub name: String,
+    #[serde(default)]
+    pub authority: String,
+    /// When set, the scenario is (partly) made up; every output repeats this warning.
+    #[serde(default)]
+    pub illustrative: Option<String>,
+    pub zone: ZoneConfig,
+    #[serde(default)]
+    pub demand: Option<DemandConfig>,
+    pub files: FilesConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneConfig {
+    pub mandatory_km: f64,
+    pub advisory_km: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandConfig {
+    pub no_car_share: Option<f64>,
+    pub immobile_share: Option<f64>,
+    pub children_share: Option<f64>,
+    pub household_size: Option<f64>,
+}
+
+/// Relative paths of the scenario's files.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesConfig {
+    pub settlements: PathBuf,
+    pub hazard: PathBuf,
+    pub centres: Option<PathBuf>,
+    pub network: Option<PathBuf>,
+    pub fleet: Option<PathBuf>,
+    pub rail: Option<PathBuf>,
+    pub boundary: Option<PathBuf>,
+}
+
+impl ScenarioConfig {
+    pub fn read(path: &Path) -> Result<Self, InputError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            InputError::file(path, format!("cannot read the scenario file: {e} (a scenario folder holds a scenario.toml; see docs/scenario.md)"))
+        })?;
+        let config: ScenarioConfig = toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start].lines().count().max(1) as u64);
+            let message = e.message().to_string();
+            let message = if message.contains("unknown field") {
+                format!("{message} (see docs/scenario.md for the keys a scenario may have)")
+            } else {
+                message
+            };
+            InputError::at(path, line.map_or(Location::File, Location::Line), None, message)
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), InputError> {
+        let err = |field: &str, msg: String| Err(InputError::at(path, Location::File, Some(field), msg));
+        let z = self.zone;
+        if !(z.mandatory_km.is_finite() && z.mandatory_km >= 0.0) {
+            return err("zone.mandatory_km", format!("expected a distance in km >= 0, found {}", z.mandatory_km));
+        }
+        if !(z.advisory_km.is_finite() && z.advisory_km >= z.mandatory_km) {
+            return err(
+                "zone.advisory_km",
+                format!("expected a distance in km >= mandatory_km ({}), found {}", z.mandatory_km, z.advisory_km),
+            );
+        }
+        if let Some(d) = self.demand {
+            for (name, v) in [
+                ("demand.no_car_share", d.no_car_share),
+                ("demand.immobile_share", d.immobile_share),
+                ("demand.children_share", d.children_share),
+            ] {
+                if let Some(v) = v
+                    && !(0.0..=1.0).contains(&v)
+                {
+                    return err(name, format!("expected a share between 0 and 1, found {v}"));
+                }
+            }
+            if let Some(h) = d.household_size
+                && !(h >= 1.0)
+            {
+                return err("demand.household_size", format!("expected persons per household >= 1, found {h}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolve a file of `[files]` relative to the scenario folder; it must exist.
+    pub fn file_path(&self, dir: &Path, key: &str, rel: &Path) -> Result<PathBuf, InputError> {
+        let p = dir.join(rel);
+        if p.is_file() {
+            Ok(p)
+        } else {
+            Err(InputError::at(
+                dir.join("scenario.toml"),
+                Location::File,
+                Some(&format!("files.{key}")),
+                format!("the file {} does not exist (paths are relative to the scenario folder)", p.display()),
+            ))
+        }
+    }
+}
