@@ -81,7 +81,12 @@ pub fn compute(args: &OrderArgs) -> Result<ComputedOrder> {
         })
         .collect();
     let svg = zone_map_svg(
-        &MapLayers { boundary: scenario.boundary.as_ref(), areas: areas.as_ref(), hazard: &scenario.hazard, points: &points },
+        &MapLayers {
+            boundary: scenario.boundary.as_ref(),
+            areas: areas.as_ref(),
+            hazard: &scenario.hazard,
+            points: &points,
+        },
         900.0,
     );
     let hazard_name = scenario.hazard.features.iter().find_map(|f| f.name.clone());
@@ -95,7 +100,7 @@ pub fn compute(args: &OrderArgs) -> Result<ComputedOrder> {
         },
     );
     let out_dir = args.out.clone().unwrap_or_else(|| scenario.dir.join("out"));
-    let files = vec![
+    let mut files = vec![
         (out_dir.join("order.json"), evac_report::order::order_json(&order).into_bytes()),
         (out_dir.join("order.csv"), evac_report::order::order_csv(&order).into_bytes()),
         (
@@ -104,13 +109,22 @@ pub fn compute(args: &OrderArgs) -> Result<ComputedOrder> {
         ),
         (out_dir.join("order.html"), html.into_bytes()),
     ];
+    if let Some(diff) = &diff {
+        let mut json = serde_json::to_string_pretty(diff)?;
+        json.push('\n');
+        files.push((out_dir.join("order_changes.json"), json.into_bytes()));
+    }
     Ok(ComputedOrder { order, diff, files, out_dir })
 }
 
 fn read_order(path: &Path) -> Result<Order> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the previous order {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the previous order {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
-        format!("{} is not an order.json written by `evac order` (expected keys scenario, settlements, totals)", path.display())
+        format!(
+            "{} is not an order.json written by `evac order` (expected keys scenario, settlements, totals)",
+            path.display()
+        )
     })
 }
 
@@ -127,6 +141,8 @@ pub fn run(args: OrderArgs) -> Result<()> {
             print!("{}", evac_report::table::diff_table(diff));
         }
     }
-    eprintln!("wrote order.json, order.csv, order.geojson, order.html to {}", computed.out_dir.display());
+    let names: Vec<String> =
+        computed.files.iter().filter_map(|(p, _)| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+    eprintln!("wrote {} to {}", names.join(", "), computed.out_dir.display());
     Ok(())
 }

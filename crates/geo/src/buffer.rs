@@ -7,8 +7,8 @@
 
 use crate::projection::LocalProjection;
 use evac_model::{Hazard, HazardGeometry, LatLon, ZoneRadii};
-use geo::{BooleanOps, Buffer, Coord, LineString, MultiLineString, MultiPolygon, Polygon};
 use geo::algorithm::buffer::{BufferStyle, LineCap, LineJoin};
+use geo::{BooleanOps, Buffer, Coord, LineString, MultiLineString, MultiPolygon, Polygon};
 
 /// Densify so that no projected edge is longer than this (metres).
 const MAX_EDGE_M: f64 = 2_000.0;

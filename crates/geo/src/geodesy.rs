@@ -63,8 +63,13 @@ pub fn distance_to_segment_m(p: LatLon, a: LatLon, b: LatLon) -> f64 {
 
 /// Closest point on the geodesic segment `a`–`b` to `p` and the geodesic distance to it.
 pub fn closest_on_segment(p: LatLon, a: LatLon, b: LatLon) -> (LatLon, f64) {
+    let (len, azi_a, _, _): (f64, f64, f64, f64) = wgs84().inverse(a.lat, a.lon, b.lat, b.lon);
+    closest_on_measured_segment(p, a, b, len, azi_a)
+}
+
+/// [`closest_on_segment`] for a segment whose length and initial azimuth are known.
+pub fn closest_on_measured_segment(p: LatLon, a: LatLon, b: LatLon, len: f64, azi_a: f64) -> (LatLon, f64) {
     let g = wgs84();
-    let (len, azi_a, _, _): (f64, f64, f64, f64) = g.inverse(a.lat, a.lon, b.lat, b.lon);
     if len < 1e-3 {
         return (a, distance_m(p, a));
     }
@@ -74,12 +79,14 @@ pub fn closest_on_segment(p: LatLon, a: LatLon, b: LatLon) -> (LatLon, f64) {
     let t = (dot(sub(pp, pa), ab) / dot(ab, ab)).clamp(0.0, 1.0);
     let mut s = t * len;
     let mut best = (a, f64::INFINITY);
+    // Newton-like steps along the segment; each evaluates an exact ellipsoidal distance, and
+    // the best one is kept. A step that would leave the segment stops at its end, which is
+    // then the closest point (the distance along a geodesic segment is unimodal here).
     for _ in 0..12 {
         let (lat, lon, azi_line): (f64, f64, f64) = g.direct(a.lat, a.lon, azi_a, s);
-        let foot = LatLon::new(lat, lon);
         let (d, azi_to_p, _, _): (f64, f64, f64, f64) = g.inverse(lat, lon, p.lat, p.lon);
         if d < best.1 {
-            best = (foot, d);
+            best = (LatLon::new(lat, lon), d);
         }
         if d < 1e-6 {
             break;
@@ -87,17 +94,10 @@ pub fn closest_on_segment(p: LatLon, a: LatLon, b: LatLon) -> (LatLon, f64) {
         let delta = (azi_to_p - azi_line).to_radians();
         let ds = MEAN_RADIUS_M * ((d / MEAN_RADIUS_M).tan() * delta.cos()).atan();
         let next = (s + ds).clamp(0.0, len);
-        if (next - s).abs() < 1e-4 {
+        if (next - s).abs() < 1e-3 {
             break;
         }
         s = next;
-    }
-    // The endpoints are candidates too (the iteration may stop at a clamp).
-    for end in [a, b] {
-        let d = distance_m(p, end);
-        if d < best.1 {
-            best = (end, d);
-        }
     }
     best
 }

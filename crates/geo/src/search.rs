@@ -65,7 +65,8 @@ impl NameIndex {
             if score < MIN_SCORE {
                 continue;
             }
-            let entry = best.entry(*index).or_insert_with(|| NameMatch { index: *index, matched: spelling.clone(), score });
+            let entry =
+                best.entry(*index).or_insert_with(|| NameMatch { index: *index, matched: spelling.clone(), score });
             if score > entry.score {
                 entry.score = score;
                 entry.matched = spelling.clone();

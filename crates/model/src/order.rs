@@ -195,8 +195,7 @@ impl OrderDiff {
         use std::collections::HashMap;
         let prev: HashMap<&str, &OrderEntry> = previous.ordered().map(|e| (e.id.as_str(), e)).collect();
         let cur: HashMap<&str, &OrderEntry> = current.ordered().map(|e| (e.id.as_str(), e)).collect();
-        let added: Vec<OrderEntry> =
-            current.ordered().filter(|e| !prev.contains_key(e.id.as_str())).cloned().collect();
+        let added: Vec<OrderEntry> = current.ordered().filter(|e| !prev.contains_key(e.id.as_str())).cloned().collect();
         let removed: Vec<OrderEntry> =
             previous.ordered().filter(|e| !cur.contains_key(e.id.as_str())).cloned().collect();
         let zone_changed = current

@@ -46,22 +46,26 @@ pub fn build_order(input: &OrderInput<'_>) -> Order {
         .settlements
         .iter()
         .zip(&classes)
-        .map(|(s, c)| OrderEntry {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            name_uk: s.name_uk.clone(),
-            hromada: s.hromada.clone(),
-            katottg: s.katottg.clone(),
-            lat: s.location.lat,
-            lon: s.location.lon,
-            population: s.population,
-            // Metre precision: stable outputs, and no more than the data supports.
-            distance_km: (c.distance_m / 1000.0 * 1000.0).round() / 1000.0,
-            zone: c.zone,
-            children: input.demand.children(s),
-            immobile: Some(input.demand.immobile(s)),
-            households: Some(input.demand.households(s)),
-            population_source: s.population_source.clone(),
+        .map(|(s, c)| {
+            // Metre precision: stable outputs, and no more than the data supports. The zone is
+            // decided on the rounded value so that the printed distance and zone always agree.
+            let distance_km = (c.distance_m).round() / 1000.0;
+            OrderEntry {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                name_uk: s.name_uk.clone(),
+                hromada: s.hromada.clone(),
+                katottg: s.katottg.clone(),
+                lat: s.location.lat,
+                lon: s.location.lon,
+                population: s.population,
+                distance_km,
+                zone: input.radii.zone_for_km(distance_km),
+                children: input.demand.children(s),
+                immobile: Some(input.demand.immobile(s)),
+                households: Some(input.demand.households(s)),
+                population_source: s.population_source.clone(),
+            }
         })
         .collect();
     let totals = OrderTotals::from_entries(&entries);

@@ -18,9 +18,11 @@ h3 { font-size: 11pt; margin: 10px 0 4px; break-after: avoid; }
 .en { color: #444; font-weight: normal; }
 .meta { display: flex; gap: 24px; flex-wrap: wrap; margin-top: 4px; }
 .illustrative { border: 2px solid #b00020; color: #b00020; padding: 6px 10px; margin: 8px 0; font-weight: bold; }
-table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
-th, td { border: 1px solid #bbb; padding: 2px 5px; text-align: left; vertical-align: top; }
-th { background: #eee; font-size: 9pt; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; table-layout: fixed; }
+col.num { width: 11%; } col.idx { width: 5%; } col.code { width: 24%; } td.code { font-size: 7.5pt; font-family: "DejaVu Sans Mono", monospace; }
+th, td { border: 1px solid #bbb; padding: 2px 4px; text-align: left; vertical-align: top; font-size: 9pt; overflow-wrap: anywhere; }
+th { background: #eee; font-size: 7.5pt; font-weight: bold; }
+th .en { display: block; font-weight: normal; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr { break-inside: avoid; }
 tfoot td { font-weight: bold; background: #f6f6f6; }
@@ -89,7 +91,7 @@ fn zone_section(out: &mut String, order: &Order, zone: Zone, totals: &ZoneTotals
         let _ = writeln!(
             out,
             r#"<h3>{} громада <span class=en>/ hromada</span> — {} нас. п., {} осіб</h3>
-<table class="zone-{}"><thead><tr><th class=n>№</th><th>Населений пункт <span class=en>/ Settlement</span></th><th>КАТОТТГ <span class=en>/ KATOTTG</span></th><th class=n>Населення <span class=en>/ Population</span></th><th class=n>Діти <span class=en>/ Children</span></th><th class=n>Маломобільні <span class=en>/ Immobile</span></th><th class=n>Відстань, км <span class=en>/ Distance</span></th></tr></thead><tbody>"#,
+<table class="zone-{}"><colgroup><col class=idx><col><col class=code><col class=num><col class=num><col class=num><col class=num></colgroup><thead><tr><th class=n>№</th><th>Населений пункт <span class=en>/ Settlement</span></th><th>КАТОТТГ <span class=en>/ KATOTTG</span></th><th class=n>Населення <span class=en>/ Population</span></th><th class=n>Діти <span class=en>/ Children</span></th><th class=n>Маломобільні <span class=en>/ Immobile</span></th><th class=n>Відстань, км <span class=en>/ Distance</span></th></tr></thead><tbody>"#,
             esc(&hromada),
             entries.len(),
             thousands(pop),
@@ -98,13 +100,15 @@ fn zone_section(out: &mut String, order: &Order, zone: Zone, totals: &ZoneTotals
         for e in entries {
             n += 1;
             let name = match &e.name_uk {
-                Some(uk) if uk != &e.name => format!("{} <span class=en>({})</span>", esc(uk), esc(&e.name)),
+                Some(uk) if uk != &e.name => {
+                    format!("{} <span class=en>({})</span>", esc(uk), esc(&e.name))
+                }
                 _ => esc(&e.name),
             };
             let estimated = e.population_source.as_deref().is_some_and(|s| s.starts_with("estimate"));
             let _ = writeln!(
                 out,
-                "<tr><td class=n>{n}</td><td>{name}</td><td>{}</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}</td></tr>",
+                "<tr><td class=n>{n}</td><td>{name}</td><td class=code>{}</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}</td></tr>",
                 esc(e.katottg.as_deref().unwrap_or("")),
                 thousands(u64::from(e.population)),
                 if estimated { "*" } else { "" },
@@ -161,7 +165,7 @@ pub fn order_html(order: &Order, doc: &OrderDocument<'_>) -> String {
     let _ = write!(
         out,
         r#"<h2>Підсумки <span class=en>/ Totals</span></h2>
-<table><thead><tr><th>Зона <span class=en>/ Zone</span></th><th class=n>Нас. пунктів <span class=en>/ Settlements</span></th><th class=n>Населення <span class=en>/ Population</span></th><th class=n>Домогосподарств <span class=en>/ Households</span></th><th class=n>Діти <span class=en>/ Children</span></th><th class=n>Маломобільні <span class=en>/ Immobile</span></th></tr></thead>
+<table><colgroup><col style="width:30%"><col><col><col><col><col></colgroup><thead><tr><th>Зона <span class=en>/ Zone</span></th><th class=n>Нас. пунктів <span class=en>/ Settlements</span></th><th class=n>Населення <span class=en>/ Population</span></th><th class=n>Домогосподарств <span class=en>/ Households</span></th><th class=n>Діти <span class=en>/ Children</span></th><th class=n>Маломобільні <span class=en>/ Immobile</span></th></tr></thead>
 <tbody>{}{}</tbody><tfoot>{}</tfoot></table>
 "#,
         totals_row(&format!("Обов’язкова / Mandatory (≤ {} km)", order.mandatory_km), &t.mandatory),
@@ -193,10 +197,21 @@ pub fn order_html(order: &Order, doc: &OrderDocument<'_>) -> String {
             thousands(diff.population_growth.unsigned_abs())
         );
         for e in &diff.added {
-            let _ = writeln!(out, "<li class=diff-add>+ {} ({}, {} осіб)</li>", esc(e.name_uk.as_deref().unwrap_or(&e.name)), e.zone, thousands(u64::from(e.population)));
+            let _ = writeln!(
+                out,
+                "<li class=diff-add>+ {} ({}, {} осіб)</li>",
+                esc(e.name_uk.as_deref().unwrap_or(&e.name)),
+                e.zone,
+                thousands(u64::from(e.population))
+            );
         }
         for e in &diff.removed {
-            let _ = writeln!(out, "<li class=diff-rem>− {} ({})</li>", esc(e.name_uk.as_deref().unwrap_or(&e.name)), e.zone);
+            let _ = writeln!(
+                out,
+                "<li class=diff-rem>− {} ({})</li>",
+                esc(e.name_uk.as_deref().unwrap_or(&e.name)),
+                e.zone
+            );
         }
         for c in &diff.zone_changed {
             let _ = writeln!(out, "<li>~ {}: {} → {}</li>", esc(&c.name), c.from, c.to);

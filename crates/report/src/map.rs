@@ -113,7 +113,11 @@ pub fn zone_map_svg(layers: &MapLayers<'_>, width: f64) -> String {
 "##
     );
     if let Some(b) = layers.boundary {
-        let _ = writeln!(svg, r##"<path d="{}" fill="#ffffff" stroke="#8d8d8d" stroke-width="1.2" fill-rule="evenodd"/>"##, multipolygon_path(&frame, b));
+        let _ = writeln!(
+            svg,
+            r##"<path d="{}" fill="#ffffff" stroke="#8d8d8d" stroke-width="1.2" fill-rule="evenodd"/>"##,
+            multipolygon_path(&frame, b)
+        );
     }
     if let Some(a) = layers.areas {
         let _ = writeln!(
@@ -136,7 +140,10 @@ pub fn zone_map_svg(layers: &MapLayers<'_>, width: f64) -> String {
                         let (x, y) = frame.xy(p.lon, p.lat);
                         let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
                     }
-                    let _ = writeln!(svg, r##"<path d="{d}" fill="none" stroke="#5d0000" stroke-width="3" stroke-dasharray="9 4"/>"##);
+                    let _ = writeln!(
+                        svg,
+                        r##"<path d="{d}" fill="none" stroke="#5d0000" stroke-width="3" stroke-dasharray="9 4"/>"##
+                    );
                 }
             }
             HazardGeometry::Polygons(polys) => {
@@ -146,7 +153,10 @@ pub fn zone_map_svg(layers: &MapLayers<'_>, width: f64) -> String {
                         path_of_ring(&frame, r.iter().map(|p| (p.lon, p.lat)), &mut d);
                     }
                 }
-                let _ = writeln!(svg, r##"<path d="{d}" fill="#5d0000" fill-opacity="0.35" stroke="#5d0000" stroke-width="2" fill-rule="evenodd"/>"##);
+                let _ = writeln!(
+                    svg,
+                    r##"<path d="{d}" fill="#5d0000" fill-opacity="0.35" stroke="#5d0000" stroke-width="2" fill-rule="evenodd"/>"##
+                );
             }
         }
     }
@@ -176,7 +186,7 @@ pub fn zone_map_svg(layers: &MapLayers<'_>, width: f64) -> String {
     svg.push_str("</g>\n");
     // Scale bar: a round length about a fifth of the width.
     let target_km = w / 5.0 * frame.km_per_px();
-    let bar_km = [1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0, 200.0].into_iter().filter(|&k| k <= target_km).last().unwrap_or(1.0);
+    let bar_km = [200.0, 100.0, 50.0, 25.0, 20.0, 10.0, 5.0, 2.0, 1.0].into_iter().find(|&k| k <= target_km).unwrap_or(1.0);
     let bar_px = bar_km / frame.km_per_px();
     let (bx, by) = (16.0, h - 18.0);
     let _ = write!(

@@ -16,8 +16,20 @@ pub fn order_json(order: &Order) -> String {
 pub fn order_csv(order: &Order) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "id", "name", "name_uk", "hromada", "katottg", "lat", "lon", "population", "distance_km", "zone", "children",
-        "immobile", "households", "population_source",
+        "id",
+        "name",
+        "name_uk",
+        "hromada",
+        "katottg",
+        "lat",
+        "lon",
+        "population",
+        "distance_km",
+        "zone",
+        "children",
+        "immobile",
+        "households",
+        "population_source",
     ])
     .expect("in-memory write");
     let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -78,9 +90,9 @@ pub fn order_geojson(order: &Order, areas: Option<&ZoneAreas>, hazard: &Hazard) 
             HazardGeometry::Lines(lines) => GeometryValue::new_multi_line_string(
                 lines.iter().map(|l| l.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()),
             ),
-            HazardGeometry::Polygons(polys) => GeometryValue::new_multi_polygon(
-                polys.iter().map(|rings| rings.iter().map(|r| r.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()).collect::<Vec<_>>()),
-            ),
+            HazardGeometry::Polygons(polys) => GeometryValue::new_multi_polygon(polys.iter().map(|rings| {
+                rings.iter().map(|r| r.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()).collect::<Vec<_>>()
+            })),
         };
         features.push(feature(
             value,

@@ -17,7 +17,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -99,7 +99,13 @@ pub fn diff_table(diff: &OrderDiff) -> String {
         return out;
     }
     for e in &diff.added {
-        out.push_str(&format!("  + {} ({}, {} people, {:.1} km)\n", e.name, e.zone, thousands(u64::from(e.population)), e.distance_km));
+        out.push_str(&format!(
+            "  + {} ({}, {} people, {:.1} km)\n",
+            e.name,
+            e.zone,
+            thousands(u64::from(e.population)),
+            e.distance_km
+        ));
     }
     for e in &diff.removed {
         out.push_str(&format!("  - {} (was {}, {} people)\n", e.name, e.zone, thousands(u64::from(e.population))));

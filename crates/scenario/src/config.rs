@@ -50,10 +50,15 @@ pub struct FilesConfig {
 impl ScenarioConfig {
     pub fn read(path: &Path) -> Result<Self, InputError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError::file(path, format!("cannot read the scenario file: {e} (a scenario folder holds a scenario.toml; see docs/scenario.md)"))
+            InputError::file(
+                path,
+                format!(
+                    "cannot read the scenario file: {e} (a scenario folder holds a scenario.toml; see docs/scenario.md)"
+                ),
+            )
         })?;
         let config: ScenarioConfig = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start].lines().count().max(1) as u64);
+            let line = e.span().map(|s| text[..s.start].matches('\n').count() as u64 + 1);
             let message = e.message().to_string();
             let message = if message.contains("unknown field") {
                 format!("{message} (see docs/scenario.md for the keys a scenario may have)")
@@ -91,7 +96,7 @@ impl ScenarioConfig {
                 }
             }
             if let Some(h) = d.household_size
-                && !(h >= 1.0)
+                && (h.is_nan() || h < 1.0)
             {
                 return err("demand.household_size", format!("expected persons per household >= 1, found {h}"));
             }

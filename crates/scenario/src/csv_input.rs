@@ -58,19 +58,36 @@ impl<'p> Table<'p> {
     }
 
     fn text(&self, line: u64, rec: &csv::StringRecord, col: &str) -> Result<String, InputError> {
-        self.get(rec, col).map(str::to_string).ok_or_else(|| self.err(line, col, "expected a value, found an empty cell".into()))
+        self.get(rec, col)
+            .map(str::to_string)
+            .ok_or_else(|| self.err(line, col, "expected a value, found an empty cell".into()))
     }
 
-    fn float(&self, line: u64, rec: &csv::StringRecord, col: &str, range: (f64, f64), what: &str) -> Result<Option<f64>, InputError> {
-        let Some(raw) = self.get(rec, col) else { return Ok(None) };
+    fn float(
+        &self,
+        line: u64,
+        rec: &csv::StringRecord,
+        col: &str,
+        range: (f64, f64),
+        what: &str,
+    ) -> Result<Option<f64>, InputError> {
+        let Some(raw) = self.get(rec, col) else {
+            return Ok(None);
+        };
         match raw.parse::<f64>() {
             Ok(v) if v.is_finite() && v >= range.0 && v <= range.1 => Ok(Some(v)),
-            _ => Err(self.err(line, col, format!("expected {what} between {} and {}, found \"{raw}\"", range.0, range.1))),
+            _ => Err(self.err(
+                line,
+                col,
+                format!("expected {what} between {} and {}, found \"{raw}\"", range.0, range.1),
+            )),
         }
     }
 
     fn count(&self, line: u64, rec: &csv::StringRecord, col: &str, what: &str) -> Result<Option<u32>, InputError> {
-        let Some(raw) = self.get(rec, col) else { return Ok(None) };
+        let Some(raw) = self.get(rec, col) else {
+            return Ok(None);
+        };
         raw.parse::<u32>()
             .map(Some)
             .map_err(|_| self.err(line, col, format!("expected {what} (a whole number, 0 or more), found \"{raw}\"")))
@@ -81,8 +98,12 @@ impl<'p> Table<'p> {
         let lon = self.float(line, rec, "lon", (-180.0, 180.0), "a longitude in decimal degrees")?;
         match (lat, lon) {
             (Some(lat), Some(lon)) => Ok(LatLon::new(lat, lon)),
-            (None, _) => Err(self.err(line, "lat", "expected a latitude in decimal degrees, found an empty cell".into())),
-            (_, None) => Err(self.err(line, "lon", "expected a longitude in decimal degrees, found an empty cell".into())),
+            (None, _) => {
+                Err(self.err(line, "lat", "expected a latitude in decimal degrees, found an empty cell".into()))
+            }
+            (_, None) => {
+                Err(self.err(line, "lon", "expected a longitude in decimal degrees, found an empty cell".into()))
+            }
         }
     }
 
@@ -124,13 +145,21 @@ pub fn read_settlements(path: &Path) -> Result<Vec<Settlement>, InputError> {
         if let Some(i) = immobile
             && i > population
         {
-            return Err(table.err(line, "immobile", format!("{i} people who cannot walk is more than the population ({population})")));
+            return Err(table.err(
+                line,
+                "immobile",
+                format!("{i} people who cannot walk is more than the population ({population})"),
+            ));
         }
         let children = table.count(line, rec, "children", "a number of children")?;
         if let Some(c) = children
             && c > population
         {
-            return Err(table.err(line, "children", format!("{c} children is more than the population ({population})")));
+            return Err(table.err(
+                line,
+                "children",
+                format!("{c} children is more than the population ({population})"),
+            ));
         }
         out.push(Settlement {
             id,

@@ -10,16 +10,18 @@ use std::path::Path;
 /// raw JSON so that each can be reported by index.
 fn read_feature_collection(path: &Path) -> Result<Vec<serde_json::Value>, InputError> {
     let text = std::fs::read_to_string(path).map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        InputError::at(path, Location::Line(e.line() as u64), None, format!("not valid JSON: {e}"))
-    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| InputError::at(path, Location::Line(e.line() as u64), None, format!("not valid JSON: {e}")))?;
     let kind = value.get("type").and_then(|t| t.as_str()).unwrap_or("");
     if kind != "FeatureCollection" {
         return Err(InputError::at(
             path,
             Location::File,
             Some("type"),
-            format!("expected a GeoJSON FeatureCollection, found {}", if kind.is_empty() { "no \"type\"".into() } else { format!("\"{kind}\"") }),
+            format!(
+                "expected a GeoJSON FeatureCollection, found {}",
+                if kind.is_empty() { "no \"type\"".into() } else { format!("\"{kind}\"") }
+            ),
         ));
     }
     match value.get("features") {
@@ -40,7 +42,12 @@ struct FeatureCtx<'a> {
 
 impl FeatureCtx<'_> {
     fn err(&self, field: &str, message: impl Into<String>) -> InputError {
-        InputError::at(self.path, Location::Feature { index: self.index, name: self.name.clone() }, Some(field), message)
+        InputError::at(
+            self.path,
+            Location::Feature { index: self.index, name: self.name.clone() },
+            Some(field),
+            message,
+        )
     }
 
     fn position(&self, p: &Position) -> Result<LatLon, InputError> {
@@ -52,7 +59,9 @@ impl FeatureCtx<'_> {
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) || !lon.is_finite() || !lat.is_finite() {
             return Err(self.err(
                 "geometry.coordinates",
-                format!("position [{lon}, {lat}] is outside [-180..180, -90..90] (GeoJSON order is [longitude, latitude])"),
+                format!(
+                    "position [{lon}, {lat}] is outside [-180..180, -90..90] (GeoJSON order is [longitude, latitude])"
+                ),
             ));
         }
         Ok(LatLon::new(lat, lon))
@@ -60,7 +69,8 @@ impl FeatureCtx<'_> {
 
     fn line(&self, positions: &[Position]) -> Result<Vec<LatLon>, InputError> {
         if positions.len() < 2 {
-            return Err(self.err("geometry.coordinates", format!("a line needs at least 2 positions, found {}", positions.len())));
+            return Err(self
+                .err("geometry.coordinates", format!("a line needs at least 2 positions, found {}", positions.len())));
         }
         positions.iter().map(|p| self.position(p)).collect()
     }
@@ -74,14 +84,21 @@ impl FeatureCtx<'_> {
             let pts: Vec<LatLon> = ring.iter().map(|p| self.position(p)).collect::<Result<_, _>>()?;
             let which = if i == 0 { "exterior ring".to_string() } else { format!("hole {i}") };
             if pts.len() < 4 {
-                return Err(self.err("geometry.coordinates", format!("{which} needs at least 4 positions (closed), found {}", pts.len())));
+                return Err(self.err(
+                    "geometry.coordinates",
+                    format!("{which} needs at least 4 positions (closed), found {}", pts.len()),
+                ));
             }
             if pts.first() != pts.last() {
-                return Err(self.err("geometry.coordinates", format!("{which} is not closed: its last position must repeat the first")));
+                return Err(self.err(
+                    "geometry.coordinates",
+                    format!("{which} is not closed: its last position must repeat the first"),
+                ));
             }
             out.push(pts);
         }
-        let to_ls = |r: &Vec<LatLon>| LineString::from(r.iter().map(|p| Coord { x: p.lon, y: p.lat }).collect::<Vec<_>>());
+        let to_ls =
+            |r: &Vec<LatLon>| LineString::from(r.iter().map(|p| Coord { x: p.lon, y: p.lat }).collect::<Vec<_>>());
         let poly = Polygon::new(to_ls(&out[0]), out[1..].iter().map(to_ls).collect());
         if let Err(problem) = poly.check_validation() {
             return Err(self.err("geometry", format!("invalid polygon: {problem} (a ring must not cross itself)")));
@@ -107,13 +124,17 @@ pub fn read_hazard(path: &Path) -> Result<Hazard, InputError> {
         let ctx = FeatureCtx { path, index, name: feature_name(&raw) };
         let valid_from = match raw.get("properties").and_then(|p| p.get("valid_from")) {
             None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) => Some(
-                chrono::NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
-                    .map_err(|_| ctx.err("properties.valid_from", format!("expected an ISO date like 2025-10-01, found \"{s}\"")))?,
-            ),
-            Some(other) => return Err(ctx.err("properties.valid_from", format!("expected an ISO date string, found {other}"))),
+            Some(serde_json::Value::String(s)) => {
+                Some(chrono::NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").map_err(|_| {
+                    ctx.err("properties.valid_from", format!("expected an ISO date like 2025-10-01, found \"{s}\""))
+                })?)
+            }
+            Some(other) => {
+                return Err(ctx.err("properties.valid_from", format!("expected an ISO date string, found {other}")));
+            }
         };
-        let feature: Feature = serde_json::from_value(raw).map_err(|e| ctx.err("geometry", format!("not a valid GeoJSON feature: {e}")))?;
+        let feature: Feature = serde_json::from_value(raw)
+            .map_err(|e| ctx.err("geometry", format!("not a valid GeoJSON feature: {e}")))?;
         let Some(geometry) = feature.geometry else {
             return Err(ctx.err("geometry", "the feature has no geometry"));
         };
@@ -143,12 +164,17 @@ pub fn read_boundary(path: &Path) -> Result<MultiPolygon<f64>, InputError> {
     let mut polygons = Vec::new();
     for (index, raw) in read_feature_collection(path)?.into_iter().enumerate() {
         let ctx = FeatureCtx { path, index, name: feature_name(&raw) };
-        let feature: Feature = serde_json::from_value(raw).map_err(|e| ctx.err("geometry", format!("not a valid GeoJSON feature: {e}")))?;
+        let feature: Feature = serde_json::from_value(raw)
+            .map_err(|e| ctx.err("geometry", format!("not a valid GeoJSON feature: {e}")))?;
         let rings_to_polygon = |rings: &[Vec<Position>]| -> Result<Polygon<f64>, InputError> {
             let mut rings = rings.iter().map(|r| {
-                r.iter().map(|p| ctx.position(p).map(|ll| Coord { x: ll.lon, y: ll.lat })).collect::<Result<Vec<_>, _>>().map(LineString::from)
+                r.iter()
+                    .map(|p| ctx.position(p).map(|ll| Coord { x: ll.lon, y: ll.lat }))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(LineString::from)
             });
-            let exterior = rings.next().ok_or_else(|| ctx.err("geometry.coordinates", "a polygon needs an exterior ring"))??;
+            let exterior =
+                rings.next().ok_or_else(|| ctx.err("geometry.coordinates", "a polygon needs an exterior ring"))??;
             Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
         };
         match feature.geometry.map(|g| g.value) {
@@ -158,7 +184,11 @@ pub fn read_boundary(path: &Path) -> Result<MultiPolygon<f64>, InputError> {
                     polygons.push(rings_to_polygon(p)?);
                 }
             }
-            Some(other) => return Err(ctx.err("geometry.type", format!("expected Polygon or MultiPolygon, found {}", other.type_name()))),
+            Some(other) => {
+                return Err(
+                    ctx.err("geometry.type", format!("expected Polygon or MultiPolygon, found {}", other.type_name()))
+                );
+            }
             None => return Err(ctx.err("geometry", "the feature has no geometry")),
         }
     }

@@ -1,0 +1,181 @@
+//! Every malformed input stops with an error naming the file, the line or feature, the field
+//! and what was expected.
+
+use evac_scenario::{InputError, Location, Scenario};
+use std::path::Path;
+
+const TOML: &str = r#"name = "Test"
+authority = "Test authority"
+[zone]
+mandatory_km = 5
+advisory_km = 10
+[files]
+settlements = "settlements.csv"
+hazard = "hazard.geojson"
+centres = "centres.csv"
+"#;
+
+const SETTLEMENTS: &str = "id,name,lat,lon,population,extra\na,Alpha,49.7,37.6,100,x\nb,Beta,49.8,37.5,200,y\n";
+const HAZARD: &str = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"line"},"geometry":{"type":"LineString","coordinates":[[37.8,50.0],[37.7,49.5]]}}]}"#;
+const CENTRES: &str = "id,name,lat,lon,capacity\nk,Kharkiv,49.99,36.23,1000\n";
+
+/// A valid scenario with one file replaced.
+fn scenario_with(file: &str, content: &str) -> (tempfile::TempDir, Result<Scenario, InputError>) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("scenario.toml", TOML),
+        ("settlements.csv", SETTLEMENTS),
+        ("hazard.geojson", HAZARD),
+        ("centres.csv", CENTRES),
+    ] {
+        std::fs::write(dir.path().join(name), if name == file { content } else { text }).unwrap();
+    }
+    let result = Scenario::load(dir.path());
+    (dir, result)
+}
+
+fn expect_error(file: &str, content: &str) -> InputError {
+    let (_dir, result) = scenario_with(file, content);
+    let err = result.expect_err("bad input must be rejected");
+    assert!(
+        err.to_string().contains(Path::new(file).file_name().unwrap().to_str().unwrap()) || file == "scenario.toml",
+        "{err}"
+    );
+    err
+}
+
+#[test]
+fn valid_scenario_loads_and_keeps_unknown_columns_out_of_the_way() {
+    let (_dir, result) = scenario_with("", "");
+    let s = result.unwrap();
+    assert_eq!(s.settlements.len(), 2);
+    assert_eq!(s.settlements[1].population, 200);
+    assert_eq!(s.centres[0].capacity, 1000);
+    assert_eq!(s.hazard.features.len(), 1);
+}
+
+#[test]
+fn missing_column() {
+    let e = expect_error("settlements.csv", "id,name,lat,lon\na,Alpha,49.7,37.6\n");
+    assert_eq!(e.field.as_deref(), Some("population"));
+    assert_eq!(e.location, Location::Line(1));
+    assert!(e.message.contains("missing column"), "{e}");
+}
+
+#[test]
+fn non_numeric_population() {
+    let e =
+        expect_error("settlements.csv", "id,name,lat,lon,population\na,Alpha,49.7,37.6,100\nb,Beta,49.8,37.5,many\n");
+    assert_eq!(e.location, Location::Line(3));
+    assert_eq!(e.field.as_deref(), Some("population"));
+    assert!(e.to_string().contains("\"many\""), "{e}");
+}
+
+#[test]
+fn latitude_out_of_range() {
+    let e = expect_error("settlements.csv", "id,name,lat,lon,population\na,Alpha,97.1,37.6,100\n");
+    assert_eq!((e.location.clone(), e.field.as_deref()), (Location::Line(2), Some("lat")));
+    assert!(e.message.contains("between -90 and 90"), "{e}");
+}
+
+#[test]
+fn duplicate_id_and_wrong_field_count() {
+    let e =
+        expect_error("settlements.csv", "id,name,lat,lon,population\na,Alpha,49.7,37.6,100\na,Again,49.7,37.6,100\n");
+    assert_eq!((e.location.clone(), e.field.as_deref()), (Location::Line(3), Some("id")));
+    let e = expect_error("settlements.csv", "id,name,lat,lon,population\na,Alpha,49.7,37.6,100,extra\n");
+    assert_eq!(e.location, Location::Line(2));
+    assert!(e.message.contains("expected 5 fields"), "{e}");
+}
+
+#[test]
+fn share_out_of_range_and_immobile_above_population() {
+    let e = expect_error("settlements.csv", "id,name,lat,lon,population,no_car_share\na,Alpha,49.7,37.6,100,1.5\n");
+    assert_eq!(e.field.as_deref(), Some("no_car_share"));
+    let e = expect_error("settlements.csv", "id,name,lat,lon,population,immobile\na,Alpha,49.7,37.6,100,101\n");
+    assert_eq!(e.field.as_deref(), Some("immobile"));
+}
+
+#[test]
+fn invalid_geojson() {
+    let e = expect_error("hazard.geojson", "{\"type\": \"FeatureCollection\",\n \"features\": [\n");
+    assert!(matches!(e.location, Location::Line(_)), "{e}");
+    assert!(e.message.contains("not valid JSON"), "{e}");
+    let e = expect_error("hazard.geojson", r#"{"type":"Feature","geometry":null,"properties":{}}"#);
+    assert_eq!(e.field.as_deref(), Some("type"));
+    assert!(e.message.contains("FeatureCollection"), "{e}");
+}
+
+#[test]
+fn unsupported_geometry_names_the_feature() {
+    let e = expect_error(
+        "hazard.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"ok"},"geometry":{"type":"LineString","coordinates":[[37.8,50.0],[37.7,49.5]]}},{"type":"Feature","properties":{"name":"shell impact"},"geometry":{"type":"Point","coordinates":[37.8,50.0]}}]}"#,
+    );
+    assert_eq!(e.location, Location::Feature { index: 1, name: Some("shell impact".into()) });
+    assert_eq!(e.field.as_deref(), Some("geometry.type"));
+    assert!(e.to_string().contains("feature 1 (\"shell impact\")"), "{e}");
+}
+
+#[test]
+fn self_intersecting_polygon() {
+    let e = expect_error(
+        "hazard.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"bow tie"},"geometry":{"type":"Polygon","coordinates":[[[37.0,49.0],[38.0,50.0],[38.0,49.0],[37.0,50.0],[37.0,49.0]]]}}]}"#,
+    );
+    assert_eq!(e.location, Location::Feature { index: 0, name: Some("bow tie".into()) });
+    assert!(e.message.contains("invalid polygon"), "{e}");
+    assert!(e.message.contains("intersect"), "{e}");
+}
+
+#[test]
+fn unclosed_ring_and_bad_date_and_swapped_coordinates() {
+    let e = expect_error(
+        "hazard.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[37.0,49.0],[38.0,50.0],[38.0,49.0],[37.5,49.0]]]}}]}"#,
+    );
+    assert!(e.message.contains("not closed"), "{e}");
+    let e = expect_error(
+        "hazard.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"valid_from":"yesterday"},"geometry":{"type":"LineString","coordinates":[[37.8,50.0],[37.7,49.5]]}}]}"#,
+    );
+    assert_eq!(e.field.as_deref(), Some("properties.valid_from"));
+    let e = expect_error(
+        "hazard.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[50.0,137.8],[49.5,37.7]]}}]}"#,
+    );
+    assert!(e.message.contains("[longitude, latitude]"), "{e}");
+}
+
+#[test]
+fn empty_hazard() {
+    let e = expect_error("hazard.geojson", r#"{"type":"FeatureCollection","features":[]}"#);
+    assert!(e.message.contains("hazard is empty"), "{e}");
+}
+
+#[test]
+fn unknown_file_key_in_scenario_toml() {
+    let e = expect_error("scenario.toml", &TOML.replace("centres = ", "shelters = "));
+    assert_eq!(e.location, Location::Line(9));
+    assert!(e.message.contains("unknown field `shelters`"), "{e}");
+    assert!(e.to_string().starts_with(&format!("{}", e.path.display())), "{e}");
+}
+
+#[test]
+fn missing_file_named_in_scenario_toml() {
+    let e = expect_error("scenario.toml", &TOML.replace("centres.csv", "nowhere.csv"));
+    assert_eq!(e.field.as_deref(), Some("files.centres"));
+    assert!(e.message.contains("nowhere.csv"), "{e}");
+}
+
+#[test]
+fn advisory_inside_mandatory() {
+    let e = expect_error("scenario.toml", &TOML.replace("advisory_km = 10", "advisory_km = 3"));
+    assert_eq!(e.field.as_deref(), Some("zone.advisory_km"));
+}
+
+#[test]
+fn centres_bad_capacity() {
+    let e = expect_error("centres.csv", "id,name,lat,lon,capacity\nk,Kharkiv,49.99,36.23,-5\n");
+    assert_eq!((e.location.clone(), e.field.as_deref()), (Location::Line(2), Some("capacity")));
+}
