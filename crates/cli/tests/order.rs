@@ -110,7 +110,8 @@ fn history_reports_what_changed_since_the_previous_order() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let previous = earlier.path().join("order.json");
-    let o = evac(&["order", &kupiansk(), "--previous", previous.to_str().unwrap(), "--out", now.path().to_str().unwrap()]);
+    let o =
+        evac(&["order", &kupiansk(), "--previous", previous.to_str().unwrap(), "--out", now.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8(o.stdout).unwrap();
     assert!(stdout.contains("Changes since the previous order"), "{stdout}");

@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn chromium() -> Option<PathBuf> {
-    let candidates = [std::env::var("EVAC_CHROMIUM").ok(), Some("/usr/bin/chromium".into()), Some("/usr/bin/chromium-browser".into())];
+    let candidates = [
+        std::env::var("EVAC_CHROMIUM").ok(),
+        Some("/usr/bin/chromium".into()),
+        Some("/usr/bin/chromium-browser".into()),
+    ];
     candidates.into_iter().flatten().map(PathBuf::from).find(|p| p.is_file())
 }
 
@@ -46,7 +50,11 @@ fn order_html_renders_and_prints_in_chromium() {
     let url = format!("file://{}", out.join("order.html").display());
 
     let pdf = work.path().join("order.pdf");
-    let o = headless(&chromium, &work.path().join("p1")).arg(format!("--print-to-pdf={}", pdf.display())).arg(&url).output().unwrap();
+    let o = headless(&chromium, &work.path().join("p1"))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
     assert!(pdf.is_file(), "no PDF: {}", String::from_utf8_lossy(&o.stderr));
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF"), "not a PDF");

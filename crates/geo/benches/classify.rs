@@ -93,8 +93,18 @@ fn summary() {
     let ours = build + query;
     let naive_total = naive_per_point * points.len() as f64;
     println!("\n== zone classification, 30,000 settlements x 5,000-vertex line ==");
-    println!("evac index: build {:.1} ms + query {:.1} ms = {:.1} ms ({:.2} us/settlement)", build * 1e3, query * 1e3, ours * 1e3, ours / points.len() as f64 * 1e6);
-    println!("naive exact (every segment): {:.1} us/settlement -> {:.1} s for 30,000 (extrapolated from {sample})", naive_per_point * 1e6, naive_total);
+    println!(
+        "evac index: build {:.1} ms + query {:.1} ms = {:.1} ms ({:.2} us/settlement)",
+        build * 1e3,
+        query * 1e3,
+        ours * 1e3,
+        ours / points.len() as f64 * 1e6
+    );
+    println!(
+        "naive exact (every segment): {:.1} us/settlement -> {:.1} s for 30,000 (extrapolated from {sample})",
+        naive_per_point * 1e6,
+        naive_total
+    );
     println!("speed-up: {:.0}x; largest difference on the sample: {:.2e} m", naive_total / ours, max_diff);
 }
 

@@ -8,9 +8,9 @@
 //! ECEF chords have no trouble at the antimeridian or the poles.
 
 use crate::geodesy::{closest_on_measured_segment, distance_m, ecef, wgs84};
-use geographiclib_rs::InverseGeodesic;
 use evac_model::{Hazard, HazardGeometry, LatLon};
 use geo::{Contains, Coord, LineString, Point, Polygon};
+use geographiclib_rs::InverseGeodesic;
 use rayon::prelude::*;
 use rstar::{AABB, PointDistance, RTree, RTreeObject};
 

@@ -186,7 +186,8 @@ pub fn zone_map_svg(layers: &MapLayers<'_>, width: f64) -> String {
     svg.push_str("</g>\n");
     // Scale bar: a round length about a fifth of the width.
     let target_km = w / 5.0 * frame.km_per_px();
-    let bar_km = [200.0, 100.0, 50.0, 25.0, 20.0, 10.0, 5.0, 2.0, 1.0].into_iter().find(|&k| k <= target_km).unwrap_or(1.0);
+    let bar_km =
+        [200.0, 100.0, 50.0, 25.0, 20.0, 10.0, 5.0, 2.0, 1.0].into_iter().find(|&k| k <= target_km).unwrap_or(1.0);
     let bar_px = bar_km / frame.km_per_px();
     let (bx, by) = (16.0, h - 18.0);
     let _ = write!(
