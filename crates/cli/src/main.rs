@@ -1,7 +1,9 @@
 //! `evac`: plan and run mandatory evacuations.
 
 mod find;
+mod network;
 mod order;
+mod progress;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +39,13 @@ evac order scenarios/kupiansk --json | jq '.totals'")]
     /// transliterations, with or without apostrophes (Kupiansk, Kupyansk, Куп'янськ, Купянск).
     #[command(after_help = "Example:\n  evac find scenarios/kupiansk Kupyansk-Uzlovoy")]
     Find(find::FindArgs),
+    /// Road networks from OpenStreetMap: import and inspect.
+    #[command(subcommand)]
+    Network(network::NetworkCommand),
+    /// The fastest route between two points, optionally with closed bridges or an area to avoid.
+    #[command(after_help = "Examples:\n  evac route li.evacnet --from 47.166,9.510 --to 47.060,9.500\n  \
+evac route li.evacnet --from 47.166,9.510 --to 47.16,9.47 --close Rhein --json")]
+    Route(network::RouteArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +53,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Order(args) => order::run(args),
         Command::Find(args) => find::run(args),
+        Command::Network(cmd) => network::run(cmd),
+        Command::Route(args) => network::route(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 //! Distances are geodesics on the WGS84 ellipsoid (Karney's algorithm via
 //! `geographiclib-rs`), accurate to well under a millimetre; see [`geodesy`].
 
+pub mod area;
 pub mod buffer;
 pub mod geodesy;
 pub mod hazard_index;

@@ -1,0 +1,261 @@
+use crate::progress;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use evac_model::LatLon;
+use evac_network::stats::{NetworkStats, stats};
+use evac_network::{Closures, Network, Router, Snapper};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Subcommand)]
+pub enum NetworkCommand {
+    /// Import an OpenStreetMap extract (.osm.pbf, .osm, .osm.gz) into a routing network file:
+    /// car-routable roads with speeds and capacities, bridges, rail lines and stations.
+    #[command(after_help = "Examples:\n  evac network import liechtenstein.osm.pbf --out li.evacnet\n  \
+evac network import ukraine-latest.osm.pbf --clip scenarios/kupiansk/boundary.geojson --out kupiansk.evacnet\n  \
+evac network import city.osm.gz --bbox 24.93,60.16,24.96,60.18 --profile rural.toml --out city.evacnet")]
+    Import(ImportArgs),
+    /// Summarise a network file: nodes, edges, km by road class, bridges and river
+    /// crossings with their capacity, railway stations, what the import dropped.
+    Stats(StatsArgs),
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// OSM extract: .osm.pbf, .osm (XML) or .osm.gz (the format is detected from the content).
+    pub input: PathBuf,
+    /// Network file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Keep only the network inside this GeoJSON polygon (e.g. a raion boundary).
+    #[arg(long, value_name = "GEOJSON")]
+    pub clip: Option<PathBuf>,
+    /// Keep only the network inside min_lon,min_lat,max_lon,max_lat.
+    #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox)]
+    pub bbox: Option<[f64; 4]>,
+    /// TOML profile overriding speeds, capacities and routed classes (see docs/network.md).
+    #[arg(long)]
+    pub profile: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    pub network: PathBuf,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let v: Vec<f64> =
+        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| format!("{e}"))?;
+    match v.as_slice() {
+        [w, s_, e, n] if w < e && s_ < n => Ok([*w, *s_, *e, *n]),
+        _ => Err("expected min_lon,min_lat,max_lon,max_lat with min < max".into()),
+    }
+}
+
+pub fn parse_latlon(s: &str) -> Result<LatLon, String> {
+    let v: Vec<f64> =
+        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| format!("{e}"))?;
+    match v.as_slice() {
+        [lat, lon] if (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon) => Ok(LatLon::new(*lat, *lon)),
+        _ => Err("expected LAT,LON in decimal degrees, e.g. 47.14,9.52".into()),
+    }
+}
+
+/// Import with a progress bar; used by `network import` and by scenarios naming a PBF.
+pub fn import_file(
+    input: &Path,
+    clip: Option<(String, geo::MultiPolygon<f64>)>,
+    bbox: Option<[f64; 4]>,
+    profile: Option<&Path>,
+) -> Result<Network> {
+    let profile = match profile {
+        Some(p) => evac_osm::Profile::from_toml_file(p).map_err(anyhow::Error::msg)?,
+        None => evac_osm::Profile::default(),
+    };
+    let size = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?.len();
+    let bar = progress::Bytes::new(size, "reading");
+    let options = evac_osm::ImportOptions { profile, clip, bbox, progress: &bar };
+    let started = Instant::now();
+    let result = evac_osm::import(input, &options);
+    bar.0.finish_and_clear();
+    let network = result?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "imported {} in {:.2} s ({:.1} MB/s): {} nodes, {} edges, {:.1} km of road; dropped {} small components ({} nodes, {:.1} km)",
+        input.display(),
+        secs,
+        size as f64 / 1e6 / secs,
+        network.nodes().len(),
+        network.edges().len(),
+        network.road_km(),
+        network.meta().dropped_components,
+        network.meta().dropped_nodes,
+        network.meta().dropped_km
+    );
+    Ok(network)
+}
+
+pub fn run(cmd: NetworkCommand) -> Result<()> {
+    match cmd {
+        NetworkCommand::Import(a) => {
+            let clip = match &a.clip {
+                Some(p) => Some((p.display().to_string(), evac_scenario::read_boundary(p)?)),
+                None => None,
+            };
+            let network = import_file(&a.input, clip, a.bbox, a.profile.as_deref())?;
+            network.save(&a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+            eprintln!("wrote {} ({:.1} MB)", a.out.display(), network.size_bytes() as f64 / 1e6);
+            Ok(())
+        }
+        NetworkCommand::Stats(a) => {
+            let network = Network::load(&a.network)?;
+            let s = stats(&network);
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                print!("{}", stats_text(&s));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn stats_text(s: &NetworkStats) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "network from {}: {} nodes, {} directed edges, {:.1} km of road ({:.1} km one-way)",
+        s.source, s.nodes, s.edges, s.road_km, s.oneway_km
+    );
+    let _ = writeln!(out, "\nkm by class:");
+    let mut classes: Vec<(&String, &f64)> = s.km_by_class.iter().collect();
+    classes.sort_by(|a, b| b.1.total_cmp(a.1));
+    for (c, km) in classes {
+        let _ = writeln!(out, "  {c:<16} {km:>9.1}");
+    }
+    let _ = writeln!(
+        out,
+        "\nbridges, fords and ferries: {} ({} crossing a named river or canal)",
+        s.bridges.len(),
+        s.river_crossings
+    );
+    for b in s.bridges.iter().take(25) {
+        let _ = writeln!(
+            out,
+            "  {:<60} {:>6.0} veh/h  {} lane(s)  {:>5.0} m  {:.5},{:.5}",
+            b.label.chars().take(60).collect::<String>(),
+            b.capacity_vph,
+            b.lanes,
+            b.length_m,
+            b.lat,
+            b.lon
+        );
+    }
+    if s.bridges.len() > 25 {
+        let _ = writeln!(out, "  ... {} more (--json lists all)", s.bridges.len() - 25);
+    }
+    let _ = writeln!(out, "\nrailway: {:.1} km of track, {} stations/halts", s.rail_km, s.stations.len());
+    for st in &s.stations {
+        let _ = writeln!(
+            out,
+            "  {:<30} {:<8} {:.5},{:.5}  road node {} at {:.0} m",
+            st.name, st.kind, st.lat, st.lon, st.node, st.snap_m
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\ndropped at import: {} small components ({} nodes, {} edges, {:.1} km) not connected both ways to the main network",
+        s.dropped.components, s.dropped.nodes, s.dropped.edges, s.dropped.km
+    );
+    let _ = writeln!(out, "degree-2 contraction: {} -> {} nodes", s.nodes_before_contraction, s.nodes);
+    out
+}
+
+#[derive(Args)]
+pub struct RouteArgs {
+    /// Network file (from `evac network import`).
+    pub network: PathBuf,
+    #[arg(long, value_parser = parse_latlon, allow_hyphen_values = true)]
+    pub from: LatLon,
+    #[arg(long, value_parser = parse_latlon, allow_hyphen_values = true)]
+    pub to: LatLon,
+    /// Close a bridge or road (by name, river or edge id); repeatable.
+    #[arg(long, value_name = "NAME_OR_ID")]
+    pub close: Vec<String>,
+    /// Avoid every road inside this GeoJSON polygon.
+    #[arg(long, value_name = "GEOJSON")]
+    pub avoid: Option<PathBuf>,
+    /// Print JSON: distance_m, duration_s, geometry (GeoJSON LineString).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn closures(network: &Network, close: &[String], avoid: Option<&Path>) -> Result<Closures> {
+    let mut c = Closures::none(network);
+    for what in close {
+        let closed = c.close_by_name_or_id(network, what).map_err(anyhow::Error::msg)?;
+        eprintln!("closed {} ({} edges)", closed.label, closed.edges.len());
+    }
+    if let Some(p) = avoid {
+        let area = evac_scenario::read_boundary(p)?;
+        let n = c.avoid_area(network, &area);
+        eprintln!("avoiding {n} edges inside {}", p.display());
+    }
+    Ok(c)
+}
+
+pub fn route(a: RouteArgs) -> Result<()> {
+    let network = Network::load(&a.network)?;
+    let closed = closures(&network, &a.close, a.avoid.as_deref())?;
+    let snapper = Snapper::new(&network);
+    let s = snapper.nearest(a.from).context("empty network")?;
+    let t = snapper.nearest(a.to).context("empty network")?;
+    for (what, snap, p) in [("--from", s, a.from), ("--to", t, a.to)] {
+        if snap.distance_m > 2000.0 {
+            eprintln!("warning: {what} {:.5},{:.5} is {:.0} m from the nearest road", p.lat, p.lon, snap.distance_m);
+        }
+    }
+    let router = Router::new(&network, Some(&closed));
+    let Some(path) = router.shortest_path(s.node, t.node) else {
+        bail!(
+            "no route from {:.5},{:.5} to {:.5},{:.5}{}",
+            a.from.lat,
+            a.from.lon,
+            a.to.lat,
+            a.to.lon,
+            if closed.closed_count() > 0 { " with these closures" } else { "" }
+        );
+    };
+    let geometry = router.geometry(&path);
+    if a.json {
+        let v = serde_json::json!({
+            "distance_m": (path.distance_m * 10.0).round() / 10.0,
+            "duration_s": (path.duration_s * 10.0).round() / 10.0,
+            "from_snap_m": (s.distance_m * 10.0).round() / 10.0,
+            "to_snap_m": (t.distance_m * 10.0).round() / 10.0,
+            "edges": path.edges,
+            "geometry": {"type": "LineString", "coordinates": geometry.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()},
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "{:.2} km, {:.1} min free-flow, {} edges",
+            path.distance_m / 1000.0,
+            path.duration_s / 60.0,
+            path.edges.len()
+        );
+        let mut last = String::new();
+        for &e in &path.edges {
+            let label = network.edge_label(e);
+            if label != last {
+                println!("  {label}");
+                last = label;
+            }
+        }
+    }
+    Ok(())
+}

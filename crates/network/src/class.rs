@@ -1,0 +1,99 @@
+//! Road classes and edge flags.
+
+use serde::{Deserialize, Serialize};
+
+/// The OSM `highway=*` classes evac routes cars on, plus ferries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[repr(u8)]
+#[serde(rename_all = "snake_case")]
+pub enum RoadClass {
+    Motorway = 0,
+    Trunk = 1,
+    Primary = 2,
+    Secondary = 3,
+    Tertiary = 4,
+    Unclassified = 5,
+    Residential = 6,
+    Service = 7,
+    LivingStreet = 8,
+    Track = 9,
+    Road = 10,
+    MotorwayLink = 11,
+    TrunkLink = 12,
+    PrimaryLink = 13,
+    SecondaryLink = 14,
+    TertiaryLink = 15,
+    Ferry = 16,
+}
+
+impl RoadClass {
+    pub const ALL: [RoadClass; 17] = [
+        RoadClass::Motorway,
+        RoadClass::Trunk,
+        RoadClass::Primary,
+        RoadClass::Secondary,
+        RoadClass::Tertiary,
+        RoadClass::Unclassified,
+        RoadClass::Residential,
+        RoadClass::Service,
+        RoadClass::LivingStreet,
+        RoadClass::Track,
+        RoadClass::Road,
+        RoadClass::MotorwayLink,
+        RoadClass::TrunkLink,
+        RoadClass::PrimaryLink,
+        RoadClass::SecondaryLink,
+        RoadClass::TertiaryLink,
+        RoadClass::Ferry,
+    ];
+
+    /// The OSM tag value (`highway=<this>`; `ferry` for `route=ferry`).
+    pub fn osm_name(self) -> &'static str {
+        match self {
+            RoadClass::Motorway => "motorway",
+            RoadClass::Trunk => "trunk",
+            RoadClass::Primary => "primary",
+            RoadClass::Secondary => "secondary",
+            RoadClass::Tertiary => "tertiary",
+            RoadClass::Unclassified => "unclassified",
+            RoadClass::Residential => "residential",
+            RoadClass::Service => "service",
+            RoadClass::LivingStreet => "living_street",
+            RoadClass::Track => "track",
+            RoadClass::Road => "road",
+            RoadClass::MotorwayLink => "motorway_link",
+            RoadClass::TrunkLink => "trunk_link",
+            RoadClass::PrimaryLink => "primary_link",
+            RoadClass::SecondaryLink => "secondary_link",
+            RoadClass::TertiaryLink => "tertiary_link",
+            RoadClass::Ferry => "ferry",
+        }
+    }
+
+    pub fn from_osm(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.osm_name() == value && *c != RoadClass::Ferry)
+    }
+
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(v)).copied()
+    }
+}
+
+impl std::fmt::Display for RoadClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.osm_name())
+    }
+}
+
+/// Bit flags of an edge.
+pub mod flags {
+    pub const BRIDGE: u8 = 1;
+    pub const TUNNEL: u8 = 2;
+    pub const FORD: u8 = 4;
+    pub const FERRY: u8 = 8;
+    pub const ROUNDABOUT: u8 = 16;
+    /// The edge runs against the stored geometry (the twin of a two-way road shares it).
+    pub const REVERSED_GEOMETRY: u8 = 128;
+    /// Flags that describe the road (the rest describe storage).
+    pub const ROAD_MASK: u8 = BRIDGE | TUNNEL | FORD | FERRY | ROUNDABOUT;
+}

@@ -1,0 +1,380 @@
+//! The loaded network: typed, zero-copy views over the file's bytes.
+
+use crate::format::*;
+use evac_model::LatLon;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Why a network file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: not an evac network file (run `evac network import` to make one)")]
+    NotANetwork { path: PathBuf },
+    #[error(
+        "{path}: network format version {found}, this evac reads version {expected}: re-import it with `evac network import`"
+    )]
+    Version { path: PathBuf, found: u32, expected: u32 },
+    #[error("{path}: damaged network file: {what}")]
+    Damaged { path: PathBuf, what: String },
+}
+
+/// What the import kept and dropped, stored in the file as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NetworkMeta {
+    pub source: String,
+    pub profile: String,
+    /// Length of every `highway=*` way of the file by class, before any filtering (km).
+    pub raw_km_by_class: BTreeMap<String, f64>,
+    pub imported_ways: u64,
+    pub nodes_before_contraction: u64,
+    pub dropped_components: u64,
+    pub dropped_nodes: u64,
+    pub dropped_edges: u64,
+    pub dropped_km: f64,
+    pub bbox: Option<[f64; 4]>,
+    #[serde(default)]
+    pub clip: Option<String>,
+}
+
+/// Backing bytes, 8-byte aligned.
+enum Storage {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u64>),
+}
+
+impl Storage {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Storage::Mapped(m) => m,
+            Storage::Owned(v) => bytemuck::cast_slice(v),
+        }
+    }
+}
+
+/// The road network (largest strongly connected component), rail stations and lines.
+pub struct Network {
+    storage: Storage,
+    sections: [(usize, usize); Section::ALL.len()],
+    meta: NetworkMeta,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network").field("nodes", &self.nodes().len()).field("edges", &self.edges().len()).finish()
+    }
+}
+
+/// The arrays a network is made of, as written by the builder.
+#[derive(Debug, Default, Clone)]
+pub struct NetworkParts {
+    pub nodes: Vec<NodeRec>,
+    pub edges: Vec<EdgeRec>,
+    pub out_offsets: Vec<u32>,
+    pub in_offsets: Vec<u32>,
+    pub in_edges: Vec<u32>,
+    pub coords: Vec<Coord>,
+    pub strings: Vec<String>,
+    pub stations: Vec<StationRec>,
+    pub rail_lines: Vec<RailRec>,
+    pub meta: NetworkMeta,
+}
+
+fn align8(n: usize) -> usize {
+    n.div_ceil(8) * 8
+}
+
+impl NetworkParts {
+    /// Serialise to the file layout.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut string_offsets = Vec::with_capacity(self.strings.len() + 1);
+        let mut string_bytes = Vec::new();
+        string_offsets.push(0u32);
+        for s in &self.strings {
+            string_bytes.extend_from_slice(s.as_bytes());
+            string_offsets.push(string_bytes.len() as u32);
+        }
+        let meta = serde_json::to_vec(&self.meta).expect("meta serialises");
+        let payloads: [&[u8]; 11] = [
+            bytemuck::cast_slice(&self.nodes),
+            bytemuck::cast_slice(&self.edges),
+            bytemuck::cast_slice(&self.out_offsets),
+            bytemuck::cast_slice(&self.in_offsets),
+            bytemuck::cast_slice(&self.in_edges),
+            bytemuck::cast_slice(&self.coords),
+            bytemuck::cast_slice(&string_offsets),
+            &string_bytes,
+            bytemuck::cast_slice(&self.stations),
+            bytemuck::cast_slice(&self.rail_lines),
+            &meta,
+        ];
+        let header =
+            Header { magic: MAGIC, version: FORMAT_VERSION, section_count: payloads.len() as u32, reserved: [0; 6] };
+        let table_len = payloads.len() * std::mem::size_of::<SectionEntry>();
+        let mut offset = align8(std::mem::size_of::<Header>() + table_len);
+        let mut table = Vec::with_capacity(payloads.len());
+        for (kind, p) in Section::ALL.iter().zip(payloads) {
+            table.push(SectionEntry { kind: *kind as u32, reserved: 0, offset: offset as u64, len: p.len() as u64 });
+            offset = align8(offset + p.len());
+        }
+        let mut out = vec![0u8; offset];
+        out[..64].copy_from_slice(bytemuck::bytes_of(&header));
+        out[64..64 + table_len].copy_from_slice(bytemuck::cast_slice(&table));
+        for (entry, p) in table.iter().zip(payloads) {
+            out[entry.offset as usize..entry.offset as usize + p.len()].copy_from_slice(p);
+        }
+        out
+    }
+}
+
+impl Network {
+    /// A network from freshly built parts (no file involved).
+    pub fn from_parts(parts: &NetworkParts) -> Self {
+        let bytes = parts.to_bytes();
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
+        Self::from_storage(Storage::Owned(words), None).expect("freshly built networks are valid")
+    }
+
+    /// Map a network file into memory and check it.
+    pub fn load(path: &Path) -> Result<Self, NetworkError> {
+        let file = std::fs::File::open(path).map_err(|source| NetworkError::Io { path: path.into(), source })?;
+        // SAFETY: the file is opened read-only and evac replaces network files by rename,
+        // never in place, so the mapping does not change under us.
+        let map =
+            unsafe { memmap2::Mmap::map(&file) }.map_err(|source| NetworkError::Io { path: path.into(), source })?;
+        Self::from_storage(Storage::Mapped(map), Some(path.to_path_buf()))
+    }
+
+    fn from_storage(storage: Storage, path: Option<PathBuf>) -> Result<Self, NetworkError> {
+        let shown = path.clone().unwrap_or_else(|| PathBuf::from("<memory>"));
+        let p = || shown.clone();
+        let bytes = storage.bytes();
+        if bytes.len() < 64 || bytes[..8] != MAGIC {
+            return Err(NetworkError::NotANetwork { path: p() });
+        }
+        let header: Header = *bytemuck::from_bytes(&bytes[..64]);
+        if header.version != FORMAT_VERSION {
+            return Err(NetworkError::Version { path: p(), found: header.version, expected: FORMAT_VERSION });
+        }
+        let damaged = |what: String| NetworkError::Damaged { path: p(), what };
+        let n = header.section_count as usize;
+        let table_end = 64 + n * std::mem::size_of::<SectionEntry>();
+        if n != Section::ALL.len() || bytes.len() < table_end {
+            return Err(damaged(format!("{n} sections")));
+        }
+        let table: &[SectionEntry] = bytemuck::cast_slice(&bytes[64..table_end]);
+        let mut sections = [(0usize, 0usize); Section::ALL.len()];
+        for (i, (entry, kind)) in table.iter().zip(Section::ALL).enumerate() {
+            let (off, len) = (entry.offset as usize, entry.len as usize);
+            if entry.kind != kind as u32 || off % 8 != 0 || off.checked_add(len).is_none_or(|end| end > bytes.len()) {
+                return Err(damaged(format!("section {i} out of bounds (the file may be truncated)")));
+            }
+            sections[i] = (off, len);
+        }
+        let meta_bytes = &bytes[sections[10].0..sections[10].0 + sections[10].1];
+        let meta: NetworkMeta = serde_json::from_slice(meta_bytes).map_err(|e| damaged(format!("metadata: {e}")))?;
+        let net = Network { storage, sections, meta, path };
+        net.check().map_err(damaged)?;
+        Ok(net)
+    }
+
+    /// Structural checks, so that the accessors cannot index out of bounds later.
+    fn check(&self) -> Result<(), String> {
+        let sizes_ok = [
+            (0, std::mem::size_of::<NodeRec>()),
+            (1, std::mem::size_of::<EdgeRec>()),
+            (2, 4),
+            (3, 4),
+            (4, 4),
+            (5, 8),
+            (6, 4),
+            (8, std::mem::size_of::<StationRec>()),
+            (9, std::mem::size_of::<RailRec>()),
+        ];
+        for (i, size) in sizes_ok {
+            if self.sections[i].1 % size != 0 {
+                return Err(format!("section {i} has a partial record"));
+            }
+        }
+        let (n, m) = (self.nodes().len(), self.edges().len());
+        let (out, inn, in_edges) = (self.raw_u32(2), self.raw_u32(3), self.raw_u32(4));
+        if out.len() != n + 1 || inn.len() != n + 1 || in_edges.len() != m {
+            return Err("adjacency sizes do not match".into());
+        }
+        if out.last().copied() != Some(m as u32) || inn.last().copied() != Some(m as u32) {
+            return Err("adjacency offsets do not end at the edge count".into());
+        }
+        if out.windows(2).any(|w| w[0] > w[1]) || inn.windows(2).any(|w| w[0] > w[1]) {
+            return Err("adjacency offsets are not sorted".into());
+        }
+        let coords = self.coords().len() as u64;
+        let strings = self.raw_u32(6).len().saturating_sub(1) as u32;
+        let str_ok = |s: u32| s == NONE || s < strings;
+        for (i, e) in self.edges().iter().enumerate() {
+            if e.from as usize >= n || e.to as usize >= n {
+                return Err(format!("edge {i} points to a missing node"));
+            }
+            if u64::from(e.geom_start) + u64::from(e.geom_len) > coords || e.geom_len < 2 {
+                return Err(format!("edge {i} geometry out of bounds"));
+            }
+            if !(str_ok(e.name) && str_ok(e.ref_) && str_ok(e.crossing)) || (e.twin != NONE && e.twin as usize >= m) {
+                return Err(format!("edge {i} has a bad index"));
+            }
+        }
+        if in_edges.iter().any(|&e| e as usize >= m) {
+            return Err("in-edge list points to a missing edge".into());
+        }
+        let offsets = self.raw_u32(6);
+        let total = self.section(7).len() as u32;
+        if offsets.windows(2).any(|w| w[0] > w[1]) || offsets.last().is_some_and(|&l| l > total) {
+            return Err("string table is inconsistent".into());
+        }
+        for i in 0..strings {
+            let (a, b) = (offsets[i as usize] as usize, offsets[i as usize + 1] as usize);
+            std::str::from_utf8(&self.section(7)[a..b]).map_err(|_| format!("string {i} is not UTF-8"))?;
+        }
+        for s in self.stations() {
+            if s.node as usize >= n || !str_ok(s.name) {
+                return Err("station with a bad index".into());
+            }
+        }
+        for r in self.rail_lines() {
+            if u64::from(r.geom_start) + u64::from(r.geom_len) > coords || !str_ok(r.name) {
+                return Err("rail line with a bad index".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn section(&self, i: usize) -> &[u8] {
+        let (off, len) = self.sections[i];
+        &self.storage.bytes()[off..off + len]
+    }
+
+    fn raw_u32(&self, i: usize) -> &[u32] {
+        bytemuck::cast_slice(self.section(i))
+    }
+
+    pub fn nodes(&self) -> &[NodeRec] {
+        bytemuck::cast_slice(self.section(0))
+    }
+    pub fn edges(&self) -> &[EdgeRec] {
+        bytemuck::cast_slice(self.section(1))
+    }
+    pub fn out_offsets(&self) -> &[u32] {
+        self.raw_u32(2)
+    }
+    pub fn in_offsets(&self) -> &[u32] {
+        self.raw_u32(3)
+    }
+    /// Edge ids grouped by their `to` node (see [`Network::in_offsets`]).
+    pub fn in_edge_ids(&self) -> &[u32] {
+        self.raw_u32(4)
+    }
+    pub fn coords(&self) -> &[Coord] {
+        bytemuck::cast_slice(self.section(5))
+    }
+    pub fn stations(&self) -> &[StationRec] {
+        bytemuck::cast_slice(self.section(8))
+    }
+    pub fn rail_lines(&self) -> &[RailRec] {
+        bytemuck::cast_slice(self.section(9))
+    }
+    pub fn meta(&self) -> &NetworkMeta {
+        &self.meta
+    }
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Out-edge ids of node `v`.
+    pub fn out_edge_ids(&self, v: u32) -> std::ops::Range<u32> {
+        let o = self.out_offsets();
+        o[v as usize]..o[v as usize + 1]
+    }
+
+    /// In-edge ids of node `v`.
+    pub fn in_edges_of(&self, v: u32) -> &[u32] {
+        let o = self.in_offsets();
+        &self.in_edge_ids()[o[v as usize] as usize..o[v as usize + 1] as usize]
+    }
+
+    /// A string of the string table ("" for NONE).
+    pub fn string(&self, idx: u32) -> &str {
+        if idx == NONE {
+            return "";
+        }
+        let offsets = self.raw_u32(6);
+        let (a, b) = (offsets[idx as usize] as usize, offsets[idx as usize + 1] as usize);
+        std::str::from_utf8(&self.section(7)[a..b]).unwrap_or("")
+    }
+
+    pub fn string_count(&self) -> usize {
+        self.raw_u32(6).len().saturating_sub(1)
+    }
+
+    pub fn node_location(&self, v: u32) -> LatLon {
+        let n = self.nodes()[v as usize];
+        LatLon::new(n.lat, n.lon)
+    }
+
+    /// The geometry of an edge, from its `from` node to its `to` node.
+    pub fn edge_geometry(&self, e: u32) -> Vec<LatLon> {
+        let edge = &self.edges()[e as usize];
+        let slice = &self.coords()[edge.geom_start as usize..(edge.geom_start + edge.geom_len) as usize];
+        let mut pts: Vec<LatLon> = slice.iter().map(|c| LatLon::new(from_fixed(c[1]), from_fixed(c[0]))).collect();
+        if edge.flags & crate::class::flags::REVERSED_GEOMETRY != 0 {
+            pts.reverse();
+        }
+        pts
+    }
+
+    pub fn rail_geometry(&self, r: &RailRec) -> Vec<LatLon> {
+        self.coords()[r.geom_start as usize..(r.geom_start + r.geom_len) as usize]
+            .iter()
+            .map(|c| LatLon::new(from_fixed(c[1]), from_fixed(c[0])))
+            .collect()
+    }
+
+    /// "Name (ref)" or whichever of the two exists, or the OSM way id.
+    pub fn edge_label(&self, e: u32) -> String {
+        let edge = &self.edges()[e as usize];
+        match (self.string(edge.name), self.string(edge.ref_)) {
+            ("", "") => format!("way {}", edge.way_id),
+            (n, "") => n.to_string(),
+            ("", r) => r.to_string(),
+            (n, r) => format!("{n} ({r})"),
+        }
+    }
+
+    /// Road length in km, each road counted once whatever its directions.
+    pub fn road_km(&self) -> f64 {
+        self.edges()
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| e.twin == NONE || (e.twin as usize) > *i)
+            .map(|(_, e)| f64::from(e.length_m))
+            .sum::<f64>()
+            / 1000.0
+    }
+
+    /// Write the network to a file atomically (temporary file, fsync, rename).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::Builder::new().prefix(".evacnet-").suffix(".tmp").tempfile_in(dir)?;
+        tmp.write_all(self.storage.bytes())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.storage.bytes().len()
+    }
+}

@@ -1,0 +1,202 @@
+//! What a network contains: counts, km by class, bridges and river crossings, stations.
+
+use crate::class::{RoadClass, flags};
+use crate::format::NONE;
+use crate::network::Network;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A bridge (or ford, or car ferry): one road link, both directions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bridge {
+    /// "Oskil bridge, vul. Soborna (T2106)"-style label.
+    pub label: String,
+    pub name: String,
+    /// River or canal crossed, where known.
+    pub crossing: Option<String>,
+    pub kind: &'static str,
+    pub lat: f64,
+    pub lon: f64,
+    /// Capacity in the stronger direction, vehicles per hour.
+    pub capacity_vph: f64,
+    pub lanes: u32,
+    pub directions: u32,
+    pub length_m: f64,
+    pub class: String,
+    /// Edge ids (both directions).
+    pub edges: Vec<u32>,
+    pub way_id: i64,
+}
+
+/// Label for a crossing edge: "<river> bridge, <road>".
+pub fn crossing_label(network: &Network, e: u32) -> String {
+    let edge = &network.edges()[e as usize];
+    let kind = if edge.flags & flags::FERRY != 0 {
+        "ferry"
+    } else if edge.flags & flags::FORD != 0 {
+        "ford"
+    } else {
+        "bridge"
+    };
+    let river = network.string(edge.crossing);
+    let road = network.edge_label(e);
+    if river.is_empty() { format!("{kind}, {road}") } else { format!("{river} {kind}, {road}") }
+}
+
+/// Every bridge, ford and ferry link of the network, river crossings first, then by capacity.
+pub fn bridges(network: &Network) -> Vec<Bridge> {
+    let edges = network.edges();
+    let mut out = Vec::new();
+    for (i, e) in edges.iter().enumerate() {
+        let i = i as u32;
+        if e.flags & (flags::BRIDGE | flags::FORD | flags::FERRY) == 0 || (e.twin != NONE && e.twin < i) {
+            continue;
+        }
+        let geometry = network.edge_geometry(i);
+        let mid = geometry[geometry.len() / 2];
+        let mut ids = vec![i];
+        let mut capacity = f64::from(e.capacity_vph);
+        let mut lanes = u32::from(e.lanes);
+        if e.twin != NONE {
+            ids.push(e.twin);
+            let t = &edges[e.twin as usize];
+            capacity = capacity.max(f64::from(t.capacity_vph));
+            lanes += u32::from(t.lanes);
+        }
+        let crossing = network.string(e.crossing);
+        out.push(Bridge {
+            label: crossing_label(network, i),
+            name: network.edge_label(i),
+            crossing: (!crossing.is_empty()).then(|| crossing.to_string()),
+            kind: if e.flags & flags::FERRY != 0 {
+                "ferry"
+            } else if e.flags & flags::FORD != 0 {
+                "ford"
+            } else {
+                "bridge"
+            },
+            lat: mid.lat,
+            lon: mid.lon,
+            capacity_vph: capacity,
+            lanes,
+            directions: ids.len() as u32,
+            length_m: f64::from(e.length_m),
+            class: RoadClass::from_u8(e.class).map_or("?", RoadClass::osm_name).to_string(),
+            edges: ids,
+            way_id: e.way_id,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.crossing
+            .is_some()
+            .cmp(&a.crossing.is_some())
+            .then(b.capacity_vph.total_cmp(&a.capacity_vph))
+            .then(a.way_id.cmp(&b.way_id))
+    });
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StationInfo {
+    pub name: String,
+    pub kind: &'static str,
+    pub lat: f64,
+    pub lon: f64,
+    pub osm_id: i64,
+    pub node: u32,
+    pub snap_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dropped {
+    pub components: u64,
+    pub nodes: u64,
+    pub edges: u64,
+    pub km: f64,
+}
+
+/// `evac network stats --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkStats {
+    pub source: String,
+    pub nodes: usize,
+    pub edges: usize,
+    /// Road length, each road once whatever its directions.
+    pub road_km: f64,
+    pub km_by_class: BTreeMap<String, f64>,
+    pub oneway_km: f64,
+    pub bridges: Vec<Bridge>,
+    pub river_crossings: usize,
+    pub stations: Vec<StationInfo>,
+    pub rail_km: f64,
+    pub dropped: Dropped,
+    pub nodes_before_contraction: u64,
+    /// Every `highway=*` way of the source by class, before filtering (km): compare with
+    /// other tools' counts.
+    pub raw_km_by_class: BTreeMap<String, f64>,
+    pub file_bytes: usize,
+}
+
+pub fn stats(network: &Network) -> NetworkStats {
+    let edges = network.edges();
+    let mut km_by_class: BTreeMap<String, f64> = BTreeMap::new();
+    let mut oneway_km = 0.0;
+    for (i, e) in edges.iter().enumerate() {
+        if e.twin != NONE && (e.twin as usize) < i {
+            continue;
+        }
+        let km = f64::from(e.length_m) / 1000.0;
+        *km_by_class.entry(RoadClass::from_u8(e.class).map_or("?", RoadClass::osm_name).to_string()).or_default() += km;
+        if e.twin == NONE {
+            oneway_km += km;
+        }
+    }
+    let round = |m: &mut BTreeMap<String, f64>| m.values_mut().for_each(|v| *v = (*v * 1000.0).round() / 1000.0);
+    round(&mut km_by_class);
+    let mut raw = network.meta().raw_km_by_class.clone();
+    round(&mut raw);
+    let rail_km = network
+        .rail_lines()
+        .iter()
+        .map(|r| {
+            let g = network.rail_geometry(r);
+            g.windows(2).map(|w| evac_geo::geodesy::fast_distance_m(w[0], w[1])).sum::<f64>()
+        })
+        .sum::<f64>()
+        / 1000.0;
+    let bridges = bridges(network);
+    let meta = network.meta();
+    NetworkStats {
+        source: meta.source.clone(),
+        nodes: network.nodes().len(),
+        edges: edges.len(),
+        road_km: (network.road_km() * 1000.0).round() / 1000.0,
+        km_by_class,
+        oneway_km: (oneway_km * 1000.0).round() / 1000.0,
+        river_crossings: bridges.iter().filter(|b| b.crossing.is_some()).count(),
+        bridges,
+        stations: network
+            .stations()
+            .iter()
+            .map(|s| StationInfo {
+                name: network.string(s.name).to_string(),
+                kind: if s.kind == 1 { "halt" } else { "station" },
+                lat: s.lat,
+                lon: s.lon,
+                osm_id: s.osm_id,
+                node: s.node,
+                snap_m: f64::from(s.snap_m),
+            })
+            .collect(),
+        rail_km: (rail_km * 1000.0).round() / 1000.0,
+        dropped: Dropped {
+            components: meta.dropped_components,
+            nodes: meta.dropped_nodes,
+            edges: meta.dropped_edges,
+            km: (meta.dropped_km * 1000.0).round() / 1000.0,
+        },
+        nodes_before_contraction: meta.nodes_before_contraction,
+        raw_km_by_class: raw,
+        file_bytes: network.size_bytes(),
+    }
+}

@@ -1,0 +1,12 @@
+//! OpenStreetMap import: PBF (decoded in parallel), XML and gzipped XML extracts become an
+//! evac [`Network`](evac_network::Network) of car-routable roads with speeds and
+//! capacities, plus the rail layer and the places used to build scenarios.
+
+pub mod import;
+pub mod profile;
+pub mod read;
+pub mod tags;
+
+pub use import::{ImportError, ImportOptions, import, read_places};
+pub use profile::Profile;
+pub use read::{Place, ReadProgress};
