@@ -16,6 +16,7 @@ mod network;
 pub mod route;
 pub mod snap;
 pub mod stats;
+pub mod testing;
 
 pub use build::{InputLine, InputRoad, InputStation, NetworkInput, NodeCoords, RoadAttrs, build_network};
 pub use class::{RoadClass, flags};

@@ -170,7 +170,10 @@ impl Network {
         let mut sections = [(0usize, 0usize); Section::ALL.len()];
         for (i, (entry, kind)) in table.iter().zip(Section::ALL).enumerate() {
             let (off, len) = (entry.offset as usize, entry.len as usize);
-            if entry.kind != kind as u32 || off % 8 != 0 || off.checked_add(len).is_none_or(|end| end > bytes.len()) {
+            if entry.kind != kind as u32
+                || !off.is_multiple_of(8)
+                || off.checked_add(len).is_none_or(|end| end > bytes.len())
+            {
                 return Err(damaged(format!("section {i} out of bounds (the file may be truncated)")));
             }
             sections[i] = (off, len);
@@ -196,7 +199,7 @@ impl Network {
             (9, std::mem::size_of::<RailRec>()),
         ];
         for (i, size) in sizes_ok {
-            if self.sections[i].1 % size != 0 {
+            if !self.sections[i].1.is_multiple_of(size) {
                 return Err(format!("section {i} has a partial record"));
             }
         }

@@ -43,6 +43,17 @@ fn latlon(c: Coord) -> LatLon {
     LatLon::new(from_fixed(c[1]), from_fixed(c[0]))
 }
 
+/// Length of a way whose every node is in the file (`None` for a way cut by the extract's
+/// edge: such ways are left out of the raw per-class count, as other tools do).
+fn complete_way_length_m(nodes: &NodeCoords, refs: &[i64]) -> Option<f64> {
+    let mut total = 0.0;
+    for w in refs.windows(2) {
+        let (a, b) = (nodes.index(w[0])?, nodes.index(w[1])?);
+        total += fast_distance_m(latlon(nodes.coords[a]), latlon(nodes.coords[b]));
+    }
+    Some(total)
+}
+
 fn way_length_m(nodes: &NodeCoords, refs: &[i64]) -> f64 {
     let mut total = 0.0;
     let mut prev: Option<Coord> = None;
@@ -68,12 +79,16 @@ pub fn import(path: &Path, options: &ImportOptions<'_>) -> Result<Network, Impor
     // (osmium) can reproduce from the same file.
     let mut raw_km_by_class: BTreeMap<String, f64> = BTreeMap::new();
     for (road, highway) in c.roads.iter().zip(&c.road_highway) {
-        if road.attrs.class != RoadClass::Ferry {
-            *raw_km_by_class.entry(highway.clone()).or_default() += way_length_m(&all_nodes, &road.nodes) / 1000.0;
+        if road.attrs.class != RoadClass::Ferry
+            && let Some(m) = complete_way_length_m(&all_nodes, &road.nodes)
+        {
+            *raw_km_by_class.entry(highway.clone()).or_default() += m / 1000.0;
         }
     }
     for (highway, refs) in &c.other_highways {
-        *raw_km_by_class.entry(highway.clone()).or_default() += way_length_m(&all_nodes, refs) / 1000.0;
+        if let Some(m) = complete_way_length_m(&all_nodes, refs) {
+            *raw_km_by_class.entry(highway.clone()).or_default() += m / 1000.0;
+        }
     }
     for &(i, duration) in &c.ferry_durations {
         let len = way_length_m(&all_nodes, &c.roads[i].nodes);

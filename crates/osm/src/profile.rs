@@ -108,13 +108,13 @@ impl Profile {
                 c.route = v;
             }
             if let Some(v) = over.speed_kmh {
-                if !(v > 0.0 && v <= 250.0) {
+                if v.is_nan() || v <= 0.0 || v > 250.0 {
                     return Err(format!("classes.{name}.speed_kmh must be in 0..250, found {v}"));
                 }
                 c.speed_kmh = v;
             }
             if let Some(v) = over.capacity_per_lane_vph {
-                if !(v > 0.0) {
+                if v.is_nan() || v <= 0.0 {
                     return Err(format!("classes.{name}.capacity_per_lane_vph must be > 0, found {v}"));
                 }
                 c.capacity_per_lane_vph = v;

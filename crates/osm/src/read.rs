@@ -107,7 +107,10 @@ impl Collected {
             }
             self.road_highway.push(tags.highway.unwrap_or("ferry").to_string());
             self.roads.push(InputRoad { way_id: id, nodes: refs.clone(), attrs: RoadAttrs { ..attrs } });
-        } else if let Some(h) = tags.highway {
+        } else if let Some(h) = tags.highway
+            && tags.area != Some("yes")
+        {
+            // Areas (pedestrian squares) are not roads: left out of the per-class length.
             self.other_highways.push((h.to_string(), refs.clone()));
         }
         if tags.railway == Some("rail") {
@@ -120,10 +123,12 @@ impl Collected {
                 name: tags.name.unwrap_or("").to_string(),
             });
         }
-        if tags.place.is_some() && refs.len() > 3 && refs.first() == refs.last() {
-            if let Some(p) = place_from(&tags, id, "way", None, refs) {
-                self.places.push(p);
-            }
+        if tags.place.is_some()
+            && refs.len() > 3
+            && refs.first() == refs.last()
+            && let Some(p) = place_from(&tags, id, "way", None, refs)
+        {
+            self.places.push(p);
         }
     }
 }
@@ -364,11 +369,7 @@ fn read_xml<R: BufRead>(path: &Path, input: R, profile: &Profile) -> Result<Coll
                         current = Current::None;
                     }
                 }
-                b"relation" | b"changeset" | b"bounds" => {
-                    if !empty {
-                        current = Current::Other;
-                    }
-                }
+                b"relation" | b"changeset" | b"bounds" if !empty => current = Current::Other,
                 b"tag" => {
                     if let (Some(k), Some(v)) = (attr(&e, b"k"), attr(&e, b"v")) {
                         tags.push((k, v));
