@@ -4,6 +4,7 @@ mod find;
 mod network;
 mod order;
 mod progress;
+mod scenario;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +47,9 @@ evac order scenarios/kupiansk --json | jq '.totals'")]
     #[command(after_help = "Examples:\n  evac route li.evacnet --from 47.166,9.510 --to 47.060,9.500\n  \
 evac route li.evacnet --from 47.166,9.510 --to 47.16,9.47 --close Rhein --json")]
     Route(network::RouteArgs),
+    /// Make and check scenarios.
+    #[command(subcommand)]
+    Scenario(scenario::ScenarioCommand),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,8 @@ fn main() -> ExitCode {
         Command::Find(args) => find::run(args),
         Command::Network(cmd) => network::run(cmd),
         Command::Route(args) => network::route(args),
+        Command::Scenario(scenario::ScenarioCommand::FromOsm(args)) => scenario::from_osm(args),
+        Command::Scenario(scenario::ScenarioCommand::Check(args)) => scenario::check(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

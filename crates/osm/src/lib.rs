@@ -2,6 +2,7 @@
 //! evac [`Network`](evac_network::Network) of car-routable roads with speeds and
 //! capacities, plus the rail layer and the places used to build scenarios.
 
+pub mod cache;
 pub mod import;
 pub mod profile;
 pub mod read;

@@ -15,7 +15,39 @@ pub struct ScenarioConfig {
     pub zone: ZoneConfig,
     #[serde(default)]
     pub demand: Option<DemandConfig>,
+    #[serde(default)]
+    pub network: NetworkConfig,
     pub files: FilesConfig,
+}
+
+/// How settlements and centres attach to the road network.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// A place farther than this from the nearest road node is reported.
+    #[serde(default = "default_max_snap_km")]
+    pub max_snap_km: f64,
+    /// `warn` (default) or `error` when a place is farther than `max_snap_km`.
+    #[serde(default)]
+    pub far_from_road: FarFromRoad,
+}
+
+fn default_max_snap_km() -> f64 {
+    2.0
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig { max_snap_km: default_max_snap_km(), far_from_road: FarFromRoad::Warn }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FarFromRoad {
+    #[default]
+    Warn,
+    Error,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -82,6 +114,9 @@ impl ScenarioConfig {
                 "zone.advisory_km",
                 format!("expected a distance in km >= mandatory_km ({}), found {}", z.mandatory_km, z.advisory_km),
             );
+        }
+        if !(self.network.max_snap_km.is_finite() && self.network.max_snap_km > 0.0) {
+            return err("network.max_snap_km", format!("expected a distance in km > 0, found {}", self.network.max_snap_km));
         }
         if let Some(d) = self.demand {
             for (name, v) in [

@@ -9,7 +9,7 @@ mod csv_input;
 mod error;
 mod geojson_input;
 
-pub use config::{DemandConfig, FilesConfig, ScenarioConfig, ZoneConfig};
+pub use config::{DemandConfig, FarFromRoad, FilesConfig, NetworkConfig, ScenarioConfig, ZoneConfig};
 pub use csv_input::{read_centres, read_settlements};
 pub use error::{InputError, Location};
 pub use geojson_input::{read_boundary, read_hazard};
