@@ -64,37 +64,51 @@ pub fn parse_latlon(s: &str) -> Result<LatLon, String> {
     }
 }
 
-/// Import with a progress bar; used by `network import` and by scenarios naming a PBF.
-pub fn import_file(
-    input: &Path,
-    clip: Option<(String, geo::MultiPolygon<f64>)>,
-    bbox: Option<[f64; 4]>,
-    profile: Option<&Path>,
-) -> Result<Network> {
-    let profile = match profile {
-        Some(p) => evac_osm::Profile::from_toml_file(p).map_err(anyhow::Error::msg)?,
-        None => evac_osm::Profile::default(),
-    };
-    let size = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?.len();
-    let bar = progress::Bytes::new(size, "reading");
-    let options = evac_osm::ImportOptions { profile, clip, bbox, progress: &bar };
-    let started = Instant::now();
-    let result = evac_osm::import(input, &options);
-    bar.0.finish_and_clear();
-    let network = result?;
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
+pub fn profile(path: Option<&Path>) -> Result<evac_osm::Profile> {
+    match path {
+        Some(p) => evac_osm::Profile::from_toml_file(p).map_err(anyhow::Error::msg),
+        None => Ok(evac_osm::Profile::default()),
+    }
+}
+
+/// One line about a freshly imported network.
+pub fn import_summary(input: &Path, network: &Network, seconds: f64) -> String {
+    let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    format!(
         "imported {} in {:.2} s ({:.1} MB/s): {} nodes, {} edges, {:.1} km of road; dropped {} small components ({} nodes, {:.1} km)",
         input.display(),
-        secs,
-        size as f64 / 1e6 / secs,
+        seconds,
+        size as f64 / 1e6 / seconds,
         network.nodes().len(),
         network.edges().len(),
         network.road_km(),
         network.meta().dropped_components,
         network.meta().dropped_nodes,
         network.meta().dropped_km
-    );
+    )
+}
+
+/// Import `input` into the network file `out`, with a progress bar. Nothing is written
+/// unless the whole import succeeds (the file is written to a temporary name, then renamed).
+pub fn import_to(
+    input: &Path,
+    out: &Path,
+    clip: Option<(String, geo::MultiPolygon<f64>)>,
+    bbox: Option<[f64; 4]>,
+    profile_path: Option<&Path>,
+) -> Result<Network> {
+    let profile = profile(profile_path)?;
+    let size = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?.len();
+    let bar = progress::Bytes::new(size, "reading");
+    let options = evac_osm::ImportOptions { profile, clip, bbox, progress: &bar };
+    let started = Instant::now();
+    let result = evac_osm::import_parts(input, &options);
+    bar.0.finish_and_clear();
+    let parts = result?;
+    parts.write(out).with_context(|| format!("cannot write {}", out.display()))?;
+    drop(parts);
+    let network = Network::load(out)?;
+    eprintln!("{}", import_summary(input, &network, started.elapsed().as_secs_f64()));
     Ok(network)
 }
 
@@ -105,8 +119,7 @@ pub fn run(cmd: NetworkCommand) -> Result<()> {
                 Some(p) => Some((p.display().to_string(), evac_scenario::read_boundary(p)?)),
                 None => None,
             };
-            let network = import_file(&a.input, clip, a.bbox, a.profile.as_deref())?;
-            network.save(&a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+            let network = import_to(&a.input, &a.out, clip, a.bbox, a.profile.as_deref())?;
             eprintln!("wrote {} ({:.1} MB)", a.out.display(), network.size_bytes() as f64 / 1e6);
             Ok(())
         }

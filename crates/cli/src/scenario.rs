@@ -1,4 +1,4 @@
-use crate::network::import_file;
+use crate::network::import_summary;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use evac_network::{Network, Router};
@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 pub enum ScenarioCommand {
     /// Start a scenario from an OSM extract: settlements.csv from its place=city|town|village|hamlet
     /// nodes and areas, and a scenario.toml that uses the extract as road network.
-    #[command(after_help = "Example:\n  evac scenario from-osm data/osm/liechtenstein-2015-07.osm.pbf --out /tmp/li --name Liechtenstein\n\
-Then draw the hazard into /tmp/li/hazard.geojson (or pass --hazard) and run `evac order /tmp/li`.")]
+    #[command(
+        after_help = "Example:\n  evac scenario from-osm data/osm/liechtenstein-2015-07.osm.pbf --out /tmp/li --name Liechtenstein\n\
+Then draw the hazard into /tmp/li/hazard.geojson (or pass --hazard) and run `evac order /tmp/li`."
+    )]
     FromOsm(FromOsmArgs),
     /// Load a scenario with its network and report problems: settlements or centres far
     /// from any road, settlements with no route to any centre.
@@ -75,7 +77,18 @@ pub fn from_osm(a: FromOsmArgs) -> Result<()> {
     }
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["id", "name", "lat", "lon", "population", "name_uk", "name_latin", "population_source", "place", "osm_id"])?;
+    w.write_record([
+        "id",
+        "name",
+        "lat",
+        "lon",
+        "population",
+        "name_uk",
+        "name_latin",
+        "population_source",
+        "place",
+        "osm_id",
+    ])?;
     let mut estimated = 0;
     for p in &places {
         let loc = p.location.expect("read_places keeps located places");
@@ -95,7 +108,9 @@ pub fn from_osm(a: FromOsmArgs) -> Result<()> {
             format!("{:.7}", loc.lat),
             format!("{:.7}", loc.lon),
             population.to_string(),
-            p.name_uk.clone().unwrap_or_else(|| if evac_geo::translit::is_cyrillic(&p.name) { p.name.clone() } else { String::new() }),
+            p.name_uk.clone().unwrap_or_else(|| {
+                if evac_geo::translit::is_cyrillic(&p.name) { p.name.clone() } else { String::new() }
+            }),
             latin.unwrap_or_default(),
             source.to_string(),
             p.place.clone(),
@@ -105,19 +120,28 @@ pub fn from_osm(a: FromOsmArgs) -> Result<()> {
     let mut files = vec![(a.out.join("settlements.csv"), w.into_inner()?)];
     let hazard_rel = match &a.hazard {
         Some(h) => {
-            files.push((a.out.join("hazard.geojson"), std::fs::read(h).with_context(|| format!("cannot read {}", h.display()))?));
+            files.push((
+                a.out.join("hazard.geojson"),
+                std::fs::read(h).with_context(|| format!("cannot read {}", h.display()))?,
+            ));
             "hazard.geojson"
         }
         None => "hazard.geojson",
     };
     let centres_line = match &a.centres {
         Some(c) => {
-            files.push((a.out.join("centres.csv"), std::fs::read(c).with_context(|| format!("cannot read {}", c.display()))?));
+            files.push((
+                a.out.join("centres.csv"),
+                std::fs::read(c).with_context(|| format!("cannot read {}", c.display()))?,
+            ));
             "centres = \"centres.csv\"\n".to_string()
         }
         None => String::new(),
     };
-    let name = a.name.clone().unwrap_or_else(|| a.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let name = a
+        .name
+        .clone()
+        .unwrap_or_else(|| a.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     let network = relative(&a.out, &a.input);
     let toml = format!(
         "# Made by `evac scenario from-osm {}` -- see docs/scenario.md\nname = \"{name}\"\nauthority = \"\"\n\n[zone]\nmandatory_km = 5.0\nadvisory_km = 10.0\n\n[files]\nsettlements = \"settlements.csv\"\nhazard = \"{hazard_rel}\"\n{centres_line}network = \"{}\"\n",
@@ -133,7 +157,10 @@ pub fn from_osm(a: FromOsmArgs) -> Result<()> {
         a.out.display()
     );
     if a.hazard.is_none() {
-        eprintln!("next: draw the hazard (a front line or an area) into {}/hazard.geojson; see docs/scenario.md", a.out.display());
+        eprintln!(
+            "next: draw the hazard (a front line or an area) into {}/hazard.geojson; see docs/scenario.md",
+            a.out.display()
+        );
     }
     Ok(())
 }
@@ -142,22 +169,30 @@ pub fn from_osm(a: FromOsmArgs) -> Result<()> {
 pub fn load_network(scenario: &Scenario) -> Result<Option<Network>> {
     let Some(source) = scenario.optional_file("network") else { return Ok(None) };
     if !source.is_file() {
-        bail!("{}: files.network names {}, which does not exist", scenario.dir.join("scenario.toml").display(), source.display());
+        bail!(
+            "{}: files.network names {}, which does not exist",
+            scenario.dir.join("scenario.toml").display(),
+            source.display()
+        );
     }
     if evac_osm::cache::is_network_file(&source) {
         return Ok(Some(Network::load(&source)?));
     }
     let cache_dir = scenario.dir.join(".cache");
-    let options = evac_osm::ImportOptions::default();
-    let cached = evac_osm::cache::cache_path(&source, &cache_dir, &options)?;
-    if cached.is_file()
-        && let Ok(n) = Network::load(&cached)
-    {
-        return Ok(Some(n));
+    let size = std::fs::metadata(&source).map(|m| m.len()).unwrap_or(0);
+    let bar = crate::progress::Bytes::new(size, "importing");
+    let options = evac_osm::ImportOptions { progress: &bar, ..Default::default() };
+    let started = std::time::Instant::now();
+    let result = evac_osm::cache::open_or_import(&source, &cache_dir, &options);
+    bar.0.finish_and_clear();
+    let (network, imported) = result?;
+    if imported {
+        eprintln!(
+            "{} (cached in {})",
+            import_summary(&source, &network, started.elapsed().as_secs_f64()),
+            cache_dir.display()
+        );
     }
-    eprintln!("importing the scenario's road network {} (cached in {})", source.display(), cache_dir.display());
-    let network = import_file(&source, None, None, None)?;
-    network.save(&cached).with_context(|| format!("cannot write the network cache {}", cached.display()))?;
     Ok(Some(network))
 }
 
@@ -169,7 +204,8 @@ pub struct Attached {
 }
 
 pub fn attach_scenario(scenario: &Scenario, network: &Network) -> Result<Attached> {
-    let settlements = attach(network, scenario.settlements.iter().map(|s| (s.id.as_str(), s.name.as_str(), s.location)));
+    let settlements =
+        attach(network, scenario.settlements.iter().map(|s| (s.id.as_str(), s.name.as_str(), s.location)));
     let centres = attach(network, scenario.centres.iter().map(|c| (c.id.as_str(), c.name.as_str(), c.location)));
     let max_m = scenario.config.network.max_snap_km * 1000.0;
     let mut warnings = Vec::new();
@@ -185,7 +221,10 @@ pub fn attach_scenario(scenario: &Scenario, network: &Network) -> Result<Attache
         }
     }
     if scenario.config.network.far_from_road == FarFromRoad::Error && !warnings.is_empty() {
-        bail!("{}\n(the network may not cover the whole area: import a larger extract, or raise network.max_snap_km)", warnings.join("\n"));
+        bail!(
+            "{}\n(the network may not cover the whole area: import a larger extract, or raise network.max_snap_km)",
+            warnings.join("\n")
+        );
     }
     Ok(Attached { settlements, centres, warnings })
 }

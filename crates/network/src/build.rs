@@ -3,8 +3,10 @@
 use crate::class::{RoadClass, flags};
 use crate::format::*;
 use crate::network::{Network, NetworkMeta, NetworkParts};
+use bytemuck::Zeroable;
 use evac_geo::geodesy::fast_distance_m;
 use evac_model::LatLon;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Attributes of a road, per direction of its node order.
@@ -26,15 +28,25 @@ pub struct RoadAttrs {
 }
 
 impl RoadAttrs {
-    /// The same road described in the opposite node order.
-    fn reversed(&self) -> RoadAttrs {
-        RoadAttrs {
-            forward: self.backward,
-            backward: self.forward,
-            lanes_forward: self.lanes_backward,
-            lanes_backward: self.lanes_forward,
-            ..self.clone()
+    /// (forward, backward, lanes forward, lanes backward), seen in or against the node order.
+    fn directions(&self, against: bool) -> (bool, bool, u8, u8) {
+        if against {
+            (self.backward, self.forward, self.lanes_backward, self.lanes_forward)
+        } else {
+            (self.forward, self.backward, self.lanes_forward, self.lanes_backward)
         }
+    }
+
+    /// Is road `self` (read against its node order if `self_against`) the same road as
+    /// `other` (likewise): equal attributes and the same directions?
+    fn same_road(&self, self_against: bool, other: &RoadAttrs, other_against: bool) -> bool {
+        self.directions(self_against) == other.directions(other_against)
+            && self.class == other.class
+            && self.speed_kmh == other.speed_kmh
+            && self.capacity_per_lane_vph == other.capacity_per_lane_vph
+            && self.flags == other.flags
+            && self.name == other.name
+            && self.ref_ == other.ref_
     }
 }
 
@@ -72,7 +84,7 @@ pub struct NodeCoords {
 impl NodeCoords {
     /// Sort by id (keeping the first of duplicates).
     pub fn from_unsorted(mut pairs: Vec<(i64, Coord)>) -> Self {
-        pairs.sort_unstable_by_key(|p| p.0);
+        pairs.par_sort_unstable_by_key(|p| p.0);
         pairs.dedup_by_key(|p| p.0);
         let (ids, coords) = pairs.into_iter().unzip();
         NodeCoords { ids, coords }
@@ -116,33 +128,112 @@ struct Piece {
     road: u32,
     from: u32,
     to: u32,
-    coords: std::ops::Range<u32>,
+    coords_start: u32,
+    coords_end: u32,
     length_m: f64,
 }
 
-/// Build the routing network.
+/// A contracted chain of pieces: one road link between two final nodes.
+struct Link {
+    from: u32,
+    to: u32,
+    /// The road whose attributes the link has, and whether the link runs against its
+    /// node order.
+    road: u32,
+    reversed: bool,
+    coords_start: u32,
+    coords_len: u32,
+    length_m: f64,
+}
+
+/// Strongly connected components of a directed graph in CSR form (iterative Tarjan):
+/// the component id of each node, and the number of components.
+fn strongly_connected(n: usize, offsets: &[u32], targets: &[u32]) -> (Vec<u32>, u32) {
+    let mut index = vec![NONE; n];
+    let mut low = vec![0u32; n];
+    let mut component = vec![NONE; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut call: Vec<(u32, u32)> = Vec::new(); // (node, next edge position)
+    let mut next_index = 0u32;
+    let mut components = 0u32;
+    for root in 0..n as u32 {
+        if index[root as usize] != NONE {
+            continue;
+        }
+        call.push((root, offsets[root as usize]));
+        index[root as usize] = next_index;
+        low[root as usize] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root as usize] = true;
+        while let Some(&mut (v, ref mut pos)) = call.last_mut() {
+            if *pos < offsets[v as usize + 1] {
+                let w = targets[*pos as usize];
+                *pos += 1;
+                if index[w as usize] == NONE {
+                    index[w as usize] = next_index;
+                    low[w as usize] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w as usize] = true;
+                    call.push((w, offsets[w as usize]));
+                } else if on_stack[w as usize] {
+                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(parent, _)) = call.last() {
+                    low[parent as usize] = low[parent as usize].min(low[v as usize]);
+                }
+                if low[v as usize] == index[v as usize] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w as usize] = false;
+                        component[w as usize] = components;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    components += 1;
+                }
+            }
+        }
+    }
+    (component, components)
+}
+
+/// Build the routing network in memory.
 pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
+    Ok(Network::from_parts(&build_parts(input)?))
+}
+
+/// Build the arrays of the routing network (write them with [`NetworkParts::write`]).
+pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
     let nodes = &input.nodes;
     // 1. How many times each OSM node is used by roads: intersections split ways.
     let mut uses = vec![0u8; nodes.len()];
-    let mut resolved: Vec<Vec<u32>> = Vec::with_capacity(input.roads.len());
-    for road in &input.roads {
-        let idx: Vec<u32> = road.nodes.iter().map(|&id| nodes.index(id).map_or(NONE, |i| i as u32)).collect();
-        for &i in &idx {
+    let resolved: Vec<Vec<u32>> = input
+        .roads
+        .par_iter()
+        .map(|road| road.nodes.iter().map(|&id| nodes.index(id).map_or(NONE, |i| i as u32)).collect())
+        .collect();
+    for idx in &resolved {
+        for &i in idx {
             if i != NONE {
                 uses[i as usize] = uses[i as usize].saturating_add(1);
             }
         }
-        resolved.push(idx);
     }
     // 2. Pieces between graph nodes (intersections, way ends, and the sides of missing nodes).
-    let mut graph_node: HashMap<u32, u32> = HashMap::new();
+    let mut graph_node = vec![NONE; nodes.len()];
     let mut graph_nodes: Vec<u32> = Vec::new();
-    let mut node_id = |osm_index: u32, graph_nodes: &mut Vec<u32>| -> u32 {
-        *graph_node.entry(osm_index).or_insert_with(|| {
+    let mut node_id = |osm_index: u32| -> u32 {
+        let slot = &mut graph_node[osm_index as usize];
+        if *slot == NONE {
+            *slot = graph_nodes.len() as u32;
             graph_nodes.push(osm_index);
-            (graph_nodes.len() - 1) as u32
-        })
+        }
+        *slot
     };
     let mut piece_coords: Vec<Coord> = Vec::new();
     let mut pieces: Vec<Piece> = Vec::new();
@@ -153,22 +244,26 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
             }
             let mut start = 0;
             for k in 1..run.len() {
-                let is_end = k == run.len() - 1;
-                if is_end || uses[run[k] as usize] >= 2 {
-                    let from = node_id(run[start], &mut graph_nodes);
-                    let to = node_id(run[k], &mut graph_nodes);
-                    let begin = piece_coords.len() as u32;
+                if k == run.len() - 1 || uses[run[k] as usize] >= 2 {
+                    let from = node_id(run[start]);
+                    let to = node_id(run[k]);
+                    let coords_start = piece_coords.len() as u32;
                     let mut length = 0.0;
-                    for w in run[start..=k].windows(2) {
-                        length +=
-                            fast_distance_m(latlon(nodes.coords[w[0] as usize]), latlon(nodes.coords[w[1] as usize]));
+                    let mut prev = latlon(nodes.coords[run[start] as usize]);
+                    piece_coords.push(nodes.coords[run[start] as usize]);
+                    for &i in &run[start + 1..=k] {
+                        let c = nodes.coords[i as usize];
+                        let here = latlon(c);
+                        length += fast_distance_m(prev, here);
+                        prev = here;
+                        piece_coords.push(c);
                     }
-                    piece_coords.extend(run[start..=k].iter().map(|&i| nodes.coords[i as usize]));
                     pieces.push(Piece {
                         road: r as u32,
                         from,
                         to,
-                        coords: begin..piece_coords.len() as u32,
+                        coords_start,
+                        coords_end: piece_coords.len() as u32,
                         length_m: length,
                     });
                     start = k;
@@ -176,37 +271,55 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
             }
         }
     }
+    drop(resolved);
+    drop(uses);
+    drop(graph_node);
     let attrs = |p: &Piece| &input.roads[p.road as usize].attrs;
     if pieces.is_empty() {
         return Err(BuildError::NoRoads);
     }
     let n = graph_nodes.len();
     // 3. Largest strongly connected component of the directed graph.
-    let mut g = petgraph::graph::DiGraph::<(), (), u32>::with_capacity(n, pieces.len() * 2);
-    for _ in 0..n {
-        g.add_node(());
-    }
+    let mut offsets = vec![0u32; n + 1];
     for p in &pieces {
         let a = attrs(p);
         if a.forward {
-            g.add_edge(p.from.into(), p.to.into(), ());
+            offsets[p.from as usize + 1] += 1;
         }
         if a.backward {
-            g.add_edge(p.to.into(), p.from.into(), ());
+            offsets[p.to as usize + 1] += 1;
         }
     }
-    let components = petgraph::algo::kosaraju_scc(&g);
-    drop(g);
-    let largest = components.iter().max_by_key(|c| c.len()).ok_or(BuildError::NoRoads)?;
-    let mut kept = vec![false; n];
-    for v in largest {
-        kept[v.index()] = true;
+    for v in 0..n {
+        offsets[v + 1] += offsets[v];
     }
+    let mut targets = vec![0u32; offsets[n] as usize];
+    let mut fill = offsets.clone();
+    for p in &pieces {
+        let a = attrs(p);
+        if a.forward {
+            targets[fill[p.from as usize] as usize] = p.to;
+            fill[p.from as usize] += 1;
+        }
+        if a.backward {
+            targets[fill[p.to as usize] as usize] = p.from;
+            fill[p.to as usize] += 1;
+        }
+    }
+    let (component, count) = strongly_connected(n, &offsets, &targets);
+    drop((offsets, targets, fill));
+    let mut sizes = vec![0u32; count as usize];
+    for &c in &component {
+        sizes[c as usize] += 1;
+    }
+    // The largest component; ties go to the lowest id, so the result is deterministic.
+    let largest = (0..count).max_by_key(|&c| (sizes[c as usize], std::cmp::Reverse(c))).ok_or(BuildError::NoRoads)?;
+    let kept: Vec<bool> = component.iter().map(|&c| c == largest).collect();
     let mut meta = input.meta.clone();
-    meta.dropped_components = components.len() as u64 - 1;
-    meta.dropped_nodes = (n - largest.len()) as u64;
-    meta.nodes_before_contraction = largest.len() as u64;
-    drop(components);
+    meta.dropped_components = u64::from(count) - 1;
+    meta.dropped_nodes = (n as u64) - u64::from(sizes[largest as usize]);
+    meta.nodes_before_contraction = u64::from(sizes[largest as usize]);
+    drop((component, sizes));
     let keep_piece = |p: &Piece| kept[p.from as usize] && kept[p.to as usize];
     for p in pieces.iter().filter(|p| !keep_piece(p)) {
         let a = attrs(p);
@@ -214,14 +327,13 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
         meta.dropped_km += p.length_m / 1000.0;
     }
     // 4. Contract degree-2 nodes joining two pieces with equal attributes.
-    let mut incident_count = vec![0u32; n];
-    for p in pieces.iter().filter(|p| keep_piece(p)) {
-        incident_count[p.from as usize] += 1;
-        incident_count[p.to as usize] += 1;
-    }
     let mut incident_start = vec![0u32; n + 1];
+    for p in pieces.iter().filter(|p| keep_piece(p)) {
+        incident_start[p.from as usize + 1] += 1;
+        incident_start[p.to as usize + 1] += 1;
+    }
     for v in 0..n {
-        incident_start[v + 1] = incident_start[v] + incident_count[v];
+        incident_start[v + 1] += incident_start[v];
     }
     let mut incident = vec![0u32; incident_start[n] as usize];
     let mut fill = incident_start.clone();
@@ -231,12 +343,8 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
             fill[v as usize] += 1;
         }
     }
+    drop(fill);
     let incident_of = |v: u32| &incident[incident_start[v as usize] as usize..incident_start[v as usize + 1] as usize];
-    // Attributes of piece `i` oriented so that it leaves node `v`.
-    let oriented = |i: u32, v: u32| -> RoadAttrs {
-        let p = &pieces[i as usize];
-        if p.from == v { attrs(p).clone() } else { attrs(p).reversed() }
-    };
     let mut contractible = vec![false; n];
     for v in 0..n as u32 {
         if !kept[v as usize] {
@@ -244,43 +352,35 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
         }
         let inc = incident_of(v);
         if inc.len() == 2 && inc[0] != inc[1] {
-            // Entering over the first piece then leaving over the second must look like one road.
-            let arriving = oriented(inc[0], v).reversed();
-            let leaving = oriented(inc[1], v);
-            contractible[v as usize] = arriving == leaving;
+            // Arriving over the first piece then leaving over the second must look like one road.
+            let (a, b) = (&pieces[inc[0] as usize], &pieces[inc[1] as usize]);
+            let arrives_along = a.to == v; // first piece runs into v in its node order
+            let leaves_along = b.from == v; // second piece runs out of v in its node order
+            contractible[v as usize] = attrs(a).same_road(!arrives_along, attrs(b), !leaves_along);
         }
-    }
-    struct Link {
-        from: u32,
-        to: u32,
-        attrs: RoadAttrs,
-        way_id: i64,
-        coords: Vec<Coord>,
-        length_m: f64,
     }
     let mut visited = vec![false; pieces.len()];
     let mut links: Vec<Link> = Vec::new();
-    let walk = |start: u32, first: u32, contractible: &[bool], visited: &mut Vec<bool>, links: &mut Vec<Link>| {
-        let mut coords: Vec<Coord> = Vec::new();
+    let mut link_coords: Vec<Coord> = Vec::with_capacity(piece_coords.len());
+    let mut walk = |start: u32, first: u32, contractible: &[bool], visited: &mut [bool]| {
+        let coords_start = link_coords.len() as u32;
         let mut length = 0.0;
         let mut at = start;
         let mut piece = first;
-        let link_attrs = oriented(first, start);
-        let way_id = input.roads[pieces[first as usize].road as usize].way_id;
+        let first_piece = &pieces[first as usize];
         loop {
             visited[piece as usize] = true;
             let p = &pieces[piece as usize];
-            let mut c: Vec<Coord> = piece_coords[p.coords.start as usize..p.coords.end as usize].to_vec();
-            let next = if p.from == at { p.to } else { p.from };
-            if p.from != at {
-                c.reverse();
+            let slice = &piece_coords[p.coords_start as usize..p.coords_end as usize];
+            let skip = usize::from(link_coords.len() > coords_start as usize);
+            if p.from == at {
+                link_coords.extend(slice.iter().skip(skip));
+                at = p.to;
+            } else {
+                link_coords.extend(slice.iter().rev().skip(skip));
+                at = p.from;
             }
-            if !coords.is_empty() {
-                c.remove(0);
-            }
-            coords.extend(c);
             length += p.length_m;
-            at = next;
             if !contractible[at as usize] {
                 break;
             }
@@ -291,13 +391,21 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
             }
             piece = other;
         }
-        links.push(Link { from: start, to: at, attrs: link_attrs, way_id, coords, length_m: length });
+        links.push(Link {
+            from: start,
+            to: at,
+            road: first_piece.road,
+            reversed: first_piece.from != start,
+            coords_start,
+            coords_len: link_coords.len() as u32 - coords_start,
+            length_m: length,
+        });
     };
     for v in 0..n as u32 {
         if kept[v as usize] && !contractible[v as usize] {
             for &i in incident_of(v) {
                 if !visited[i as usize] {
-                    walk(v, i, &contractible, &mut visited, &mut links);
+                    walk(v, i, &contractible, &mut visited);
                 }
             }
         }
@@ -307,9 +415,10 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
         if keep_piece(&pieces[i]) && !visited[i] {
             let v = pieces[i].from;
             contractible[v as usize] = false;
-            walk(v, i as u32, &contractible, &mut visited, &mut links);
+            walk(v, i as u32, &contractible, &mut visited);
         }
     }
+    drop((visited, incident, incident_start, piece_coords, pieces));
     // 5. Final numbering: the kept nodes that were not contracted.
     let mut final_id = vec![NONE; n];
     let mut node_recs: Vec<NodeRec> = Vec::new();
@@ -321,7 +430,26 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
             node_recs.push(NodeRec { lat: from_fixed(c[1]), lon: from_fixed(c[0]), osm_id: nodes.ids[osm_index] });
         }
     }
-    // 6. Directed edges, strings, geometry.
+    drop((kept, contractible, graph_nodes));
+    // 6. Directed edges placed straight into CSR order (no sort): count out-degrees first.
+    let nn = node_recs.len();
+    let mut out_offsets = vec![0u32; nn + 1];
+    for l in &links {
+        let (f, b, _, _) = input.roads[l.road as usize].attrs.directions(l.reversed);
+        if f {
+            out_offsets[final_id[l.from as usize] as usize + 1] += 1;
+        }
+        if b {
+            out_offsets[final_id[l.to as usize] as usize + 1] += 1;
+        }
+    }
+    for v in 0..nn {
+        out_offsets[v + 1] += out_offsets[v];
+    }
+    let m = out_offsets[nn] as usize;
+    if m == 0 {
+        return Err(BuildError::NoRoads);
+    }
     let mut strings: Vec<String> = Vec::new();
     let mut interned: HashMap<String, u32> = HashMap::new();
     let mut intern = |s: &str| -> u32 {
@@ -336,92 +464,84 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
         (strings.len() - 1) as u32
     };
     let crossings = CrossingFinder::new(&input.waterways, nodes);
-    let mut coords: Vec<Coord> = Vec::new();
-    // (edge, index of its twin in this vector or NONE)
-    let mut edges: Vec<(EdgeRec, u32)> = Vec::new();
-    for link in &links {
-        let a = &link.attrs;
-        let geom_start = coords.len() as u32;
-        coords.extend_from_slice(&link.coords);
+    // Names are interned once per road, not once per link.
+    let mut road_strings: Vec<Option<(u32, u32)>> = vec![None; input.roads.len()];
+    let mut edges = vec![EdgeRec::zeroed(); m];
+    let mut cursor = out_offsets.clone();
+    for l in &links {
+        let a = &input.roads[l.road as usize].attrs;
+        let (forward, backward, lanes_forward, lanes_backward) = a.directions(l.reversed);
+        let geometry = &link_coords[l.coords_start as usize..(l.coords_start + l.coords_len) as usize];
         let crossing = if a.flags & (flags::BRIDGE | flags::FORD | flags::FERRY) != 0 {
-            crossings.find(&link.coords).map_or(NONE, &mut intern)
+            crossings.find(geometry).map_or(NONE, &mut intern)
         } else {
             NONE
         };
+        let (name, ref_) = *road_strings[l.road as usize].get_or_insert_with(|| (intern(&a.name), intern(&a.ref_)));
         let speed = a.speed_kmh.max(1.0);
+        let (from, to) = (final_id[l.from as usize], final_id[l.to as usize]);
         let base = EdgeRec {
-            way_id: link.way_id,
-            from: final_id[link.from as usize],
-            to: final_id[link.to as usize],
-            length_m: link.length_m as f32,
-            time_s: (link.length_m / (f64::from(speed) / 3.6)) as f32,
+            way_id: input.roads[l.road as usize].way_id,
+            from,
+            to,
+            length_m: l.length_m as f32,
+            time_s: (l.length_m / (f64::from(speed) / 3.6)) as f32,
             capacity_vph: 0.0,
-            name: intern(&a.name),
-            ref_: intern(&a.ref_),
+            name,
+            ref_,
             crossing,
-            geom_start,
-            geom_len: link.coords.len() as u32,
+            geom_start: l.coords_start,
+            geom_len: l.coords_len,
             twin: NONE,
             class: a.class as u8,
             lanes: 0,
             flags: a.flags & flags::ROAD_MASK,
             speed_kmh: speed.round().min(255.0) as u8,
         };
-        let forward = a.forward.then(|| EdgeRec {
-            lanes: a.lanes_forward.max(1),
-            capacity_vph: f32::from(a.lanes_forward.max(1)) * a.capacity_per_lane_vph,
-            ..base
+        let mut place = |e: EdgeRec| -> u32 {
+            let slot = cursor[e.from as usize];
+            cursor[e.from as usize] += 1;
+            edges[slot as usize] = e;
+            slot
+        };
+        let f = forward.then(|| {
+            place(EdgeRec {
+                lanes: lanes_forward.max(1),
+                capacity_vph: f32::from(lanes_forward.max(1)) * a.capacity_per_lane_vph,
+                ..base
+            })
         });
-        let backward = a.backward.then(|| EdgeRec {
-            from: base.to,
-            to: base.from,
-            lanes: a.lanes_backward.max(1),
-            capacity_vph: f32::from(a.lanes_backward.max(1)) * a.capacity_per_lane_vph,
-            flags: base.flags | flags::REVERSED_GEOMETRY,
-            ..base
+        let b = backward.then(|| {
+            place(EdgeRec {
+                from: to,
+                to: from,
+                lanes: lanes_backward.max(1),
+                capacity_vph: f32::from(lanes_backward.max(1)) * a.capacity_per_lane_vph,
+                flags: base.flags | flags::REVERSED_GEOMETRY,
+                ..base
+            })
         });
-        match (forward, backward) {
-            (Some(f), Some(b)) => {
-                let i = edges.len() as u32;
-                edges.push((f, i + 1));
-                edges.push((b, i));
-            }
-            (Some(e), None) | (None, Some(e)) => edges.push((e, NONE)),
-            (None, None) => {}
+        if let (Some(f), Some(b)) = (f, b) {
+            edges[f as usize].twin = b;
+            edges[b as usize].twin = f;
         }
     }
-    // Sort by tail node (CSR), keeping twins linked.
-    let mut order: Vec<u32> = (0..edges.len() as u32).collect();
-    order.sort_by_key(|&i| (edges[i as usize].0.from, edges[i as usize].0.to, i));
-    let mut new_index = vec![0u32; edges.len()];
-    for (new, &old) in order.iter().enumerate() {
-        new_index[old as usize] = new as u32;
-    }
-    let sorted: Vec<EdgeRec> = order
-        .iter()
-        .map(|&old| {
-            let (mut e, twin) = edges[old as usize];
-            e.twin = if twin == NONE { NONE } else { new_index[twin as usize] };
-            e
-        })
-        .collect();
-    let nn = node_recs.len();
-    let mut out_offsets = vec![0u32; nn + 1];
+    drop((links, final_id, cursor));
     let mut in_offsets = vec![0u32; nn + 1];
-    for e in &sorted {
-        out_offsets[e.from as usize + 1] += 1;
+    for e in &edges {
         in_offsets[e.to as usize + 1] += 1;
     }
     for v in 0..nn {
-        out_offsets[v + 1] += out_offsets[v];
         in_offsets[v + 1] += in_offsets[v];
     }
-    let mut in_edges = vec![0u32; sorted.len()];
+    let mut in_edges = vec![0u32; m];
     let mut fill = in_offsets.clone();
-    for (i, e) in sorted.iter().enumerate() {
+    for (i, e) in edges.iter().enumerate() {
         in_edges[fill[e.to as usize] as usize] = i as u32;
         fill[e.to as usize] += 1;
     }
+    drop(fill);
+    let mut coords = link_coords;
     // 7. Rail lines (display) and stations (snapped to the road graph).
     let mut rail_lines = Vec::new();
     for line in &input.rails {
@@ -440,27 +560,28 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
             });
         }
     }
-    let node_points: Vec<LatLon> = node_recs.iter().map(|n| LatLon::new(n.lat, n.lon)).collect();
-    let snapper = crate::snap::Snapper::from_points(&node_points);
-    let stations = input
-        .stations
-        .iter()
-        .filter_map(|s| {
-            let snap = snapper.nearest(s.location)?;
-            Some(StationRec {
-                lat: s.location.lat,
-                lon: s.location.lon,
-                osm_id: s.osm_id,
-                name: intern(&s.name),
-                node: snap.node,
-                snap_m: snap.distance_m as f32,
-                kind: s.kind,
+    let stations = if input.stations.is_empty() {
+        Vec::new()
+    } else {
+        let node_points: Vec<LatLon> = node_recs.iter().map(|n| LatLon::new(n.lat, n.lon)).collect();
+        let snapper = crate::snap::Snapper::from_points(&node_points);
+        input
+            .stations
+            .iter()
+            .filter_map(|s| {
+                let snap = snapper.nearest(s.location)?;
+                Some(StationRec {
+                    lat: s.location.lat,
+                    lon: s.location.lon,
+                    osm_id: s.osm_id,
+                    name: intern(&s.name),
+                    node: snap.node,
+                    snap_m: snap.distance_m as f32,
+                    kind: s.kind,
+                })
             })
-        })
-        .collect();
-    if sorted.is_empty() {
-        return Err(BuildError::NoRoads);
-    }
+            .collect()
+    };
     let (mut lat0, mut lon0, mut lat1, mut lon1) = (90.0f64, 180.0f64, -90.0f64, -180.0f64);
     for n in &node_recs {
         lat0 = lat0.min(n.lat);
@@ -469,9 +590,9 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
         lon1 = lon1.max(n.lon);
     }
     meta.bbox = Some([lon0, lat0, lon1, lat1]);
-    let parts = NetworkParts {
+    Ok(NetworkParts {
         nodes: node_recs,
-        edges: sorted,
+        edges,
         out_offsets,
         in_offsets,
         in_edges,
@@ -480,8 +601,7 @@ pub fn build_network(input: &NetworkInput) -> Result<Network, BuildError> {
         stations,
         rail_lines,
         meta,
-    };
-    Ok(Network::from_parts(&parts))
+    })
 }
 
 /// Finds the named river or canal a crossing's geometry intersects.

@@ -18,7 +18,7 @@ pub mod snap;
 pub mod stats;
 pub mod testing;
 
-pub use build::{InputLine, InputRoad, InputStation, NetworkInput, NodeCoords, RoadAttrs, build_network};
+pub use build::{InputLine, InputRoad, InputStation, NetworkInput, NodeCoords, RoadAttrs, build_network, build_parts};
 pub use class::{RoadClass, flags};
 pub use format::{EdgeRec, NONE, NodeRec, RailRec, StationRec};
 pub use network::{Network, NetworkError, NetworkMeta, NetworkParts};

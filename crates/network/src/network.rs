@@ -88,8 +88,8 @@ fn align8(n: usize) -> usize {
 }
 
 impl NetworkParts {
-    /// Serialise to the file layout.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The sections' bytes, in file order.
+    fn sections(&self) -> (Vec<u32>, Vec<u8>, Vec<u8>) {
         let mut string_offsets = Vec::with_capacity(self.strings.len() + 1);
         let mut string_bytes = Vec::new();
         string_offsets.push(0u32);
@@ -98,6 +98,13 @@ impl NetworkParts {
             string_offsets.push(string_bytes.len() as u32);
         }
         let meta = serde_json::to_vec(&self.meta).expect("meta serialises");
+        (string_offsets, string_bytes, meta)
+    }
+
+    /// Lay the parts out as the file format and hand each piece to `sink` (header, table,
+    /// sections, padding), returning the total size.
+    fn emit(&self, mut sink: impl FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<usize> {
+        let (string_offsets, string_bytes, meta) = self.sections();
         let payloads: [&[u8]; 11] = [
             bytemuck::cast_slice(&self.nodes),
             bytemuck::cast_slice(&self.edges),
@@ -120,23 +127,65 @@ impl NetworkParts {
             table.push(SectionEntry { kind: *kind as u32, reserved: 0, offset: offset as u64, len: p.len() as u64 });
             offset = align8(offset + p.len());
         }
-        let mut out = vec![0u8; offset];
-        out[..64].copy_from_slice(bytemuck::bytes_of(&header));
-        out[64..64 + table_len].copy_from_slice(bytemuck::cast_slice(&table));
-        for (entry, p) in table.iter().zip(payloads) {
-            out[entry.offset as usize..entry.offset as usize + p.len()].copy_from_slice(p);
+        let zeros = [0u8; 8];
+        sink(bytemuck::bytes_of(&header))?;
+        sink(bytemuck::cast_slice(&table))?;
+        let mut written = std::mem::size_of::<Header>() + table_len;
+        sink(&zeros[..align8(written) - written])?;
+        written = align8(written);
+        for p in payloads {
+            sink(p)?;
+            written += p.len();
+            sink(&zeros[..align8(written) - written])?;
+            written = align8(written);
         }
+        Ok(written)
+    }
+
+    /// Serialise to the file layout.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.emit(|b| {
+            out.extend_from_slice(b);
+            Ok(())
+        })
+        .expect("writing to memory cannot fail");
         out
+    }
+
+    /// Write the network file atomically (temporary file in the same folder, fsync, rename),
+    /// streaming the sections without assembling the file in memory.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let tmp = tempfile::Builder::new().prefix(".evacnet-").suffix(".tmp").tempfile_in(dir)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+        self.emit(|b| w.write_all(b))?;
+        let tmp = w.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
     }
 }
 
 impl Network {
     /// A network from freshly built parts (no file involved).
     pub fn from_parts(parts: &NetworkParts) -> Self {
-        let bytes = parts.to_bytes();
-        let mut words = vec![0u64; bytes.len().div_ceil(8)];
-        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(&bytes);
-        Self::from_storage(Storage::Owned(words), None).expect("freshly built networks are valid")
+        let mut words: Vec<u64> = Vec::new();
+        let mut len = 0usize;
+        parts
+            .emit(|b| {
+                // Every piece but the padding is a multiple of 8 bytes after padding: grow in words.
+                let need = (len + b.len()).div_ceil(8);
+                words.resize(need, 0);
+                bytemuck::cast_slice_mut::<u64, u8>(&mut words)[len..len + b.len()].copy_from_slice(b);
+                len += b.len();
+                Ok(())
+            })
+            .expect("writing to memory cannot fail");
+        Self::from_storage(Storage::Owned(words), None, cfg!(debug_assertions))
+            .expect("freshly built networks are valid")
     }
 
     /// Map a network file into memory and check it.
@@ -146,10 +195,11 @@ impl Network {
         // never in place, so the mapping does not change under us.
         let map =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|source| NetworkError::Io { path: path.into(), source })?;
-        Self::from_storage(Storage::Mapped(map), Some(path.to_path_buf()))
+        Self::from_storage(Storage::Mapped(map), Some(path.to_path_buf()), true)
     }
 
-    fn from_storage(storage: Storage, path: Option<PathBuf>) -> Result<Self, NetworkError> {
+    /// `verify`: run the structural checks (always for files; built networks are trusted).
+    fn from_storage(storage: Storage, path: Option<PathBuf>, verify: bool) -> Result<Self, NetworkError> {
         let shown = path.clone().unwrap_or_else(|| PathBuf::from("<memory>"));
         let p = || shown.clone();
         let bytes = storage.bytes();
@@ -181,7 +231,9 @@ impl Network {
         let meta_bytes = &bytes[sections[10].0..sections[10].0 + sections[10].1];
         let meta: NetworkMeta = serde_json::from_slice(meta_bytes).map_err(|e| damaged(format!("metadata: {e}")))?;
         let net = Network { storage, sections, meta, path };
-        net.check().map_err(damaged)?;
+        if verify {
+            net.check().map_err(damaged)?;
+        }
         Ok(net)
     }
 

@@ -3,7 +3,7 @@
 //! modification time, the format version and the profile, so editing the extract or
 //! upgrading evac re-imports it.
 
-use crate::import::{ImportError, ImportOptions, import};
+use crate::import::{ImportError, ImportOptions, import_parts};
 use evac_network::{Network, NetworkError};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -44,7 +44,11 @@ pub fn cache_path(source: &Path, cache_dir: &Path, options: &ImportOptions<'_>) 
 
 /// Open a network file, or import an extract through the cache. The `bool` says whether
 /// an import ran.
-pub fn open_or_import(source: &Path, cache_dir: &Path, options: &ImportOptions<'_>) -> Result<(Network, bool), CacheError> {
+pub fn open_or_import(
+    source: &Path,
+    cache_dir: &Path,
+    options: &ImportOptions<'_>,
+) -> Result<(Network, bool), CacheError> {
     if is_network_file(source) {
         return Ok((Network::load(source)?, false));
     }
@@ -58,7 +62,8 @@ pub fn open_or_import(source: &Path, cache_dir: &Path, options: &ImportOptions<'
             }
         }
     }
-    let network = import(source, options)?;
-    network.save(&cached).map_err(|e| CacheError::Write { path: cached.clone(), source: e })?;
-    Ok((network, true))
+    let parts = import_parts(source, options)?;
+    parts.write(&cached).map_err(|e| CacheError::Write { path: cached.clone(), source: e })?;
+    drop(parts);
+    Ok((Network::load(&cached)?, true))
 }

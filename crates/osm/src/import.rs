@@ -7,7 +7,8 @@ use evac_geo::geodesy::fast_distance_m;
 use evac_model::LatLon;
 use evac_network::build::BuildError;
 use evac_network::format::{Coord, from_fixed};
-use evac_network::{Network, NetworkInput, NetworkMeta, NodeCoords, RoadClass};
+use evac_network::{Network, NetworkInput, NetworkMeta, NetworkParts, NodeCoords, RoadClass};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -67,8 +68,13 @@ fn way_length_m(nodes: &NodeCoords, refs: &[i64]) -> f64 {
     total
 }
 
-/// Import an OSM extract into a routing network.
+/// Import an OSM extract into a routing network (in memory).
 pub fn import(path: &Path, options: &ImportOptions<'_>) -> Result<Network, ImportError> {
+    Ok(Network::from_parts(&import_parts(path, options)?))
+}
+
+/// Import an OSM extract into the arrays of a network (write them with `NetworkParts::write`).
+pub fn import_parts(path: &Path, options: &ImportOptions<'_>) -> Result<NetworkParts, ImportError> {
     let shown = path.display().to_string();
     let mut c: Collected = read(path, &options.profile, options.progress)?;
     let all_nodes = NodeCoords::from_unsorted(std::mem::take(&mut c.nodes));
@@ -77,18 +83,21 @@ pub fn import(path: &Path, options: &ImportOptions<'_>) -> Result<Network, Impor
     }
     // The per-class length of every highway way, before any filtering: a figure other tools
     // (osmium) can reproduce from the same file.
+    let road_lengths: Vec<(&str, f64)> = c
+        .roads
+        .par_iter()
+        .zip(&c.road_highway)
+        .filter(|(road, _)| road.attrs.class != RoadClass::Ferry)
+        .filter_map(|(road, highway)| Some((highway.as_str(), complete_way_length_m(&all_nodes, &road.nodes)?)))
+        .chain(
+            c.other_highways
+                .par_iter()
+                .filter_map(|(h, refs)| Some((h.as_str(), complete_way_length_m(&all_nodes, refs)?))),
+        )
+        .collect();
     let mut raw_km_by_class: BTreeMap<String, f64> = BTreeMap::new();
-    for (road, highway) in c.roads.iter().zip(&c.road_highway) {
-        if road.attrs.class != RoadClass::Ferry
-            && let Some(m) = complete_way_length_m(&all_nodes, &road.nodes)
-        {
-            *raw_km_by_class.entry(highway.clone()).or_default() += m / 1000.0;
-        }
-    }
-    for (highway, refs) in &c.other_highways {
-        if let Some(m) = complete_way_length_m(&all_nodes, refs) {
-            *raw_km_by_class.entry(highway.clone()).or_default() += m / 1000.0;
-        }
+    for (highway, m) in road_lengths {
+        *raw_km_by_class.entry(highway.to_string()).or_default() += m / 1000.0;
     }
     for &(i, duration) in &c.ferry_durations {
         let len = way_length_m(&all_nodes, &c.roads[i].nodes);
@@ -127,7 +136,7 @@ pub fn import(path: &Path, options: &ImportOptions<'_>) -> Result<Network, Impor
         },
     };
     let imported_roads = input.roads.len();
-    evac_network::build_network(&input).map_err(|e| match e {
+    evac_network::build_parts(&input).map_err(|e| match e {
         BuildError::NoRoads => ImportError::NoRoads {
             path: shown,
             reason: format!(

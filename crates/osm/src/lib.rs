@@ -8,6 +8,6 @@ pub mod profile;
 pub mod read;
 pub mod tags;
 
-pub use import::{ImportError, ImportOptions, import, read_places};
+pub use import::{ImportError, ImportOptions, import, import_parts, read_places};
 pub use profile::Profile;
 pub use read::{Place, ReadProgress};

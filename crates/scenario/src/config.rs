@@ -116,7 +116,10 @@ impl ScenarioConfig {
             );
         }
         if !(self.network.max_snap_km.is_finite() && self.network.max_snap_km > 0.0) {
-            return err("network.max_snap_km", format!("expected a distance in km > 0, found {}", self.network.max_snap_km));
+            return err(
+                "network.max_snap_km",
+                format!("expected a distance in km > 0, found {}", self.network.max_snap_km),
+            );
         }
         if let Some(d) = self.demand {
             for (name, v) in [
