@@ -1,6 +1,6 @@
 //! Contraction hierarchies (via `fast_paths`) for heavy query loads on a fixed network.
 //!
-//! Weights are free-flow times in tenths of a second, at least 1: `fast_paths` drops
+//! Weights are free-flow times in milliseconds, at least 1: `fast_paths` drops
 //! zero-weight edges, which would silently disconnect very short edges. Closed edges are
 //! left out when the hierarchy is built, so a new set of closures needs a new hierarchy.
 
@@ -13,7 +13,7 @@ pub struct ContractionHierarchy {
 }
 
 fn weight(time_s: f32) -> usize {
-    ((f64::from(time_s) * 10.0).round() as usize).max(1)
+    ((f64::from(time_s) * 1000.0).round() as usize).max(1)
 }
 
 impl ContractionHierarchy {
@@ -54,8 +54,8 @@ impl ContractionHierarchy {
         Some(router.path_from_edges(s, edges))
     }
 
-    /// Travel time only (tenths of a second), the cheapest query.
-    pub fn time_ds(&self, calc: &mut PathCalculator, s: u32, t: u32) -> Option<usize> {
+    /// Travel time only (milliseconds), the cheapest query.
+    pub fn time_ms(&self, calc: &mut PathCalculator, s: u32, t: u32) -> Option<usize> {
         calc.calc_path(&self.graph, s as usize, t as usize).map(|p| p.get_weight())
     }
 }

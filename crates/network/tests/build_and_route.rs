@@ -177,8 +177,8 @@ proptest! {
                         prop_assert_eq!(net.edges()[w[0] as usize].to, net.edges()[w[1] as usize].from);
                     }
                     let chp = ch.shortest_path(&mut calc, &router, s, t).expect("CH finds what Dijkstra finds");
-                    // CH rounds weights to 0.1 s per edge.
-                    prop_assert!((chp.duration_s - tree).abs() <= 0.05 * chp.edges.len().max(1) as f64 + 1e-6, "{} vs {}", chp.duration_s, tree);
+                    // CH rounds weights to whole milliseconds per edge.
+                    prop_assert!((chp.duration_s - tree).abs() <= 0.0005 * chp.edges.len().max(1) as f64 + 1e-6, "{} vs {}", chp.duration_s, tree);
                 }
             }
         }
