@@ -32,8 +32,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let router = Router::new(&net, None);
     let mut ws = router.workspace();
     let t = Instant::now();
-    let dijkstra: Vec<f64> =
-        pairs.iter().map(|&(s, d)| router.shortest_path_with(&mut ws, s, d).map_or(f64::INFINITY, |p| p.duration_s)).collect();
+    let dijkstra: Vec<f64> = pairs
+        .iter()
+        .map(|&(s, d)| router.shortest_path_with(&mut ws, s, d).map_or(f64::INFINITY, |p| p.duration_s))
+        .collect();
     let dijkstra_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let ch = ContractionHierarchy::build(&net, None);
@@ -53,7 +55,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             worst = worst.max((a - *b as f64 / 1000.0).abs() / a.max(1.0));
         }
     }
-    println!("network {path}: {} nodes, {} edges (loaded in {:.1} ms)", net.nodes().len(), net.edges().len(), load_s * 1e3);
+    println!(
+        "network {path}: {} nodes, {} edges (loaded in {:.1} ms)",
+        net.nodes().len(),
+        net.edges().len(),
+        load_s * 1e3
+    );
     println!("{queries} random queries:");
     println!("  evac bidirectional Dijkstra  {:>9.1} us/query (path + time)", dijkstra_s / queries as f64 * 1e6);
     println!("  evac CH (fast_paths) build   {:>9.2} s", ch_build_s);

@@ -1,0 +1,526 @@
+//! The exact optimum of the discrete model: the quickest transshipment, as a maximum flow
+//! in the time-expanded network.
+//!
+//! State (v, t) means "at node v at step t". Arcs: moving along edge e from (u, t) to
+//! (w, t + travel) with the edge's capacity per step; waiting from (v, t) to (v, t + 1)
+//! without limit; a super source feeding each source at step 0 with its vehicles; every
+//! destination state draining into a super sink, limited by the destination's capacity
+//! over all steps. Every vehicle is safe by step T iff the maximum flow with horizon T
+//! carries all of them; the optimum is the smallest such T.
+//!
+//! The time-expanded network is never built: states are indexed implicitly and only those
+//! that can matter are kept (v is reachable from a source by step t, and a destination is
+//! reachable from v by T). Dinic's algorithm runs on it. The horizon starts at a proven
+//! lower bound and grows one step at a time, keeping the flow found so far (a flow for T is
+//! a flow for T + 1), until everyone is carried: that T is optimal. The flow is then
+//! decomposed into groups, giving an optimal plan.
+
+use crate::plan::{Group, Leg, Plan};
+use crate::problem::Problem;
+
+const NONE: u32 = u32::MAX;
+
+/// The optimum and an optimal plan.
+#[derive(Debug, Clone)]
+pub struct Exact {
+    pub optimum_steps: u32,
+    pub plan: Plan,
+    pub states: usize,
+    pub phases: u32,
+}
+
+/// Why the exact optimum was not computed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExactError {
+    TooLarge { states: usize, limit: usize },
+    Infeasible,
+}
+
+struct Te<'p> {
+    p: &'p Problem,
+    horizon_max: u32,
+    horizon: u32,
+    early: Vec<u32>,
+    to_dest: Vec<u32>,
+    vbase: Vec<usize>,
+    state_node: Vec<u32>,
+    ebase: Vec<usize>,
+    elen: Vec<u32>,
+    flow: Vec<u32>,
+    hold: Vec<u32>,
+    supply_left: Vec<u64>,
+    /// Per destination: vehicles delivered so far, and by step.
+    delivered: Vec<u64>,
+    sink_by_step: Vec<Vec<u32>>,
+    dest_at: Vec<Vec<u32>>,
+    level: Vec<u32>,
+    cursor: Vec<u32>,
+    stamp: Vec<u32>,
+    generation: u32,
+}
+
+/// An arc out of a state in the residual network. Each destination has an aggregate
+/// state (after the (v, t) states): arrivals flow into it at any step, and it drains into
+/// the super sink up to the destination's capacity. Its reverse arcs let a later
+/// augmenting path move a delivery to another step or another destination.
+#[derive(Clone, Copy, Debug)]
+enum Arc {
+    /// (v, t) -> aggregate of destination d.
+    Arrive(u32),
+    /// Aggregate of d -> super sink.
+    Drain(u32),
+    /// Aggregate of d -> (node of d, t): cancel an arrival.
+    Unarrive {
+        d: u32,
+        t: u32,
+    },
+    Move {
+        e: u32,
+        t: u32,
+    },
+    Hold,
+    Unmove {
+        e: u32,
+        t: u32,
+    },
+    Unhold,
+}
+
+impl<'p> Te<'p> {
+    fn state(&self, v: u32, t: u32) -> Option<usize> {
+        let e = self.early[v as usize];
+        if e == NONE || t < e || self.to_dest[v as usize] == NONE {
+            return None;
+        }
+        if t.checked_add(self.to_dest[v as usize])? > self.horizon {
+            return None;
+        }
+        let i = self.vbase[v as usize] + (t - e) as usize;
+        (i < self.vbase[v as usize + 1]).then_some(i)
+    }
+
+    fn time_of(&self, state: usize) -> u32 {
+        let v = self.state_node[state];
+        self.early[v as usize] + (state - self.vbase[v as usize]) as u32
+    }
+
+    fn flow_index(&self, e: u32, t: u32) -> Option<usize> {
+        let from = self.p.edges[e as usize].from;
+        let early = self.early[from as usize];
+        if early == NONE || t < early || t - early >= self.elen[e as usize] {
+            return None;
+        }
+        Some(self.ebase[e as usize] + (t - early) as usize)
+    }
+
+    fn sink_room(&self, d: u32) -> u64 {
+        match self.p.destinations[d as usize].capacity_vehicles {
+            Some(c) => u64::from(c).saturating_sub(self.delivered[d as usize]),
+            None => u64::MAX,
+        }
+    }
+
+    fn aggregate(&self, d: u32) -> usize {
+        self.state_node.len() + d as usize
+    }
+
+    fn sink_flow(&self, d: u32, t: u32) -> u32 {
+        let node = self.p.destinations[d as usize].node;
+        let e = self.early[node as usize];
+        if t < e {
+            return 0;
+        }
+        self.sink_by_step[d as usize].get((t - e) as usize).copied().unwrap_or(0)
+    }
+
+    /// The k-th arc of state `x`, with its head state (none for the super sink) and residual.
+    fn arc_of(&self, x: usize, k: u32) -> Option<(Arc, Option<usize>, u64)> {
+        if x >= self.state_node.len() {
+            let d = (x - self.state_node.len()) as u32;
+            if k == 0 {
+                return Some((Arc::Drain(d), None, self.sink_room(d)));
+            }
+            let node = self.p.destinations[d as usize].node;
+            let e = self.early[node as usize];
+            let row = &self.sink_by_step[d as usize];
+            let i = (k - 1) as usize;
+            if i >= row.len() {
+                return None;
+            }
+            let t = e + i as u32;
+            let head = self.state(node, t);
+            let room = if head.is_some() { u64::from(row[i]) } else { 0 };
+            return Some((Arc::Unarrive { d, t }, head, room));
+        }
+        self.arc(self.state_node[x], self.time_of(x), k)
+    }
+
+    /// The k-th arc of state (v, t).
+    fn arc(&self, v: u32, t: u32, k: u32) -> Option<(Arc, Option<usize>, u64)> {
+        let p = self.p;
+        let dests = &self.dest_at[v as usize];
+        let mut k = k as usize;
+        if k < dests.len() {
+            let d = dests[k];
+            return Some((Arc::Arrive(d), Some(self.aggregate(d)), u64::MAX));
+        }
+        k -= dests.len();
+        let out = p.out(v);
+        if k < out.len() {
+            let e = out[k];
+            let edge = &p.edges[e as usize];
+            let head = self.state(edge.to, t + edge.travel_steps);
+            let idx = self.flow_index(e, t);
+            let room = match (head, idx) {
+                (Some(_), Some(i)) => u64::from(edge.capacity_per_step - self.flow[i]),
+                _ => 0,
+            };
+            return Some((Arc::Move { e, t }, head, room));
+        }
+        k -= out.len();
+        if k == 0 {
+            let head = self.state(v, t + 1);
+            return Some((Arc::Hold, head, if head.is_some() { u64::MAX } else { 0 }));
+        }
+        k -= 1;
+        let inn = p.inn(v);
+        if k < inn.len() {
+            let e = inn[k];
+            let edge = &p.edges[e as usize];
+            let (head, room) = match t.checked_sub(edge.travel_steps) {
+                Some(t0) => match (self.state(edge.from, t0), self.flow_index(e, t0)) {
+                    (Some(h), Some(i)) => (Some(h), u64::from(self.flow[i])),
+                    _ => (None, 0),
+                },
+                None => (None, 0),
+            };
+            return Some((Arc::Unmove { e, t: t.wrapping_sub(edge.travel_steps) }, head, room));
+        }
+        k -= inn.len();
+        if k == 0 {
+            let (head, room) = match t.checked_sub(1).and_then(|t0| self.state(v, t0)) {
+                Some(h) => (Some(h), u64::from(self.hold[h])),
+                None => (None, 0),
+            };
+            return Some((Arc::Unhold, head, room));
+        }
+        None
+    }
+
+    fn augment(&mut self, x: usize, arc: Arc, amount: u32) {
+        let (v, t) = if x < self.state_node.len() { (self.state_node[x], self.time_of(x)) } else { (0, 0) };
+        match arc {
+            Arc::Arrive(d) => {
+                let e = self.early[v as usize];
+                let row = &mut self.sink_by_step[d as usize];
+                let i = (t - e) as usize;
+                if row.len() <= i {
+                    row.resize(i + 1, 0);
+                }
+                row[i] += amount;
+            }
+            Arc::Drain(d) => self.delivered[d as usize] += u64::from(amount),
+            Arc::Unarrive { d, t } => {
+                let node = self.p.destinations[d as usize].node;
+                let i = (t - self.early[node as usize]) as usize;
+                self.sink_by_step[d as usize][i] -= amount;
+            }
+            Arc::Move { e, t } => {
+                let i = self.flow_index(e, t).expect("admissible arc");
+                self.flow[i] += amount;
+            }
+            Arc::Hold => {
+                let s = self.state(v, t).expect("admissible state");
+                self.hold[s] += amount;
+            }
+            Arc::Unmove { e, t } => {
+                let i = self.flow_index(e, t).expect("admissible arc");
+                self.flow[i] -= amount;
+            }
+            Arc::Unhold => {
+                let s = self.state(v, t - 1).expect("admissible state");
+                self.hold[s] -= amount;
+            }
+        }
+    }
+
+    /// One Dinic phase. Returns the flow added (0: the flow is maximum for this horizon).
+    fn phase(&mut self, source_states: &[(usize, u32)]) -> u64 {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.fill(0);
+            self.generation = 1;
+        }
+        let g = self.generation;
+        let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        for &(s, node) in source_states {
+            if self.supply_left[node as usize] > 0 && self.stamp[s] != g {
+                self.stamp[s] = g;
+                self.level[s] = 0;
+                self.cursor[s] = 0;
+                queue.push_back(s);
+            }
+        }
+        let mut sink_level = NONE;
+        while let Some(x) = queue.pop_front() {
+            let lx = self.level[x];
+            if sink_level != NONE && lx + 1 >= sink_level {
+                continue;
+            }
+            let mut k = 0;
+            while let Some((_, head, room)) = self.arc_of(x, k) {
+                k += 1;
+                if room == 0 {
+                    continue;
+                }
+                match head {
+                    None => sink_level = sink_level.min(lx + 1),
+                    Some(h) => {
+                        if self.stamp[h] != g {
+                            self.stamp[h] = g;
+                            self.level[h] = lx + 1;
+                            self.cursor[h] = 0;
+                            queue.push_back(h);
+                        }
+                    }
+                }
+            }
+        }
+        if sink_level == NONE {
+            return 0;
+        }
+        let mut added = 0u64;
+        let mut path: Vec<(usize, Arc, u64)> = Vec::new();
+        for &(s, node) in source_states {
+            while self.supply_left[node as usize] > 0 && self.stamp[s] == g && self.level[s] != NONE {
+                // Iterative DFS along admissible arcs (level + 1), with current-arc pointers.
+                path.clear();
+                let mut x = s;
+                let found = loop {
+                    let mut advanced = false;
+                    while let Some((arc, head, room)) = self.arc_of(x, self.cursor[x]) {
+                        if room > 0 {
+                            match head {
+                                None if self.level[x] + 1 == sink_level => {
+                                    path.push((x, arc, room));
+                                    advanced = true;
+                                    break;
+                                }
+                                Some(h)
+                                    if self.stamp[h] == g
+                                        && self.level[h] == self.level[x] + 1
+                                        && self.level[h] < sink_level =>
+                                {
+                                    path.push((x, arc, room));
+                                    x = h;
+                                    advanced = true;
+                                    break;
+                                }
+                                _ => {}
+                            }
+                        }
+                        self.cursor[x] += 1;
+                    }
+                    if !advanced {
+                        // Dead end: retire the state and step back.
+                        self.level[x] = NONE;
+                        match path.pop() {
+                            Some((prev, _, _)) => {
+                                self.cursor[prev] += 1;
+                                x = prev;
+                                continue;
+                            }
+                            None => break false,
+                        }
+                    }
+                    if matches!(path.last(), Some((_, Arc::Drain(_), _))) {
+                        break true;
+                    }
+                };
+                if !found {
+                    break;
+                }
+                let amount = path
+                    .iter()
+                    .map(|&(_, _, r)| r)
+                    .min()
+                    .unwrap_or(0)
+                    .min(self.supply_left[node as usize])
+                    .min(u64::from(u32::MAX)) as u32;
+                for &(x, arc, _) in &path {
+                    self.augment(x, arc, amount);
+                }
+                self.supply_left[node as usize] -= u64::from(amount);
+                added += u64::from(amount);
+            }
+        }
+        added
+    }
+}
+
+/// Compute the optimum, starting the horizon at `lower` (a valid lower bound) and never
+/// exceeding `upper` (the clearance of a feasible plan). Gives up when the time-expanded
+/// network would have more than `max_states` states.
+pub fn solve(p: &Problem, lower: u32, upper: u32, max_states: usize) -> Result<Exact, ExactError> {
+    let source_nodes: Vec<u32> = p.sources.iter().filter(|s| s.vehicles > 0).map(|s| s.node).collect();
+    let early = p.multi_source_steps(&source_nodes, true);
+    let to_dest = p.steps_to_destinations();
+    let n = p.node_count;
+    let mut vbase = vec![0usize; n + 1];
+    for v in 0..n {
+        let len = if early[v] == NONE || to_dest[v] == NONE || early[v].saturating_add(to_dest[v]) > upper {
+            0
+        } else {
+            (upper - to_dest[v] - early[v] + 1) as usize
+        };
+        vbase[v + 1] = vbase[v] + len;
+        if vbase[v + 1] > max_states {
+            return Err(ExactError::TooLarge { states: vbase[v + 1], limit: max_states });
+        }
+    }
+    let states = vbase[n];
+    let mut state_node = vec![0u32; states];
+    for v in 0..n {
+        state_node[vbase[v]..vbase[v + 1]].fill(v as u32);
+    }
+    let mut ebase = vec![0usize; p.edges.len() + 1];
+    let mut elen = vec![0u32; p.edges.len()];
+    for (i, e) in p.edges.iter().enumerate() {
+        let (u, w) = (e.from as usize, e.to as usize);
+        let len = if vbase[u + 1] == vbase[u] || vbase[w + 1] == vbase[w] {
+            0
+        } else {
+            let hi = (upper - to_dest[u]).min((upper - to_dest[w]).saturating_sub(e.travel_steps));
+            if hi < early[u] { 0 } else { hi - early[u] + 1 }
+        };
+        elen[i] = len;
+        ebase[i + 1] = ebase[i] + len as usize;
+    }
+    let mut dest_at = vec![Vec::new(); n];
+    for (i, d) in p.destinations.iter().enumerate() {
+        dest_at[d.node as usize].push(i as u32);
+    }
+    let mut supply = vec![0u64; n];
+    for s in &p.sources {
+        supply[s.node as usize] += u64::from(s.vehicles);
+    }
+    let mut te = Te {
+        p,
+        horizon_max: upper,
+        horizon: lower.min(upper),
+        early,
+        to_dest,
+        vbase,
+        state_node,
+        ebase: ebase.clone(),
+        elen,
+        flow: vec![0; ebase[p.edges.len()]],
+        hold: vec![0; states],
+        supply_left: supply,
+        delivered: vec![0; p.destinations.len()],
+        sink_by_step: vec![Vec::new(); p.destinations.len()],
+        dest_at,
+        level: vec![NONE; states + p.destinations.len()],
+        cursor: vec![0; states + p.destinations.len()],
+        stamp: vec![0; states + p.destinations.len()],
+        generation: 0,
+    };
+    let mut source_nodes = source_nodes;
+    source_nodes.sort_unstable();
+    source_nodes.dedup();
+    let total = p.total_vehicles();
+    let mut carried = 0u64;
+    let mut phases = 0u32;
+    loop {
+        let source_states: Vec<(usize, u32)> =
+            source_nodes.iter().filter_map(|&v| Some((te.state(v, 0)?, v))).collect();
+        loop {
+            let added = te.phase(&source_states);
+            phases += 1;
+            carried += added;
+            if added == 0 || carried == total {
+                break;
+            }
+        }
+        if carried == total {
+            break;
+        }
+        if te.horizon >= te.horizon_max {
+            return Err(ExactError::Infeasible);
+        }
+        te.horizon += 1;
+    }
+    let plan = decompose(&mut te);
+    Ok(Exact { optimum_steps: te.horizon, plan, states, phases })
+}
+
+/// Split the flow into groups, following each source's flow forward in time; at every
+/// state the edge the source's previous group took is tried first (stable routes).
+fn decompose(te: &mut Te<'_>) -> Plan {
+    let p = te.p;
+    let mut groups = Vec::new();
+    let mut left: Vec<u32> = p.sources.iter().map(|s| s.vehicles).collect();
+    for (si, source) in p.sources.iter().enumerate() {
+        let node = source.node;
+        let mut previous: Vec<u32> = Vec::new();
+        while left[si] > 0 {
+            let (mut v, mut t) = (node, 0u32);
+            let mut legs: Vec<Leg> = Vec::new();
+            let mut amount = left[si];
+            let dest = loop {
+                // Arrive here?
+                if let Some(&d) = te.dest_at[v as usize].iter().find(|&&d| te.sink_flow(d, t) > 0) {
+                    amount = amount.min(te.sink_flow(d, t));
+                    break (d, t);
+                }
+                let moves: Vec<u32> =
+                    p.out(v).iter().copied().filter(|&e| te.flow_index(e, t).is_some_and(|i| te.flow[i] > 0)).collect();
+                let pick = moves.iter().copied().find(|e| previous.contains(e)).or_else(|| moves.first().copied());
+                match pick {
+                    Some(e) => {
+                        let i = te.flow_index(e, t).expect("positive flow");
+                        amount = amount.min(te.flow[i]);
+                        legs.push(Leg { edge: e, enter_step: t });
+                        t += p.edges[e as usize].travel_steps;
+                        v = p.edges[e as usize].to;
+                    }
+                    None => {
+                        let s = te.state(v, t).expect("flow stays on states");
+                        debug_assert!(te.hold[s] > 0, "flow is conserved");
+                        amount = amount.min(te.hold[s]);
+                        t += 1;
+                    }
+                }
+            };
+            // Subtract the group's flow.
+            let (mut v, mut t) = (node, 0u32);
+            for l in &legs {
+                while t < l.enter_step {
+                    let s = te.state(v, t).expect("state");
+                    te.hold[s] -= amount;
+                    t += 1;
+                }
+                let i = te.flow_index(l.edge, t).expect("flow");
+                te.flow[i] -= amount;
+                t += p.edges[l.edge as usize].travel_steps;
+                v = p.edges[l.edge as usize].to;
+            }
+            // The flow may wait at the destination before it is counted there; the group is
+            // safe as soon as it arrives, so the plan keeps the earlier arrival.
+            let (dest, sink_step) = dest;
+            while t < sink_step {
+                let s = te.state(v, t).expect("state");
+                te.hold[s] -= amount;
+                t += 1;
+            }
+            let e0 = te.early[v as usize];
+            te.sink_by_step[dest as usize][(t - e0) as usize] -= amount;
+            left[si] -= amount;
+            previous = legs.iter().map(|l| l.edge).collect();
+            groups.push(Group { source: si as u32, destination: dest, vehicles: amount, legs });
+        }
+    }
+    let mut plan = Plan { groups };
+    plan.merge_identical();
+    plan
+}

@@ -1,0 +1,125 @@
+//! A plan: groups of vehicles with their legs, and what can be measured on it.
+
+use crate::problem::Problem;
+use serde::{Deserialize, Serialize};
+
+/// Entering one edge at one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Leg {
+    /// Position in `Problem::edges` (written to plan.json as the network edge id).
+    pub edge: u32,
+    pub enter_step: u32,
+}
+
+/// Vehicles that travel together: same source, destination, route and timing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Index into `Problem::sources`.
+    pub source: u32,
+    /// Index into `Problem::destinations`.
+    pub destination: u32,
+    pub vehicles: u32,
+    pub legs: Vec<Leg>,
+}
+
+impl Group {
+    /// The step at which the group reaches its destination.
+    pub fn arrival_step(&self, p: &Problem) -> u32 {
+        self.legs.last().map_or(0, |l| l.enter_step + p.edges[l.edge as usize].travel_steps)
+    }
+
+    pub fn depart_step(&self) -> u32 {
+        self.legs.first().map_or(0, |l| l.enter_step)
+    }
+
+    /// Steps until the group is out of the mandatory zone (0 if it starts outside).
+    pub fn exposure_steps(&self, p: &Problem, source_node: u32) -> u32 {
+        if !p.in_zone[source_node as usize] {
+            return 0;
+        }
+        let mut out_at = 0;
+        for l in &self.legs {
+            let e = &p.edges[l.edge as usize];
+            let arrive = l.enter_step + e.travel_steps;
+            if p.in_zone[e.to as usize] {
+                out_at = arrive;
+            } else {
+                return arrive.max(out_at);
+            }
+        }
+        out_at
+    }
+}
+
+/// A complete plan.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    pub groups: Vec<Group>,
+}
+
+impl Plan {
+    pub fn clearance_steps(&self, p: &Problem) -> u32 {
+        self.groups.iter().map(|g| g.arrival_step(p)).max().unwrap_or(0)
+    }
+
+    /// Vehicles safe (arrived) by the end of each step 0..=clearance.
+    pub fn safe_over_time(&self, p: &Problem) -> Vec<u64> {
+        let t = self.clearance_steps(p) as usize;
+        let mut arrivals = vec![0u64; t + 1];
+        for g in &self.groups {
+            arrivals[g.arrival_step(p) as usize] += u64::from(g.vehicles);
+        }
+        let mut acc = 0;
+        arrivals
+            .into_iter()
+            .map(|a| {
+                acc += a;
+                acc
+            })
+            .collect()
+    }
+
+    /// The step by which `share` (0..1) of the vehicles are safe.
+    pub fn steps_to_clear_share(&self, p: &Problem, share: f64) -> u32 {
+        let curve = self.safe_over_time(p);
+        let total = *curve.last().unwrap_or(&0);
+        let need = (total as f64 * share).ceil() as u64;
+        curve.iter().position(|&v| v >= need).unwrap_or(0) as u32
+    }
+
+    /// Vehicle-steps spent inside the mandatory zone.
+    pub fn exposure_vehicle_steps(&self, p: &Problem) -> u64 {
+        self.groups
+            .iter()
+            .map(|g| u64::from(g.vehicles) * u64::from(g.exposure_steps(p, p.sources[g.source as usize].node)))
+            .sum()
+    }
+
+    /// Vehicles entering each edge at each step: (edge position, step) -> vehicles.
+    pub fn edge_loads(&self) -> std::collections::HashMap<(u32, u32), u32> {
+        let mut loads = std::collections::HashMap::new();
+        for g in &self.groups {
+            for l in &g.legs {
+                *loads.entry((l.edge, l.enter_step)).or_insert(0) += g.vehicles;
+            }
+        }
+        loads
+    }
+
+    /// Merge groups that share source, destination and legs.
+    pub fn merge_identical(&mut self) {
+        use std::collections::HashMap;
+        let mut index: HashMap<(u32, u32, Vec<Leg>), usize> = HashMap::new();
+        let mut merged: Vec<Group> = Vec::with_capacity(self.groups.len());
+        for g in self.groups.drain(..) {
+            match index.get(&(g.source, g.destination, g.legs.clone())) {
+                Some(&i) => merged[i].vehicles += g.vehicles,
+                None => {
+                    index.insert((g.source, g.destination, g.legs.clone()), merged.len());
+                    merged.push(g);
+                }
+            }
+        }
+        self.groups = merged;
+    }
+}

@@ -1,0 +1,226 @@
+//! The evacuation problem in discrete time (see docs/planning.md).
+
+use evac_network::{Closures, Network};
+use serde::{Deserialize, Serialize};
+
+/// An edge as the planner sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanEdge {
+    /// The network's edge id.
+    pub id: u32,
+    pub from: u32,
+    pub to: u32,
+    /// Free-flow travel time in steps, rounded up, at least 1.
+    pub travel_steps: u32,
+    /// Vehicles that may enter the edge in one step, at least 1.
+    pub capacity_per_step: u32,
+}
+
+/// Where vehicles start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    pub id: String,
+    pub name: String,
+    pub node: u32,
+    pub vehicles: u32,
+}
+
+/// Where vehicles are safe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Destination {
+    pub id: String,
+    pub name: String,
+    pub node: u32,
+    /// `None`: unlimited (a safe exit).
+    pub capacity_vehicles: Option<u32>,
+}
+
+/// The discrete-time evacuation problem.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub step_s: f64,
+    pub node_count: usize,
+    /// Open edges (closed ones are left out), indexed by position.
+    pub edges: Vec<PlanEdge>,
+    /// Out-edge positions of each node (CSR over `edges`).
+    pub out_offsets: Vec<u32>,
+    pub out_edges: Vec<u32>,
+    pub in_offsets: Vec<u32>,
+    pub in_edges: Vec<u32>,
+    pub sources: Vec<Source>,
+    pub destinations: Vec<Destination>,
+    /// Nodes inside the mandatory zone (exposure is counted there).
+    pub in_zone: Vec<bool>,
+    /// Position of each network edge id in `edges` (u32::MAX when closed).
+    pub position_of_edge: Vec<u32>,
+}
+
+/// Why a problem cannot be planned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProblemError {
+    #[error("no settlement to evacuate: the order is empty")]
+    NoSources,
+    #[error("no destination: add reception centres (centres.csv) or use a network that leaves the area (safe exits)")]
+    NoDestinations,
+    #[error(
+        "the reception centres hold {capacity} vehicles' worth of people but {vehicles} vehicles must leave: add centres or capacity, or allow safe exits (--exits)"
+    )]
+    NotEnoughCapacity { capacity: u64, vehicles: u64 },
+    #[error(
+        "{names} cannot reach any destination{closed}: reopen a closed road, add a centre they can reach, or check the network around them"
+    )]
+    Unreachable { names: String, closed: String },
+}
+
+impl Problem {
+    /// Build from a network: every open edge, with travel steps and capacity per step.
+    pub fn new(
+        network: &Network,
+        closures: Option<&Closures>,
+        step_s: f64,
+        sources: Vec<Source>,
+        destinations: Vec<Destination>,
+        in_zone: Vec<bool>,
+    ) -> Self {
+        let n = network.nodes().len();
+        let mut edges = Vec::with_capacity(network.edges().len());
+        let mut position_of_edge = vec![u32::MAX; network.edges().len()];
+        for (i, e) in network.edges().iter().enumerate() {
+            if closures.is_some_and(|c| c.is_closed(i as u32)) || e.from == e.to {
+                continue;
+            }
+            position_of_edge[i] = edges.len() as u32;
+            edges.push(PlanEdge {
+                id: i as u32,
+                from: e.from,
+                to: e.to,
+                travel_steps: ((f64::from(e.time_s) / step_s).ceil() as u32).max(1),
+                capacity_per_step: ((f64::from(e.capacity_vph) * step_s / 3600.0).floor() as u32).max(1),
+            });
+        }
+        Self::from_edges(step_s, n, edges, sources, destinations, in_zone, position_of_edge)
+    }
+
+    /// Build from explicit edges (tests, hand-made networks).
+    pub fn from_edges(
+        step_s: f64,
+        node_count: usize,
+        edges: Vec<PlanEdge>,
+        sources: Vec<Source>,
+        destinations: Vec<Destination>,
+        in_zone: Vec<bool>,
+        position_of_edge: Vec<u32>,
+    ) -> Self {
+        let csr = |key: &dyn Fn(&PlanEdge) -> u32| {
+            let mut offsets = vec![0u32; node_count + 1];
+            for e in &edges {
+                offsets[key(e) as usize + 1] += 1;
+            }
+            for v in 0..node_count {
+                offsets[v + 1] += offsets[v];
+            }
+            let mut list = vec![0u32; edges.len()];
+            let mut fill = offsets.clone();
+            for (i, e) in edges.iter().enumerate() {
+                list[fill[key(e) as usize] as usize] = i as u32;
+                fill[key(e) as usize] += 1;
+            }
+            (offsets, list)
+        };
+        let (out_offsets, out_edges) = csr(&|e| e.from);
+        let (in_offsets, in_edges) = csr(&|e| e.to);
+        let in_zone = if in_zone.len() == node_count { in_zone } else { vec![false; node_count] };
+        Problem {
+            step_s,
+            node_count,
+            edges,
+            out_offsets,
+            out_edges,
+            in_offsets,
+            in_edges,
+            sources,
+            destinations,
+            in_zone,
+            position_of_edge,
+        }
+    }
+
+    pub fn out(&self, v: u32) -> &[u32] {
+        &self.out_edges[self.out_offsets[v as usize] as usize..self.out_offsets[v as usize + 1] as usize]
+    }
+
+    pub fn inn(&self, v: u32) -> &[u32] {
+        &self.in_edges[self.in_offsets[v as usize] as usize..self.in_offsets[v as usize + 1] as usize]
+    }
+
+    pub fn total_vehicles(&self) -> u64 {
+        self.sources.iter().map(|s| u64::from(s.vehicles)).sum()
+    }
+
+    /// Free-flow steps from every node to the nearest destination (u32::MAX if none).
+    pub fn steps_to_destinations(&self) -> Vec<u32> {
+        let roots: Vec<u32> = self.destinations.iter().map(|d| d.node).collect();
+        self.multi_source_steps(&roots, false)
+    }
+
+    /// Free-flow steps from the nearest of `roots` (forward) or to it (`forward = false`).
+    pub fn multi_source_steps(&self, roots: &[u32], forward: bool) -> Vec<u32> {
+        use std::cmp::Reverse;
+        let mut dist = vec![u32::MAX; self.node_count];
+        let mut heap = std::collections::BinaryHeap::new();
+        for &r in roots {
+            dist[r as usize] = 0;
+            heap.push(Reverse((0u32, r)));
+        }
+        while let Some(Reverse((d, v))) = heap.pop() {
+            if d > dist[v as usize] {
+                continue;
+            }
+            let list = if forward { self.out(v) } else { self.inn(v) };
+            for &ei in list {
+                let e = &self.edges[ei as usize];
+                let w = if forward { e.to } else { e.from };
+                let nd = d + e.travel_steps;
+                if nd < dist[w as usize] {
+                    dist[w as usize] = nd;
+                    heap.push(Reverse((nd, w)));
+                }
+            }
+        }
+        dist
+    }
+
+    /// Refuse problems no plan can solve, naming what to fix.
+    pub fn check(&self, closures_described: &str) -> Result<(), ProblemError> {
+        if self.sources.iter().all(|s| s.vehicles == 0) {
+            return Err(ProblemError::NoSources);
+        }
+        if self.destinations.is_empty() {
+            return Err(ProblemError::NoDestinations);
+        }
+        if self.destinations.iter().all(|d| d.capacity_vehicles.is_some()) {
+            let capacity: u64 = self.destinations.iter().map(|d| u64::from(d.capacity_vehicles.unwrap_or(0))).sum();
+            if capacity < self.total_vehicles() {
+                return Err(ProblemError::NotEnoughCapacity { capacity, vehicles: self.total_vehicles() });
+            }
+        }
+        let to_dest = self.steps_to_destinations();
+        let stuck: Vec<&str> = self
+            .sources
+            .iter()
+            .filter(|s| s.vehicles > 0 && to_dest[s.node as usize] == u32::MAX)
+            .map(|s| s.name.as_str())
+            .collect();
+        if !stuck.is_empty() {
+            return Err(ProblemError::Unreachable {
+                names: stuck.join(", "),
+                closed: if closures_described.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with {closures_described} closed")
+                },
+            });
+        }
+        Ok(())
+    }
+}

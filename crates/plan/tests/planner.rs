@@ -1,0 +1,227 @@
+//! The planner, the exact optimum and the bounds on hand-made networks with a known
+//! optimum and on random instances.
+
+use evac_plan::problem::{Destination, PlanEdge, Problem, Source};
+use evac_plan::{baseline, bound, exact, heuristic, verify::verify};
+use proptest::prelude::*;
+
+fn edge(id: u32, from: u32, to: u32, travel_steps: u32, capacity_per_step: u32) -> PlanEdge {
+    PlanEdge { id, from, to, travel_steps, capacity_per_step }
+}
+
+fn src(id: &str, node: u32, vehicles: u32) -> Source {
+    Source { id: id.into(), name: id.into(), node, vehicles }
+}
+
+fn dst(id: &str, node: u32, capacity: Option<u32>) -> Destination {
+    Destination { id: id.into(), name: id.into(), node, capacity_vehicles: capacity }
+}
+
+fn problem(nodes: usize, edges: Vec<PlanEdge>, sources: Vec<Source>, destinations: Vec<Destination>) -> Problem {
+    let positions = (0..edges.len() as u32).collect();
+    Problem::from_edges(60.0, nodes, edges, sources, destinations, vec![], positions)
+}
+
+/// Independent check of the optimum: an explicit time-expanded network and Edmonds-Karp
+/// maximum flow, for every horizon from 0 up.
+fn explicit_optimum(p: &Problem, upper: u32) -> u32 {
+    let total = p.total_vehicles();
+    for t_max in 0..=upper {
+        let t_len = t_max as usize + 1;
+        let id = |v: u32, t: u32| v as usize * t_len + t as usize;
+        let n = p.node_count * t_len + p.destinations.len() + 2;
+        let (s, z) = (n - 2, n - 1);
+        let mut cap: std::collections::HashMap<(usize, usize), u64> = Default::default();
+        let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut add = |a: usize, b: usize, c: u64| {
+            *cap.entry((a, b)).or_default() += c;
+            cap.entry((b, a)).or_default();
+            adj[a].push(b);
+            adj[b].push(a);
+        };
+        for v in 0..p.node_count as u32 {
+            for t in 0..t_max {
+                add(id(v, t), id(v, t + 1), u64::MAX / 4);
+            }
+        }
+        for e in &p.edges {
+            for t in 0..=t_max {
+                if t + e.travel_steps <= t_max {
+                    add(id(e.from, t), id(e.to, t + e.travel_steps), u64::from(e.capacity_per_step));
+                }
+            }
+        }
+        for src in &p.sources {
+            add(s, id(src.node, 0), u64::from(src.vehicles));
+        }
+        for (i, d) in p.destinations.iter().enumerate() {
+            let agg = p.node_count * t_len + i;
+            for t in 0..=t_max {
+                add(id(d.node, t), agg, u64::MAX / 4);
+            }
+            add(agg, z, d.capacity_vehicles.map_or(u64::MAX / 4, u64::from));
+        }
+        let mut flow = 0u64;
+        loop {
+            let mut prev = vec![usize::MAX; n];
+            prev[s] = s;
+            let mut queue = std::collections::VecDeque::from([s]);
+            while let Some(x) = queue.pop_front() {
+                for &y in &adj[x] {
+                    if prev[y] == usize::MAX && cap[&(x, y)] > 0 {
+                        prev[y] = x;
+                        queue.push_back(y);
+                    }
+                }
+            }
+            if prev[z] == usize::MAX {
+                break;
+            }
+            let mut b = u64::MAX;
+            let mut y = z;
+            while y != s {
+                b = b.min(cap[&(prev[y], y)]);
+                y = prev[y];
+            }
+            let mut y = z;
+            while y != s {
+                *cap.get_mut(&(prev[y], y)).unwrap() -= b;
+                *cap.get_mut(&(y, prev[y])).unwrap() += b;
+                y = prev[y];
+            }
+            flow += b;
+        }
+        if flow >= total {
+            return t_max;
+        }
+    }
+    panic!("no horizon up to {upper} carries everyone");
+}
+
+/// Plan with every method and check everything that must hold; returns
+/// (heuristic, optimum, cheap bound, baseline) clearances.
+fn solve_all(p: &Problem) -> (u32, u32, u32, u32) {
+    let (h, _) = heuristic::plan(p).unwrap();
+    let errors = verify(p, &h);
+    assert!(errors.is_empty(), "heuristic plan invalid: {errors:?}");
+    let b = baseline::plan(p).unwrap();
+    let errors = verify(p, &b);
+    assert!(errors.is_empty(), "baseline plan invalid: {errors:?}");
+    let (cheap, _) = bound::best_cheap_bound(p);
+    let hc = h.clearance_steps(p);
+    let x = exact::solve(p, 0, hc, 10_000_000).expect("small problems are solved exactly");
+    let errors = verify(p, &x.plan);
+    assert!(errors.is_empty(), "optimal plan invalid: {errors:?}");
+    assert_eq!(x.plan.clearance_steps(p), x.optimum_steps, "the optimal plan achieves the optimum");
+    assert!(cheap <= x.optimum_steps, "bound {cheap} above the optimum {}", x.optimum_steps);
+    assert!(x.optimum_steps <= hc, "optimum {} above a feasible plan {hc}", x.optimum_steps);
+    assert!(x.optimum_steps <= b.clearance_steps(p));
+    // Starting the exact search at the cheap bound gives the same optimum.
+    let y = exact::solve(p, cheap, hc, 10_000_000).unwrap();
+    assert_eq!(y.optimum_steps, x.optimum_steps);
+    assert_eq!(x.optimum_steps, explicit_optimum(p, hc), "independent time-expanded max flow");
+    (hc, x.optimum_steps, cheap, b.clearance_steps(p))
+}
+
+#[test]
+fn one_bridge() {
+    // S -(2 steps, 10/step)-> B -(bridge: 1 step, 5/step)-> D; 20 vehicles.
+    let p = problem(3, vec![edge(0, 0, 1, 2, 10), edge(1, 1, 2, 1, 5)], vec![src("S", 0, 20)], vec![dst("D", 2, None)]);
+    let (h, opt, _, _) = solve_all(&p);
+    assert_eq!(opt, 6);
+    assert_eq!(h, 6, "the planner is optimal on one bridge");
+}
+
+#[test]
+fn two_parallel_roads() {
+    // A short road (3 steps, 4/step) and a long one (5 steps, 4/step); 24 vehicles.
+    let p = problem(
+        4,
+        vec![edge(0, 0, 1, 3, 4), edge(1, 0, 2, 4, 4), edge(2, 2, 1, 1, 4)],
+        vec![src("S", 0, 24)],
+        vec![dst("D", 1, None)],
+    );
+    let (h, opt, cheap, baseline) = solve_all(&p);
+    assert_eq!(opt, 6);
+    assert_eq!(h, 6, "the planner uses both roads");
+    assert_eq!(cheap, 6, "temporally repeated flows are exact for one source and one sink");
+    assert!(baseline > opt, "everyone on the shortest road takes longer ({baseline})");
+}
+
+#[test]
+fn funnel() {
+    // Two villages merge onto one road: S1 -1-> M, S2 -2-> M, M -(1 step, 4/step)-> D.
+    let p = problem(
+        4,
+        vec![edge(0, 0, 2, 1, 10), edge(1, 1, 2, 2, 10), edge(2, 2, 3, 1, 4)],
+        vec![src("S1", 0, 10), src("S2", 1, 10)],
+        vec![dst("D", 3, None)],
+    );
+    let (h, opt, _, _) = solve_all(&p);
+    assert_eq!(opt, 6);
+    assert_eq!(h, 6, "the planner is optimal on a funnel");
+}
+
+#[test]
+fn destination_capacity_sends_the_rest_farther() {
+    // Near centre takes 5, far centre the rest.
+    let p = problem(
+        3,
+        vec![edge(0, 0, 1, 1, 5), edge(1, 0, 2, 3, 5)],
+        vec![src("S", 0, 15)],
+        vec![dst("near", 1, Some(5)), dst("far", 2, Some(100))],
+    );
+    let (h, opt, _, _) = solve_all(&p);
+    assert_eq!(opt, 4); // far road: departures 0 and 1 -> arrive 3, 4
+    assert_eq!(h, opt);
+}
+
+#[test]
+fn problems_that_cannot_be_solved_say_why() {
+    let p = problem(3, vec![edge(0, 0, 1, 1, 5)], vec![src("Village", 2, 3)], vec![dst("D", 1, None)]);
+    let err = p.check("").unwrap_err();
+    assert!(err.to_string().contains("Village cannot reach any destination"), "{err}");
+    let p = problem(2, vec![edge(0, 0, 1, 1, 5)], vec![src("V", 0, 30)], vec![dst("D", 1, Some(10))]);
+    let err = p.check("").unwrap_err();
+    assert!(err.to_string().contains("10"), "{err}");
+    let p = problem(2, vec![edge(0, 0, 1, 1, 5)], vec![src("V", 0, 30)], vec![]);
+    assert!(p.check("").is_err());
+}
+
+prop_compose! {
+    /// A random strongly connected grid with random travel times and capacities.
+    fn random_problem()(w in 2usize..6, h in 2usize..5, seed in any::<u64>(), sources in 1usize..4, dests in 1usize..3,
+                        limited in any::<bool>()) -> Problem {
+        let mut x = seed | 1;
+        let mut rnd = move |m: u64| { x ^= x << 13; x ^= x >> 7; x ^= x << 17; x % m };
+        let n = w * h;
+        let mut edges = Vec::new();
+        for y in 0..h {
+            for xx in 0..w {
+                let v = (y * w + xx) as u32;
+                let mut link = |a: u32, b: u32, edges: &mut Vec<PlanEdge>| {
+                    let id = edges.len() as u32;
+                    edges.push(edge(id, a, b, 1 + rnd(4) as u32, 1 + rnd(6) as u32));
+                };
+                if xx + 1 < w { link(v, v + 1, &mut edges); link(v + 1, v, &mut edges); }
+                if y + 1 < h { link(v, v + w as u32, &mut edges); link(v + w as u32, v, &mut edges); }
+            }
+        }
+        let srcs: Vec<Source> = (0..sources).map(|i| src(&format!("s{i}"), rnd(n as u64) as u32, 1 + rnd(40) as u32)).collect();
+        let total: u32 = srcs.iter().map(|s| s.vehicles).sum();
+        let dsts: Vec<Destination> = (0..dests)
+            .map(|i| dst(&format!("d{i}"), rnd(n as u64) as u32, limited.then_some(total / dests as u32 + 1 + rnd(10) as u32)))
+            .collect();
+        problem(n, edges, srcs, dsts)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Every plan satisfies the verifier; bound <= optimum <= heuristic, baseline.
+    #[test]
+    fn plans_are_valid_and_ordered(p in random_problem()) {
+        solve_all(&p);
+    }
+}
