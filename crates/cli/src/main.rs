@@ -3,6 +3,7 @@
 mod find;
 mod network;
 mod order;
+mod plan;
 mod progress;
 mod scenario;
 
@@ -47,6 +48,14 @@ evac order scenarios/kupiansk --json | jq '.totals'")]
     #[command(after_help = "Examples:\n  evac route li.evacnet --from 47.166,9.510 --to 47.060,9.500\n  \
 evac route li.evacnet --from 47.166,9.510 --to 47.16,9.47 --close Rhein --json")]
     Route(network::RouteArgs),
+    /// Plan the evacuation of the ordered settlements over the road network: routes and
+    /// departure waves that clear the zone as early as capacities allow, beside the optimum
+    /// (or a proven lower bound) and the naive everyone-leaves-now baseline.
+    #[command(
+        after_help = "Examples:\n  evac plan scenarios/rhine\n  evac plan scenarios/rhine --close \"Rheinbrücke Haag-Bendern\"\n  \
+evac plan scenarios/rhine --what-if bridges\n  evac plan scenarios/rhine --json | jq '.clearance_steps, .lower_bound_steps'"
+    )]
+    Plan(plan::PlanArgs),
     /// Make and check scenarios.
     #[command(subcommand)]
     Scenario(scenario::ScenarioCommand),
@@ -59,6 +68,7 @@ fn main() -> ExitCode {
         Command::Find(args) => find::run(args),
         Command::Network(cmd) => network::run(cmd),
         Command::Route(args) => network::route(args),
+        Command::Plan(args) => plan::run_plan(args),
         Command::Scenario(scenario::ScenarioCommand::FromOsm(args)) => scenario::from_osm(args),
         Command::Scenario(scenario::ScenarioCommand::Check(args)) => scenario::check(args),
     };

@@ -15,7 +15,14 @@ pub fn free_flow_bound(p: &Problem) -> u32 {
 /// whose maximum dynamic flow, sum over the successive shortest paths k of
 /// b_k * (T + 1 - L_k)+, carries every vehicle. Any plan needs at least that long.
 pub fn temporally_repeated_bound(p: &Problem) -> u32 {
-    let total = p.total_vehicles();
+    let all: Vec<usize> = (0..p.sources.len()).collect();
+    temporally_repeated_bound_for(p, &all)
+}
+
+/// The same relaxation for a subset of the sources (the others ignored): also a valid
+/// lower bound, and a much tighter one when one settlement's own exits limit it.
+pub fn temporally_repeated_bound_for(p: &Problem, subset: &[usize]) -> u32 {
+    let total: u64 = subset.iter().map(|&i| u64::from(p.sources[i].vehicles)).sum();
     if total == 0 {
         return 0;
     }
@@ -40,7 +47,7 @@ pub fn temporally_repeated_bound(p: &Problem) -> u32 {
         cost.push(-w);
     };
     let mut seen = vec![false; n];
-    for s in p.sources.iter().filter(|s| s.vehicles > 0) {
+    for s in subset.iter().map(|&i| &p.sources[i]).filter(|s| s.vehicles > 0) {
         if !seen[s.node as usize] {
             seen[s.node as usize] = true;
             add(s_node, s.node, big, 0, &mut head, &mut cap, &mut cost);
@@ -141,9 +148,25 @@ fn smallest_horizon(paths: &[(i64, u64)], total: u64) -> u64 {
     lo
 }
 
-/// The best cheap bound and its name.
+/// Sources grouped by settlement: a source id `<settlement>#<k>` belongs to `<settlement>`.
+pub fn settlement_groups(p: &Problem) -> Vec<Vec<usize>> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, s) in p.sources.iter().enumerate() {
+        groups.entry(s.id.split('#').next().unwrap_or(&s.id)).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// The best cheap bound and its name: the largest of the free-flow bound, the
+/// temporally repeated flow bound of all sources together, and that of each of the 24
+/// settlements with the most vehicles on their own.
 pub fn best_cheap_bound(p: &Problem) -> (u32, &'static str) {
     let ff = free_flow_bound(p);
-    let trf = temporally_repeated_bound(p);
+    let mut trf = temporally_repeated_bound(p);
+    let mut groups = settlement_groups(p);
+    groups.sort_by_key(|g| std::cmp::Reverse(g.iter().map(|&i| u64::from(p.sources[i].vehicles)).sum::<u64>()));
+    for g in groups.iter().take(24) {
+        trf = trf.max(temporally_repeated_bound_for(p, g));
+    }
     if trf >= ff { (trf, "temporally-repeated-flow") } else { (ff, "free-flow") }
 }

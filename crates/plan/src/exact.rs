@@ -46,9 +46,20 @@ struct Te<'p> {
     state_node: Vec<u32>,
     ebase: Vec<usize>,
     elen: Vec<u32>,
+    /// Earliest step at the tail of each edge (its flow window starts there).
+    edge_early: Vec<u32>,
+    limit: Vec<i64>,
     flow: Vec<u32>,
     hold: Vec<u32>,
+    /// Distinct source nodes; each has an aggregate state feeding (node, t) for every t,
+    /// so waiting at home costs no arcs (Dinic's levels stay short).
+    src_nodes: Vec<u32>,
+    /// Vehicles still at home, per source node position.
     supply_left: Vec<u64>,
+    /// Vehicles set off from home at each step, per source node position.
+    launch: Vec<Vec<u32>>,
+    /// Position of a node in `src_nodes` (NONE if not a source).
+    src_pos: Vec<u32>,
     /// Per destination: vehicles delivered so far, and by step.
     delivered: Vec<u64>,
     sink_by_step: Vec<Vec<u32>>,
@@ -84,19 +95,40 @@ enum Arc {
         t: u32,
     },
     Unhold,
+    /// Source aggregate j -> (its node, t): set off at step t.
+    Launch {
+        j: u32,
+        t: u32,
+    },
+    /// (source node, t) -> its aggregate: cancel a departure.
+    Unlaunch {
+        j: u32,
+        t: u32,
+    },
 }
 
 impl<'p> Te<'p> {
+    #[inline]
     fn state(&self, v: u32, t: u32) -> Option<usize> {
         let e = self.early[v as usize];
-        if e == NONE || t < e || self.to_dest[v as usize] == NONE {
+        // `limit` is horizon - steps to a destination, or -1 for nodes without states.
+        if t < e || i64::from(t) > self.limit[v as usize] {
             return None;
         }
-        if t.checked_add(self.to_dest[v as usize])? > self.horizon {
-            return None;
+        Some(self.vbase[v as usize] + (t - e) as usize)
+    }
+
+    /// Recompute `limit` for the current horizon.
+    fn set_horizon(&mut self, horizon: u32) {
+        self.horizon = horizon;
+        for v in 0..self.early.len() {
+            let (e, d) = (self.early[v], self.to_dest[v]);
+            self.limit[v] = if e == NONE || d == NONE || self.vbase[v + 1] == self.vbase[v] {
+                -1
+            } else {
+                i64::from(horizon) - i64::from(d)
+            };
         }
-        let i = self.vbase[v as usize] + (t - e) as usize;
-        (i < self.vbase[v as usize + 1]).then_some(i)
     }
 
     fn time_of(&self, state: usize) -> u32 {
@@ -104,10 +136,10 @@ impl<'p> Te<'p> {
         self.early[v as usize] + (state - self.vbase[v as usize]) as u32
     }
 
+    #[inline]
     fn flow_index(&self, e: u32, t: u32) -> Option<usize> {
-        let from = self.p.edges[e as usize].from;
-        let early = self.early[from as usize];
-        if early == NONE || t < early || t - early >= self.elen[e as usize] {
+        let early = self.edge_early[e as usize];
+        if t < early || t - early >= self.elen[e as usize] {
             return None;
         }
         Some(self.ebase[e as usize] + (t - early) as usize)
@@ -134,7 +166,18 @@ impl<'p> Te<'p> {
     }
 
     /// The k-th arc of state `x`, with its head state (none for the super sink) and residual.
+    fn source_aggregate(&self, j: u32) -> usize {
+        self.state_node.len() + self.p.destinations.len() + j as usize
+    }
+
     fn arc_of(&self, x: usize, k: u32) -> Option<(Arc, Option<usize>, u64)> {
+        let first_src = self.state_node.len() + self.p.destinations.len();
+        if x >= first_src {
+            let j = (x - first_src) as u32;
+            let node = self.src_nodes[j as usize];
+            let head = self.state(node, k)?;
+            return Some((Arc::Launch { j, t: k }, Some(head), u64::MAX));
+        }
         if x >= self.state_node.len() {
             let d = (x - self.state_node.len()) as u32;
             if k == 0 {
@@ -204,6 +247,12 @@ impl<'p> Te<'p> {
             };
             return Some((Arc::Unhold, head, room));
         }
+        k -= 1;
+        let j = self.src_pos[v as usize];
+        if k == 0 && j != NONE {
+            let room = self.launch[j as usize].get(t as usize).copied().unwrap_or(0);
+            return Some((Arc::Unlaunch { j, t }, Some(self.source_aggregate(j)), u64::from(room)));
+        }
         None
     }
 
@@ -220,6 +269,14 @@ impl<'p> Te<'p> {
                 row[i] += amount;
             }
             Arc::Drain(d) => self.delivered[d as usize] += u64::from(amount),
+            Arc::Launch { j, t } => {
+                let row = &mut self.launch[j as usize];
+                if row.len() <= t as usize {
+                    row.resize(t as usize + 1, 0);
+                }
+                row[t as usize] += amount;
+            }
+            Arc::Unlaunch { j, t } => self.launch[j as usize][t as usize] -= amount,
             Arc::Unarrive { d, t } => {
                 let node = self.p.destinations[d as usize].node;
                 let i = (t - self.early[node as usize]) as usize;
@@ -245,7 +302,7 @@ impl<'p> Te<'p> {
     }
 
     /// One Dinic phase. Returns the flow added (0: the flow is maximum for this horizon).
-    fn phase(&mut self, source_states: &[(usize, u32)]) -> u64 {
+    fn phase(&mut self) -> u64 {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.stamp.fill(0);
@@ -253,8 +310,9 @@ impl<'p> Te<'p> {
         }
         let g = self.generation;
         let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-        for &(s, node) in source_states {
-            if self.supply_left[node as usize] > 0 && self.stamp[s] != g {
+        for j in 0..self.src_nodes.len() {
+            let s = self.source_aggregate(j as u32);
+            if self.supply_left[j] > 0 && self.stamp[s] != g {
                 self.stamp[s] = g;
                 self.level[s] = 0;
                 self.cursor[s] = 0;
@@ -291,67 +349,76 @@ impl<'p> Te<'p> {
         }
         let mut added = 0u64;
         let mut path: Vec<(usize, Arc, u64)> = Vec::new();
-        for &(s, node) in source_states {
-            while self.supply_left[node as usize] > 0 && self.stamp[s] == g && self.level[s] != NONE {
-                // Iterative DFS along admissible arcs (level + 1), with current-arc pointers.
-                path.clear();
-                let mut x = s;
-                let found = loop {
-                    let mut advanced = false;
-                    while let Some((arc, head, room)) = self.arc_of(x, self.cursor[x]) {
-                        if room > 0 {
-                            match head {
-                                None if self.level[x] + 1 == sink_level => {
-                                    path.push((x, arc, room));
-                                    advanced = true;
-                                    break;
-                                }
-                                Some(h)
-                                    if self.stamp[h] == g
-                                        && self.level[h] == self.level[x] + 1
-                                        && self.level[h] < sink_level =>
-                                {
-                                    path.push((x, arc, room));
-                                    x = h;
-                                    advanced = true;
-                                    break;
-                                }
-                                _ => {}
+        for j in 0..self.src_nodes.len() {
+            let s = self.source_aggregate(j as u32);
+            if self.stamp[s] != g || self.level[s] == NONE {
+                continue;
+            }
+            // Iterative DFS along admissible arcs (level + 1) with current-arc pointers;
+            // after an augmentation it resumes from the first saturated arc.
+            path.clear();
+            let mut x = s;
+            while self.supply_left[j] > 0 {
+                let mut next = None;
+                while let Some((arc, head, room)) = self.arc_of(x, self.cursor[x]) {
+                    if room > 0 {
+                        match head {
+                            None if self.level[x] + 1 == sink_level => {
+                                next = Some((arc, None, room));
+                                break;
                             }
-                        }
-                        self.cursor[x] += 1;
-                    }
-                    if !advanced {
-                        // Dead end: retire the state and step back.
-                        self.level[x] = NONE;
-                        match path.pop() {
-                            Some((prev, _, _)) => {
-                                self.cursor[prev] += 1;
-                                x = prev;
-                                continue;
+                            Some(h)
+                                if self.stamp[h] == g
+                                    && self.level[h] == self.level[x] + 1
+                                    && self.level[h] < sink_level =>
+                            {
+                                next = Some((arc, Some(h), room));
+                                break;
                             }
-                            None => break false,
+                            _ => {}
                         }
                     }
-                    if matches!(path.last(), Some((_, Arc::Drain(_), _))) {
-                        break true;
+                    self.cursor[x] += 1;
+                }
+                let Some((arc, head, room)) = next else {
+                    // Dead end: retire the state and step back.
+                    self.level[x] = NONE;
+                    match path.pop() {
+                        Some((prev, _, _)) => {
+                            self.cursor[prev] += 1;
+                            x = prev;
+                            continue;
+                        }
+                        None => break,
                     }
                 };
-                if !found {
-                    break;
+                path.push((x, arc, room));
+                if let Some(h) = head {
+                    x = h;
+                    continue;
                 }
                 let amount = path
                     .iter()
                     .map(|&(_, _, r)| r)
                     .min()
                     .unwrap_or(0)
-                    .min(self.supply_left[node as usize])
-                    .min(u64::from(u32::MAX)) as u32;
-                for &(x, arc, _) in &path {
-                    self.augment(x, arc, amount);
+                    .min(self.supply_left[j])
+                    .min(u64::from(u32::MAX));
+                for &(y, arc, _) in &path {
+                    self.augment(y, arc, amount as u32);
                 }
-                self.supply_left[node as usize] -= u64::from(amount);
-                added += u64::from(amount);
+                self.supply_left[j] -= amount;
+                added += amount;
+                for entry in path.iter_mut() {
+                    entry.2 = entry.2.saturating_sub(amount);
+                }
+                match path.iter().position(|&(_, _, r)| r == 0) {
+                    Some(k) => {
+                        x = path[k].0;
+                        path.truncate(k);
+                    }
+                    None => break, // the source ran out
+                }
             }
         }
         added
@@ -400,42 +467,62 @@ pub fn solve(p: &Problem, lower: u32, upper: u32, max_states: usize) -> Result<E
     for (i, d) in p.destinations.iter().enumerate() {
         dest_at[d.node as usize].push(i as u32);
     }
-    let mut supply = vec![0u64; n];
-    for s in &p.sources {
-        supply[s.node as usize] += u64::from(s.vehicles);
+    let mut src_nodes: Vec<u32> = source_nodes.clone();
+    src_nodes.sort_unstable();
+    src_nodes.dedup();
+    let mut src_pos = vec![NONE; n];
+    for (j, &v) in src_nodes.iter().enumerate() {
+        src_pos[v as usize] = j as u32;
     }
+    let mut supply = vec![0u64; src_nodes.len()];
+    for s in p.sources.iter().filter(|s| s.vehicles > 0) {
+        supply[src_pos[s.node as usize] as usize] += u64::from(s.vehicles);
+    }
+    let extra = p.destinations.len() + src_nodes.len();
+    let early_for_edges = early.clone();
     let mut te = Te {
         p,
         horizon_max: upper,
-        horizon: lower.min(upper),
+        horizon: 0,
         early,
         to_dest,
         vbase,
         state_node,
         ebase: ebase.clone(),
         elen,
+        edge_early: p.edges.iter().map(|e| early_for_edges[e.from as usize]).collect(),
+        limit: vec![-1; n],
         flow: vec![0; ebase[p.edges.len()]],
         hold: vec![0; states],
+        launch: vec![Vec::new(); src_nodes.len()],
+        src_nodes,
+        src_pos,
         supply_left: supply,
         delivered: vec![0; p.destinations.len()],
         sink_by_step: vec![Vec::new(); p.destinations.len()],
         dest_at,
-        level: vec![NONE; states + p.destinations.len()],
-        cursor: vec![0; states + p.destinations.len()],
-        stamp: vec![0; states + p.destinations.len()],
+        level: vec![NONE; states + extra],
+        cursor: vec![0; states + extra],
+        stamp: vec![0; states + extra],
         generation: 0,
     };
-    let mut source_nodes = source_nodes;
-    source_nodes.sort_unstable();
-    source_nodes.dedup();
+    te.set_horizon(lower.min(upper));
     let total = p.total_vehicles();
+    // Most vehicles that can arrive at destinations in one step.
+    let mut seen = vec![false; n];
+    let mut arrival_rate = 0u64;
+    for d in &p.destinations {
+        if !seen[d.node as usize] {
+            seen[d.node as usize] = true;
+            arrival_rate +=
+                p.inn(d.node).iter().map(|&e| u64::from(p.edges[e as usize].capacity_per_step)).sum::<u64>();
+        }
+    }
     let mut carried = 0u64;
     let mut phases = 0u32;
     loop {
-        let source_states: Vec<(usize, u32)> =
-            source_nodes.iter().filter_map(|&v| Some((te.state(v, 0)?, v))).collect();
         loop {
-            let added = te.phase(&source_states);
+            let added = te.phase();
             phases += 1;
             carried += added;
             if added == 0 || carried == total {
@@ -448,25 +535,34 @@ pub fn solve(p: &Problem, lower: u32, upper: u32, max_states: usize) -> Result<E
         if te.horizon >= te.horizon_max {
             return Err(ExactError::Infeasible);
         }
-        te.horizon += 1;
+        // No horizon below T + ceil(deficit / r) can carry everyone, r being the most
+        // vehicles that can reach destinations in one step: a flow for T + k delivers by T
+        // at most what the maximum flow for T delivers, and at most r per later step.
+        let jump = (total - carried).div_ceil(arrival_rate.max(1)).max(1);
+        te.set_horizon((te.horizon + jump.min(u64::from(u32::MAX)) as u32).min(te.horizon_max));
     }
     let plan = decompose(&mut te);
     Ok(Exact { optimum_steps: te.horizon, plan, states, phases })
 }
 
-/// Split the flow into groups, following each source's flow forward in time; at every
-/// state the edge the source's previous group took is tried first (stable routes).
+/// Split the flow into groups, following each source's flow forward in time. At every
+/// state the walk prefers an edge its settlement already uses, then the edge carrying the
+/// most flow: convoys stay on few routes.
 fn decompose(te: &mut Te<'_>) -> Plan {
     let p = te.p;
     let mut groups = Vec::new();
     let mut left: Vec<u32> = p.sources.iter().map(|s| s.vehicles).collect();
+    let mut used_by_settlement: std::collections::HashMap<&str, std::collections::HashSet<u32>> = Default::default();
     for (si, source) in p.sources.iter().enumerate() {
         let node = source.node;
-        let mut previous: Vec<u32> = Vec::new();
+        let settlement = source.id.split('#').next().unwrap_or(&source.id);
+        let j = te.src_pos[node as usize] as usize;
         while left[si] > 0 {
-            let (mut v, mut t) = (node, 0u32);
+            // Set off at the first step some of this node's vehicles set off.
+            let start = te.launch[j].iter().position(|&l| l > 0).expect("every vehicle sets off") as u32;
+            let (mut v, mut t) = (node, start);
             let mut legs: Vec<Leg> = Vec::new();
-            let mut amount = left[si];
+            let mut amount = left[si].min(te.launch[j][start as usize]);
             let dest = loop {
                 // Arrive here?
                 if let Some(&d) = te.dest_at[v as usize].iter().find(|&&d| te.sink_flow(d, t) > 0) {
@@ -475,7 +571,12 @@ fn decompose(te: &mut Te<'_>) -> Plan {
                 }
                 let moves: Vec<u32> =
                     p.out(v).iter().copied().filter(|&e| te.flow_index(e, t).is_some_and(|i| te.flow[i] > 0)).collect();
-                let pick = moves.iter().copied().find(|e| previous.contains(e)).or_else(|| moves.first().copied());
+                let used = used_by_settlement.get(settlement);
+                let flow_of = |e: u32| te.flow_index(e, t).map_or(0, |i| te.flow[i]);
+                let pick = moves
+                    .iter()
+                    .copied()
+                    .max_by_key(|&e| (used.is_some_and(|u| u.contains(&e)), flow_of(e), std::cmp::Reverse(e)));
                 match pick {
                     Some(e) => {
                         let i = te.flow_index(e, t).expect("positive flow");
@@ -493,7 +594,8 @@ fn decompose(te: &mut Te<'_>) -> Plan {
                 }
             };
             // Subtract the group's flow.
-            let (mut v, mut t) = (node, 0u32);
+            te.launch[j][start as usize] -= amount;
+            let (mut v, mut t) = (node, start);
             for l in &legs {
                 while t < l.enter_step {
                     let s = te.state(v, t).expect("state");
@@ -516,7 +618,7 @@ fn decompose(te: &mut Te<'_>) -> Plan {
             let e0 = te.early[v as usize];
             te.sink_by_step[dest as usize][(t - e0) as usize] -= amount;
             left[si] -= amount;
-            previous = legs.iter().map(|l| l.edge).collect();
+            used_by_settlement.entry(settlement).or_default().extend(legs.iter().map(|l| l.edge));
             groups.push(Group { source: si as u32, destination: dest, vehicles: amount, legs });
         }
     }

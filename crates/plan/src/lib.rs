@@ -8,6 +8,7 @@ pub mod heuristic;
 pub mod plan;
 pub mod problem;
 pub mod reserve;
+pub mod run;
 pub mod sites;
 pub mod verify;
 pub mod zone;

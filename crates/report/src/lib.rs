@@ -5,6 +5,7 @@ mod atomic;
 pub mod html;
 pub mod map;
 pub mod order;
+pub mod plan;
 pub mod table;
 
 pub use atomic::{write_all_atomic, write_atomic};

@@ -1,0 +1,552 @@
+//! Plan outputs: the summary a coordinator reads, plan.json (checkable by an independent
+//! verifier), plan.geojson (routes and loads for the map), schedule.csv and the
+//! safe-over-time chart.
+
+use evac_network::Network;
+use evac_network::stats::crossing_label;
+use evac_plan::plan::Plan;
+use evac_plan::problem::Problem;
+use evac_plan::run::RunResult;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// A road that limited the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bottleneck {
+    pub label: String,
+    pub edge: u32,
+    pub vehicles: u64,
+    pub capacity_per_step: u32,
+    /// Steps during which the road was full.
+    pub saturated_steps: u32,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Wave {
+    pub depart_step: u32,
+    pub arrive_step: u32,
+    pub vehicles: u32,
+    pub destination: String,
+    pub route: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettlementSchedule {
+    pub id: String,
+    pub name: String,
+    pub vehicles: u32,
+    pub routes: usize,
+    pub first_departure_step: u32,
+    pub last_arrival_step: u32,
+    pub waves: Vec<Wave>,
+}
+
+/// Everything about a plan a person reads (also embedded in plan.json).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSummary {
+    pub scenario: String,
+    pub plan_kind: String,
+    pub step_s: f64,
+    pub vehicles: u64,
+    pub clearance_steps: u32,
+    pub clearance_90_steps: u32,
+    pub lower_bound_steps: u32,
+    pub bound_kind: String,
+    pub optimum_steps: Option<u32>,
+    pub gap: f64,
+    pub heuristic_clearance_steps: u32,
+    pub heuristic_gap: f64,
+    pub heuristic_searches: u64,
+    pub baseline_clearance_steps: Option<u32>,
+    pub baseline_clearance_90_steps: Option<u32>,
+    pub exposure_vehicle_minutes: f64,
+    pub baseline_exposure_vehicle_minutes: Option<f64>,
+    pub closures: Vec<String>,
+    pub bottlenecks: Vec<Bottleneck>,
+    pub settlements: Vec<SettlementSchedule>,
+    pub exact_skipped: Option<String>,
+    pub seconds: BTreeMap<String, f64>,
+}
+
+/// Road names along a route, consecutive repeats merged, bridges named by their river.
+pub fn route_summary(p: &Problem, network: &Network, legs: &[evac_plan::Leg], max_parts: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for l in legs {
+        let id = p.edges[l.edge as usize].id;
+        let e = &network.edges()[id as usize];
+        let label = if e.flags & (evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY)
+            != 0
+            && e.crossing != evac_network::NONE
+        {
+            crossing_label(network, id)
+        } else {
+            let name = network.string(e.name);
+            let r = network.string(e.ref_);
+            match (name, r) {
+                ("", "") => continue,
+                (n, "") => n.to_string(),
+                ("", r) => r.to_string(),
+                (n, r) => format!("{n} ({r})"),
+            }
+        };
+        if parts.last() != Some(&label) {
+            parts.push(label);
+        }
+    }
+    if parts.len() > max_parts {
+        let keep = max_parts.saturating_sub(1);
+        let last = parts.last().cloned().unwrap_or_default();
+        parts.truncate(keep);
+        parts.push(format!("... {last}"));
+    }
+    if parts.is_empty() { "(unnamed roads)".into() } else { parts.join(" → ") }
+}
+
+pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> Vec<Bottleneck> {
+    let loads = plan.edge_loads();
+    let mut per_edge: HashMap<u32, (u64, u32)> = HashMap::new();
+    for ((e, _), v) in &loads {
+        let entry = per_edge.entry(*e).or_default();
+        entry.0 += u64::from(*v);
+        if *v >= p.edges[*e as usize].capacity_per_step {
+            entry.1 += 1;
+        }
+    }
+    let mut list: Vec<(u32, u64, u32)> =
+        per_edge.into_iter().map(|(e, (v, s))| (e, v, s)).filter(|x| x.2 > 0).collect();
+    list.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
+    let mut seen_labels = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (e, vehicles, saturated) in list {
+        let id = p.edges[e as usize].id;
+        let edge = &network.edges()[id as usize];
+        let label =
+            if edge.flags & (evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY) != 0
+            {
+                crossing_label(network, id)
+            } else {
+                network.edge_label(id)
+            };
+        if !seen_labels.insert(label.clone()) {
+            continue;
+        }
+        let g = network.edge_geometry(id);
+        let mid = g[g.len() / 2];
+        out.push(Bottleneck {
+            label,
+            edge: id,
+            vehicles,
+            capacity_per_step: p.edges[e as usize].capacity_per_step,
+            saturated_steps: saturated,
+            lat: mid.lat,
+            lon: mid.lon,
+        });
+        if out.len() == top {
+            break;
+        }
+    }
+    out
+}
+
+/// The settlement a source belongs to (`<settlement id>#<origin>`).
+pub fn settlement_of(source_id: &str) -> &str {
+    source_id.split('#').next().unwrap_or(source_id)
+}
+
+/// Per settlement (all its origins together): waves of departures with their routes.
+pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementSchedule> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_settlement: HashMap<&str, Vec<&evac_plan::Group>> = HashMap::new();
+    let mut vehicles: HashMap<&str, u32> = HashMap::new();
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    for s in &p.sources {
+        let key = settlement_of(&s.id);
+        if !names.contains_key(key) {
+            order.push(key);
+            names.insert(key, &s.name);
+        }
+        *vehicles.entry(key).or_default() += s.vehicles;
+    }
+    for g in &plan.groups {
+        by_settlement.entry(settlement_of(&p.sources[g.source as usize].id)).or_default().push(g);
+    }
+    let mut out: Vec<SettlementSchedule> = Vec::new();
+    for key in order {
+        let mut groups = by_settlement.remove(key).unwrap_or_default();
+        groups.sort_by_key(|g| (g.depart_step(), g.arrival_step(p)));
+        let routes: std::collections::HashSet<Vec<u32>> =
+            groups.iter().map(|g| g.legs.iter().map(|l| l.edge).collect()).collect();
+        // A wave: the vehicles leaving in one step towards one destination by one route.
+        let mut waves: Vec<Wave> = Vec::new();
+        for g in groups {
+            let route = route_summary(p, network, &g.legs, 6);
+            let destination = p.destinations[g.destination as usize].name.clone();
+            match waves
+                .iter_mut()
+                .find(|w| w.depart_step == g.depart_step() && w.route == route && w.destination == destination)
+            {
+                Some(w) => {
+                    w.vehicles += g.vehicles;
+                    w.arrive_step = w.arrive_step.max(g.arrival_step(p));
+                }
+                None => waves.push(Wave {
+                    depart_step: g.depart_step(),
+                    arrive_step: g.arrival_step(p),
+                    vehicles: g.vehicles,
+                    destination,
+                    route,
+                }),
+            }
+        }
+        out.push(SettlementSchedule {
+            id: key.to_string(),
+            name: names[key].to_string(),
+            vehicles: vehicles[key],
+            routes: routes.len(),
+            first_departure_step: waves.iter().map(|w| w.depart_step).min().unwrap_or(0),
+            last_arrival_step: waves.iter().map(|w| w.arrive_step).max().unwrap_or(0),
+            waves,
+        });
+    }
+    out
+}
+
+pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, closures: &[String]) -> PlanSummary {
+    let minutes = |steps: u64| steps as f64 * p.step_s / 60.0;
+    let mut seconds = BTreeMap::new();
+    seconds.insert("heuristic".to_string(), run.seconds_heuristic);
+    seconds.insert("bound".to_string(), run.seconds_bound);
+    seconds.insert("exact".to_string(), run.seconds_exact);
+    seconds.insert("baseline".to_string(), run.seconds_baseline);
+    PlanSummary {
+        scenario: scenario.to_string(),
+        plan_kind: run.plan_kind.to_string(),
+        step_s: p.step_s,
+        vehicles: p.total_vehicles(),
+        clearance_steps: run.plan.clearance_steps(p),
+        clearance_90_steps: run.plan.steps_to_clear_share(p, 0.9),
+        lower_bound_steps: run.lower_bound,
+        bound_kind: run.bound_kind.clone(),
+        optimum_steps: run.optimum,
+        gap: run.gap(p),
+        heuristic_clearance_steps: run.heuristic.clearance_steps(p),
+        heuristic_gap: run.heuristic_gap(p),
+        heuristic_searches: run.heuristic_searches,
+        baseline_clearance_steps: run.baseline.as_ref().map(|b| b.clearance_steps(p)),
+        baseline_clearance_90_steps: run.baseline.as_ref().map(|b| b.steps_to_clear_share(p, 0.9)),
+        exposure_vehicle_minutes: minutes(run.plan.exposure_vehicle_steps(p)),
+        baseline_exposure_vehicle_minutes: run.baseline.as_ref().map(|b| minutes(b.exposure_vehicle_steps(p))),
+        closures: closures.to_vec(),
+        bottlenecks: bottlenecks(p, network, &run.plan, 10),
+        settlements: schedules(p, network, &run.plan),
+        exact_skipped: run.exact_skipped.clone(),
+        seconds,
+    }
+}
+
+/// plan.json: the summary plus everything an independent verifier needs (edges, sources,
+/// destinations, groups with legs; edge ids are the network's).
+pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String {
+    let edges: Vec<serde_json::Value> = p
+        .edges
+        .iter()
+        .map(|e| json!({"id": e.id, "from": e.from, "to": e.to, "travel_steps": e.travel_steps, "capacity_per_step": e.capacity_per_step}))
+        .collect();
+    let sources: Vec<serde_json::Value> =
+        p.sources.iter().map(|s| json!({"id": s.id, "name": s.name, "node": s.node, "vehicles": s.vehicles})).collect();
+    let destinations: Vec<serde_json::Value> = p
+        .destinations
+        .iter()
+        .map(|d| json!({"id": d.id, "name": d.name, "node": d.node, "capacity_vehicles": d.capacity_vehicles}))
+        .collect();
+    let groups: Vec<serde_json::Value> = run
+        .plan
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "source": p.sources[g.source as usize].id,
+                "destination": p.destinations[g.destination as usize].id,
+                "vehicles": g.vehicles,
+                "depart_step": g.depart_step(),
+                "arrive_step": g.arrival_step(p),
+                "legs": g.legs.iter().map(|l| json!({"edge": p.edges[l.edge as usize].id, "enter_step": l.enter_step})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut v = serde_json::to_value(summary).expect("summary serialises");
+    let obj = v.as_object_mut().expect("object");
+    obj.insert("edges".into(), json!(edges));
+    obj.insert("sources".into(), json!(sources));
+    obj.insert("destinations".into(), json!(destinations));
+    obj.insert("groups".into(), json!(groups));
+    let mut s = serde_json::to_string(&v).expect("plan serialises");
+    s.push('\n');
+    s
+}
+
+fn minutes_label(steps: u32, step_s: f64) -> String {
+    let m = (f64::from(steps) * step_s / 60.0).round() as u64;
+    format!("{}:{:02}", m / 60, m % 60)
+}
+
+/// schedule.csv: one row per wave.
+pub fn schedule_csv(summary: &PlanSummary) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "settlement_id",
+        "settlement",
+        "wave",
+        "depart_after_order",
+        "depart_step",
+        "vehicles",
+        "route",
+        "destination",
+        "arrive_after_order",
+        "arrive_step",
+    ])
+    .expect("memory");
+    for s in &summary.settlements {
+        for (i, wave) in s.waves.iter().enumerate() {
+            w.write_record([
+                s.id.clone(),
+                s.name.clone(),
+                (i + 1).to_string(),
+                minutes_label(wave.depart_step, summary.step_s),
+                wave.depart_step.to_string(),
+                wave.vehicles.to_string(),
+                wave.route.clone(),
+                wave.destination.clone(),
+                minutes_label(wave.arrive_step, summary.step_s),
+                wave.arrive_step.to_string(),
+            ])
+            .expect("memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("memory")).expect("utf-8")
+}
+
+/// plan.geojson: routes with their vehicles, loaded edges, sources and destinations.
+pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
+    let mut features: Vec<serde_json::Value> = Vec::new();
+    let mut per_edge: HashMap<u32, u64> = HashMap::new();
+    let mut saturated: HashMap<u32, u32> = HashMap::new();
+    for ((e, _), v) in plan.edge_loads() {
+        *per_edge.entry(e).or_default() += u64::from(v);
+        if v >= p.edges[e as usize].capacity_per_step {
+            *saturated.entry(e).or_default() += 1;
+        }
+    }
+    let mut edges: Vec<(&u32, &u64)> = per_edge.iter().collect();
+    edges.sort();
+    for (&e, &vehicles) in edges {
+        let id = p.edges[e as usize].id;
+        let coords: Vec<[f64; 2]> = network
+            .edge_geometry(id)
+            .iter()
+            .map(|q| [(q.lon * 1e6).round() / 1e6, (q.lat * 1e6).round() / 1e6])
+            .collect();
+        features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+            "properties": {"kind": "load", "edge": id, "vehicles": vehicles, "capacity_per_step": p.edges[e as usize].capacity_per_step,
+                           "saturated_steps": saturated.get(&e).copied().unwrap_or(0), "name": network.edge_label(id)}}));
+    }
+    // One feature per distinct route (source, destination, edges), with its vehicles.
+    let mut routes: BTreeMap<(u32, u32, Vec<u32>), u64> = BTreeMap::new();
+    for g in &plan.groups {
+        *routes.entry((g.source, g.destination, g.legs.iter().map(|l| l.edge).collect())).or_default() +=
+            u64::from(g.vehicles);
+    }
+    for ((s, d, legs), vehicles) in routes {
+        let mut coords: Vec<[f64; 2]> = Vec::new();
+        for e in &legs {
+            for q in network.edge_geometry(p.edges[*e as usize].id) {
+                let c = [(q.lon * 1e6).round() / 1e6, (q.lat * 1e6).round() / 1e6];
+                if coords.last() != Some(&c) {
+                    coords.push(c);
+                }
+            }
+        }
+        if coords.len() < 2 {
+            continue;
+        }
+        features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+            "properties": {"kind": "route", "source": p.sources[s as usize].id, "settlement": p.sources[s as usize].name,
+                           "destination": p.destinations[d as usize].name, "vehicles": vehicles}}));
+    }
+    for s in &p.sources {
+        let n = network.node_location(s.node);
+        features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
+            "properties": {"kind": "source", "id": s.id, "name": s.name, "vehicles": s.vehicles}}));
+    }
+    for d in &p.destinations {
+        let n = network.node_location(d.node);
+        features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
+            "properties": {"kind": "destination", "id": d.id, "name": d.name, "capacity_vehicles": d.capacity_vehicles}}));
+    }
+    let mut s = serde_json::to_string(&json!({"type": "FeatureCollection", "features": features,
+        "attribution": "Road network © OpenStreetMap contributors (ODbL 1.0)"}))
+    .expect("geojson");
+    s.push('\n');
+    s
+}
+
+/// A chart of vehicles safe over time, one line per curve (label, colour, cumulative
+/// vehicles per step, dashed).
+pub fn safe_over_time_svg(title: &str, step_s: f64, curves: &[(&str, &str, Vec<u64>, bool)], total: u64) -> String {
+    let (w, h) = (760.0, 420.0);
+    let (left, right, top, bottom) = (70.0, 20.0, 40.0, 60.0);
+    let steps = curves.iter().map(|c| c.2.len()).max().unwrap_or(1).max(2) as f64 - 1.0;
+    let minutes = steps * step_s / 60.0;
+    let x = |step: f64| left + step / steps * (w - left - right);
+    let y = |v: f64| top + (1.0 - v / total.max(1) as f64) * (h - top - bottom);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="sans-serif" font-size="12">
+<rect width="{w}" height="{h}" fill="#ffffff"/>
+<text x="{left}" y="24" font-size="15" font-weight="bold">{}</text>
+"##,
+        crate::map::esc(title)
+    );
+    // Grid: 5 horizontal lines, ticks every round number of minutes.
+    for i in 0..=4 {
+        let v = total as f64 * f64::from(i) / 4.0;
+        let yy = y(v);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#e0e0e0"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
+            w - right,
+            left - 6.0,
+            yy + 4.0,
+            v.round()
+        );
+    }
+    let tick =
+        [5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 240.0, 480.0].into_iter().find(|t| minutes / t <= 10.0).unwrap_or(960.0);
+    let mut m = 0.0;
+    while m <= minutes + 1e-9 {
+        let xx = x(m * 60.0 / step_s);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{top}" y2="{}" stroke="#f0f0f0"/><text x="{xx:.1}" y="{}" text-anchor="middle">{}:{:02}</text>"##,
+            h - bottom,
+            h - bottom + 16.0,
+            (m / 60.0).floor(),
+            (m % 60.0).round()
+        );
+        m += tick;
+    }
+    let _ = writeln!(
+        svg,
+        r##"<text x="{}" y="{}" text-anchor="middle">time after the order (h:mm)</text>"##,
+        (left + w - right) / 2.0,
+        h - bottom + 34.0
+    );
+    let _ = writeln!(
+        svg,
+        r##"<text transform="translate(16,{}) rotate(-90)" text-anchor="middle">vehicles safe</text>"##,
+        (top + h - bottom) / 2.0
+    );
+    for (i, (label, colour, curve, dashed)) in curves.iter().enumerate() {
+        let mut d = String::new();
+        let mut last = 0u64;
+        for (step, &v) in curve.iter().enumerate() {
+            let _ = write!(d, "{}{:.1},{:.1}", if step == 0 { "M" } else { "L" }, x(step as f64), y(v as f64));
+            last = v;
+        }
+        // Hold the final value to the right edge.
+        let _ = write!(d, "L{:.1},{:.1}", x(steps), y(last as f64));
+        let dash = if *dashed { r#" stroke-dasharray="6 4""# } else { "" };
+        let _ = writeln!(svg, r##"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.4"{dash}/>"##);
+        let ly = h - 14.0;
+        let lx = left + i as f64 * 230.0;
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="3"{dash}/><text x="{}" y="{}">{}</text>"##,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0,
+            crate::map::esc(label)
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// The plan in a few lines of text.
+pub fn summary_text(s: &PlanSummary) -> String {
+    let mut out = String::new();
+    let min = |steps: u32| minutes_label(steps, s.step_s);
+    let _ = writeln!(
+        out,
+        "Evacuation plan — {} ({} vehicles, step {} s, {} plan)",
+        s.scenario, s.vehicles, s.step_s, s.plan_kind
+    );
+    if !s.closures.is_empty() {
+        let _ = writeln!(out, "closed: {}", s.closures.join("; "));
+    }
+    let _ =
+        writeln!(out, "  clearance (last vehicle safe)   {}  ({} steps)", min(s.clearance_steps), s.clearance_steps);
+    let _ = writeln!(out, "  90% of vehicles safe by         {}", min(s.clearance_90_steps));
+    let bound = match s.optimum_steps {
+        Some(o) => format!("optimum {} ({} steps, exact)", min(o), o),
+        None => format!("lower bound {} ({} steps, {})", min(s.lower_bound_steps), s.lower_bound_steps, s.bound_kind),
+    };
+    let _ = writeln!(out, "  {bound}; gap {:.1}%", s.gap * 100.0);
+    let _ = writeln!(
+        out,
+        "  CCRP heuristic alone            {}  (gap {:.1}%, {} searches)",
+        min(s.heuristic_clearance_steps),
+        s.heuristic_gap * 100.0,
+        s.heuristic_searches
+    );
+    if let (Some(b), Some(b90)) = (s.baseline_clearance_steps, s.baseline_clearance_90_steps) {
+        let _ = writeln!(
+            out,
+            "  naive baseline (all leave now, shortest route): {} (90% by {}) — the plan saves {}",
+            min(b),
+            min(b90),
+            min(b.saturating_sub(s.clearance_steps))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  exposure inside the mandatory zone: {:.0} vehicle-minutes{}",
+        s.exposure_vehicle_minutes,
+        s.baseline_exposure_vehicle_minutes.map(|b| format!(" (baseline {b:.0})")).unwrap_or_default()
+    );
+    if let Some(why) = &s.exact_skipped {
+        let _ = writeln!(out, "  exact optimum not computed: {why}");
+    }
+    let _ = writeln!(out, "\nworst bottlenecks (full steps, vehicles):");
+    for b in &s.bottlenecks {
+        let _ = writeln!(
+            out,
+            "  {:<64} {:>4} full steps  {:>6} vehicles  ({}/step)",
+            b.label.chars().take(64).collect::<String>(),
+            b.saturated_steps,
+            b.vehicles,
+            b.capacity_per_step
+        );
+    }
+    let _ = writeln!(out, "\nsettlements (first departure → last arrival, routes, main route):");
+    let mut rows: Vec<&SettlementSchedule> = s.settlements.iter().collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.last_arrival_step));
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>5} veh  {} → {}  {} route(s)  {}",
+            r.name,
+            r.vehicles,
+            min(r.first_departure_step),
+            min(r.last_arrival_step),
+            r.routes,
+            r.waves.first().map(|w| format!("{} → {}", w.route, w.destination)).unwrap_or_default()
+        );
+    }
+    out
+}
