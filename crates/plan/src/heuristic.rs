@@ -55,6 +55,9 @@ pub struct Heuristic<'p> {
     remaining_dest: Vec<Option<u32>>,
     open_dest_node: Vec<bool>,
     search: Search,
+    /// Priority bonus (steps) per source: a source with bonus b competes as if it arrived
+    /// b steps earlier. Used by the improvement phase to serve the critical sources first.
+    bonus: Vec<u32>,
     pub searches: u64,
 }
 
@@ -78,8 +81,14 @@ impl<'p> Heuristic<'p> {
             remaining_dest,
             open_dest_node,
             search: Search::new(p.node_count),
+            bonus: vec![0; p.sources.len()],
             searches: 0,
         }
+    }
+
+    pub fn with_bonus(mut self, bonus: Vec<u32>) -> Self {
+        self.bonus = bonus;
+        self
     }
 
     fn open_destination_at(&self, v: u32) -> Option<u32> {
@@ -150,7 +159,9 @@ impl<'p> Heuristic<'p> {
         let mut remaining: Vec<u32> = p.sources.iter().map(|s| s.vehicles).collect();
         let mut route: Vec<Vec<u32>> = vec![Vec::new(); p.sources.len()];
         let mut route_dest: Vec<u32> = vec![0; p.sources.len()];
-        let mut heap: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
+        // (priority key, earliest-arrival lower bound, source)
+        let mut heap: BinaryHeap<Reverse<(i64, u32, u32)>> = BinaryHeap::new();
+        let key = |arrival: u32, si: usize, bonus: &[u32]| i64::from(arrival) - i64::from(bonus[si]);
         for (i, s) in p.sources.iter().enumerate() {
             if s.vehicles == 0 {
                 continue;
@@ -160,10 +171,10 @@ impl<'p> Heuristic<'p> {
                 .ok_or_else(|| format!("{} cannot reach any destination", s.name))?;
             route[i] = found.edges;
             route_dest[i] = found.destination;
-            heap.push(Reverse((found.arrival, i as u32)));
+            heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, i as u32)));
         }
         let mut groups: Vec<Group> = Vec::new();
-        while let Some(Reverse((bound, si))) = heap.pop() {
+        while let Some(Reverse((_, bound, si))) = heap.pop() {
             let i = si as usize;
             if remaining[i] == 0 {
                 continue;
@@ -179,7 +190,7 @@ impl<'p> Heuristic<'p> {
                         debug_assert!(found.arrival >= bound, "earliest arrivals never improve");
                         route[i] = found.edges;
                         route_dest[i] = found.destination;
-                        heap.push(Reverse((found.arrival, si)));
+                        heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, si)));
                     }
                     None => return Err(format!("{} cannot reach any destination with room left", p.sources[i].name)),
                 }
@@ -212,7 +223,7 @@ impl<'p> Heuristic<'p> {
                 legs: route[i].iter().zip(&enters).map(|(&edge, &enter_step)| Leg { edge, enter_step }).collect(),
             });
             if remaining[i] > 0 {
-                heap.push(Reverse((bound, si)));
+                heap.push(Reverse((key(bound, i, &self.bonus), bound, si)));
             }
         }
         let mut plan = Plan { groups };
@@ -221,7 +232,49 @@ impl<'p> Heuristic<'p> {
     }
 }
 
-/// Plan with the heuristic; also returns the number of searches run.
+/// Plan with the heuristic and improve it; also returns the number of searches run.
+///
+/// Improvement phase: greedy earliest-arrival routing serves the sources near the exits
+/// first and leaves the far ones to queue at the end. The settlements whose last vehicles
+/// arrive last are given a priority bonus and the plan is rebuilt; the best plan of a few
+/// rounds is kept.
 pub fn plan(p: &Problem) -> Result<(Plan, u64), String> {
-    Heuristic::new(p).run()
+    let (mut best, mut searches) = Heuristic::new(p).run()?;
+    let mut best_clearance = best.clearance_steps(p);
+    let mut bonus = vec![0u32; p.sources.len()];
+    let groups = crate::bound::settlement_groups(p);
+    for round in 0..8 {
+        let plan = if round == 0 {
+            best.clone()
+        } else {
+            let (plan, s) = Heuristic::new(p).with_bonus(bonus.clone()).run()?;
+            searches += s;
+            plan
+        };
+        let clearance = plan.clearance_steps(p);
+        if clearance < best_clearance {
+            best = plan.clone();
+            best_clearance = clearance;
+        }
+        // Last arrival per source.
+        let mut last = vec![0u32; p.sources.len()];
+        for g in &plan.groups {
+            last[g.source as usize] = last[g.source as usize].max(g.arrival_step(p));
+        }
+        let step = (clearance / 20).max(1);
+        let mut changed = false;
+        for group in &groups {
+            let settlement_last = group.iter().map(|&i| last[i]).max().unwrap_or(0);
+            if settlement_last + step >= clearance {
+                for &i in group {
+                    bonus[i] += step;
+                }
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    Ok((best, searches))
 }
