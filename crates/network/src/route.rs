@@ -69,6 +69,8 @@ impl Closures {
                 return false;
             }
             [edge.name, edge.ref_, edge.crossing].iter().any(|&s| network.string(s).to_lowercase().contains(&needle))
+                || network.edge_label(e).to_lowercase().contains(&needle)
+                || (crossing && crate::stats::crossing_label(network, e).to_lowercase().contains(&needle))
         };
         let n = network.edges().len() as u32;
         let mut hits: Vec<u32> = (0..n).filter(|&e| matches(e, true)).collect();

@@ -60,12 +60,12 @@ pub struct Problem {
 pub enum ProblemError {
     #[error("no settlement to evacuate: the order is empty")]
     NoSources,
-    #[error("no destination: add reception centres (centres.csv) or use a network that leaves the area (safe exits)")]
+    #[error("no destination: add reception centres (centres.csv) outside the zone")]
     NoDestinations,
     #[error(
-        "the reception centres hold {capacity} vehicles' worth of people but {vehicles} vehicles must leave: add centres or capacity, or allow safe exits (--exits)"
+        "the reception centres the evacuees can reach{closed} hold {capacity} vehicles' worth of people but {vehicles} vehicles must leave{unreachable}: add centres or capacity, or reopen roads"
     )]
-    NotEnoughCapacity { capacity: u64, vehicles: u64 },
+    NotEnoughCapacity { capacity: u64, vehicles: u64, closed: String, unreachable: String },
     #[error(
         "{names} cannot reach any destination{closed}: reopen a closed road, add a centre they can reach, or check the network around them"
     )]
@@ -198,10 +198,27 @@ impl Problem {
         if self.destinations.is_empty() {
             return Err(ProblemError::NoDestinations);
         }
-        if self.destinations.iter().all(|d| d.capacity_vehicles.is_some()) {
-            let capacity: u64 = self.destinations.iter().map(|d| u64::from(d.capacity_vehicles.unwrap_or(0))).sum();
+        let closed =
+            if closures_described.is_empty() { String::new() } else { format!(" with {closures_described} closed") };
+        let source_nodes: Vec<u32> = self.sources.iter().filter(|s| s.vehicles > 0).map(|s| s.node).collect();
+        let reach = self.multi_source_steps(&source_nodes, true);
+        let reachable = |d: &&Destination| reach[d.node as usize] != u32::MAX;
+        if self.destinations.iter().filter(reachable).all(|d| d.capacity_vehicles.is_some()) {
+            let capacity: u64 =
+                self.destinations.iter().filter(reachable).map(|d| u64::from(d.capacity_vehicles.unwrap_or(0))).sum();
             if capacity < self.total_vehicles() {
-                return Err(ProblemError::NotEnoughCapacity { capacity, vehicles: self.total_vehicles() });
+                let cut: Vec<&str> =
+                    self.destinations.iter().filter(|d| !reachable(d)).map(|d| d.name.as_str()).collect();
+                return Err(ProblemError::NotEnoughCapacity {
+                    capacity,
+                    vehicles: self.total_vehicles(),
+                    closed: closed.clone(),
+                    unreachable: if cut.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({} cannot be reached)", cut.join(", "))
+                    },
+                });
             }
         }
         let to_dest = self.steps_to_destinations();
