@@ -200,6 +200,18 @@ impl Problem {
         }
         let closed =
             if closures_described.is_empty() { String::new() } else { format!(" with {closures_described} closed") };
+        let to_dest = self.steps_to_destinations();
+        let stuck: Vec<&str> = self
+            .sources
+            .iter()
+            .filter(|s| s.vehicles > 0 && to_dest[s.node as usize] == u32::MAX)
+            .map(|s| s.name.as_str())
+            .collect();
+        if !stuck.is_empty() {
+            let mut names = stuck;
+            names.dedup();
+            return Err(ProblemError::Unreachable { names: names.join(", "), closed });
+        }
         let source_nodes: Vec<u32> = self.sources.iter().filter(|s| s.vehicles > 0).map(|s| s.node).collect();
         let reach = self.multi_source_steps(&source_nodes, true);
         let reachable = |d: &&Destination| reach[d.node as usize] != u32::MAX;
@@ -209,34 +221,15 @@ impl Problem {
             if capacity < self.total_vehicles() {
                 let cut: Vec<&str> =
                     self.destinations.iter().filter(|d| !reachable(d)).map(|d| d.name.as_str()).collect();
+                let unreachable =
+                    if cut.is_empty() { String::new() } else { format!(" ({} cannot be reached)", cut.join(", ")) };
                 return Err(ProblemError::NotEnoughCapacity {
                     capacity,
                     vehicles: self.total_vehicles(),
-                    closed: closed.clone(),
-                    unreachable: if cut.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({} cannot be reached)", cut.join(", "))
-                    },
+                    closed,
+                    unreachable,
                 });
             }
-        }
-        let to_dest = self.steps_to_destinations();
-        let stuck: Vec<&str> = self
-            .sources
-            .iter()
-            .filter(|s| s.vehicles > 0 && to_dest[s.node as usize] == u32::MAX)
-            .map(|s| s.name.as_str())
-            .collect();
-        if !stuck.is_empty() {
-            return Err(ProblemError::Unreachable {
-                names: stuck.join(", "),
-                closed: if closures_described.is_empty() {
-                    String::new()
-                } else {
-                    format!(" with {closures_described} closed")
-                },
-            });
         }
         Ok(())
     }
