@@ -52,6 +52,10 @@ pub struct PlanArgs {
     pub advisory: bool,
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
+    /// Time allowed to the exact optimum (with --method auto) before the plan falls back to
+    /// the best lower bound proved so far.
+    #[arg(long, default_value_t = 60)]
+    pub exact_seconds: u64,
     /// What-if analysis instead of a single plan.
     #[arg(long, value_enum)]
     pub what_if: Option<WhatIf>,
@@ -180,7 +184,12 @@ pub fn run_plan(a: PlanArgs) -> Result<()> {
     }
     let p = &built.problem;
     p.check(&described.join(", ")).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let result = run(p, RunOptions { method: method(a.method), ..Default::default() }).map_err(anyhow::Error::msg)?;
+    let options = RunOptions {
+        method: method(a.method),
+        exact_budget: std::time::Duration::from_secs(a.exact_seconds),
+        ..Default::default()
+    };
+    let result = run(p, options).map_err(anyhow::Error::msg)?;
     for (label, plan) in [("published plan", &result.plan), ("heuristic plan", &result.heuristic)] {
         let errors = evac_plan::verify::verify(p, plan);
         if !errors.is_empty() {
@@ -233,7 +242,12 @@ struct WhatIfRow {
 fn what_if_bridges(a: &PlanArgs) -> Result<()> {
     let (scenario, network) = load(a)?;
     let base_closed = closures(&network, &a.close, None)?;
-    let options = RunOptions { method: method(a.method), baseline: false, ..Default::default() };
+    let options = RunOptions {
+        method: method(a.method),
+        baseline: false,
+        exact_budget: std::time::Duration::from_secs(a.exact_seconds),
+        ..Default::default()
+    };
     let built = build_problem(a, Some(&base_closed), network, scenario)?;
     built.problem.check("").map_err(|e| anyhow::anyhow!("{e}"))?;
     let base = run(&built.problem, options).map_err(anyhow::Error::msg)?;

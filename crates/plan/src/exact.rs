@@ -32,8 +32,15 @@ pub struct Exact {
 /// Why the exact optimum was not computed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExactError {
-    TooLarge { states: usize, limit: usize },
+    TooLarge {
+        states: usize,
+        limit: usize,
+    },
     Infeasible,
+    /// Gave up at the deadline; the horizon reached is a proven lower bound.
+    OutOfTime {
+        lower_bound: u32,
+    },
 }
 
 struct Te<'p> {
@@ -429,6 +436,17 @@ impl<'p> Te<'p> {
 /// exceeding `upper` (the clearance of a feasible plan). Gives up when the time-expanded
 /// network would have more than `max_states` states.
 pub fn solve(p: &Problem, lower: u32, upper: u32, max_states: usize) -> Result<Exact, ExactError> {
+    solve_until(p, lower, upper, max_states, None)
+}
+
+/// [`solve`] with a deadline.
+pub fn solve_until(
+    p: &Problem,
+    lower: u32,
+    upper: u32,
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<Exact, ExactError> {
     let source_nodes: Vec<u32> = p.sources.iter().filter(|s| s.vehicles > 0).map(|s| s.node).collect();
     let early = p.multi_source_steps(&source_nodes, true);
     let to_dest = p.steps_to_destinations();
@@ -534,6 +552,10 @@ pub fn solve(p: &Problem, lower: u32, upper: u32, max_states: usize) -> Result<E
         }
         if te.horizon >= te.horizon_max {
             return Err(ExactError::Infeasible);
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            // Every horizon up to this one is infeasible: the next one is a lower bound.
+            return Err(ExactError::OutOfTime { lower_bound: te.horizon + 1 });
         }
         // No horizon below T + ceil(deficit / r) can carry everyone, r being the most
         // vehicles that can reach destinations in one step: a flow for T + k delivers by T

@@ -239,11 +239,22 @@ impl<'p> Heuristic<'p> {
 /// arrive last are given a priority bonus and the plan is rebuilt; the best plan of a few
 /// rounds is kept.
 pub fn plan(p: &Problem) -> Result<(Plan, u64), String> {
+    plan_with(p, 0, std::time::Duration::from_secs(3600))
+}
+
+/// [`plan`], stopping the improvement phase as soon as the plan reaches `lower_bound`
+/// (it is then optimal) or after `budget` (each round costs about as much as the first).
+pub fn plan_with(p: &Problem, lower_bound: u32, budget: std::time::Duration) -> Result<(Plan, u64), String> {
+    let started = std::time::Instant::now();
     let (mut best, mut searches) = Heuristic::new(p).run()?;
+    let first_round = started.elapsed();
     let mut best_clearance = best.clearance_steps(p);
     let mut bonus = vec![0u32; p.sources.len()];
     let groups = crate::bound::settlement_groups(p);
     for round in 0..8 {
+        if best_clearance <= lower_bound || started.elapsed() + first_round > budget {
+            break;
+        }
         let plan = if round == 0 {
             best.clone()
         } else {

@@ -5,11 +5,24 @@ use crate::problem::Problem;
 #[derive(Debug, Clone)]
 pub struct Reservations {
     used: Vec<Vec<u32>>,
+    /// Per edge, a disjoint-set forest over steps: a full step points to a later step, a
+    /// step with room to itself. Capacities only shrink, so "the first step at or after t
+    /// with room" is a find with path compression instead of a scan over a long queue.
+    next: Vec<Vec<u32>>,
+    caps: Vec<u32>,
 }
 
 impl Reservations {
     pub fn new(p: &Problem) -> Self {
-        Reservations { used: vec![Vec::new(); p.edges.len()] }
+        Reservations {
+            used: vec![Vec::new(); p.edges.len()],
+            next: vec![Vec::new(); p.edges.len()],
+            caps: p.edges.iter().map(|e| e.capacity_per_step).collect(),
+        }
+    }
+
+    fn cap_of(&self, e: u32) -> u32 {
+        self.caps[e as usize]
     }
 
     pub fn used(&self, e: u32, t: u32) -> u32 {
@@ -21,22 +34,44 @@ impl Reservations {
     }
 
     /// The first step at or after `t` at which the edge still has room.
-    pub fn earliest_free(&self, p: &Problem, e: u32, t: u32) -> u32 {
-        let cap = p.edges[e as usize].capacity_per_step;
-        let used = &self.used[e as usize];
+    pub fn earliest_free(&self, _p: &Problem, e: u32, t: u32) -> u32 {
+        let next = &self.next[e as usize];
         let mut s = t;
-        while (s as usize) < used.len() && used[s as usize] >= cap {
-            s += 1;
+        // Read-only walk (compression happens when reserving).
+        while (s as usize) < next.len() && next[s as usize] != s {
+            s = next[s as usize];
         }
         s
+    }
+
+    fn find_and_compress(&mut self, e: u32, t: u32) -> u32 {
+        let next = &mut self.next[e as usize];
+        let mut root = t;
+        while (root as usize) < next.len() && next[root as usize] != root {
+            root = next[root as usize];
+        }
+        let mut s = t;
+        while (s as usize) < next.len() && next[s as usize] != s {
+            let up = next[s as usize];
+            next[s as usize] = root;
+            s = up;
+        }
+        root
     }
 
     pub fn reserve(&mut self, e: u32, t: u32, n: u32) {
         let used = &mut self.used[e as usize];
         if used.len() <= t as usize {
             used.resize(t as usize + 1, 0);
+            let next = &mut self.next[e as usize];
+            let from = next.len() as u32;
+            next.extend(from..=t);
         }
         used[t as usize] += n;
+        if used[t as usize] >= self.cap_of(e) {
+            self.next[e as usize][t as usize] = t + 1;
+            self.find_and_compress(e, t);
+        }
     }
 
     /// Follow a fixed route from step `start`, waiting where the road is full: the enter

@@ -23,11 +23,21 @@ pub struct RunOptions {
     pub max_states: usize,
     /// Skip the naive baseline (what-if sweeps do not need it).
     pub baseline: bool,
+    /// Time for the exact solver before it falls back to the best bound it proved.
+    pub exact_budget: std::time::Duration,
+    /// Time for the heuristic's improvement phase.
+    pub heuristic_budget: std::time::Duration,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { method: Method::Auto, max_states: 40_000_000, baseline: true }
+        RunOptions {
+            method: Method::Auto,
+            max_states: 40_000_000,
+            baseline: true,
+            exact_budget: std::time::Duration::from_secs(60),
+            heuristic_budget: std::time::Duration::from_secs(30),
+        }
     }
 }
 
@@ -69,15 +79,18 @@ impl RunResult {
 
 pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, String> {
     let t = Instant::now();
-    let (h, searches) = heuristic::plan(p)?;
-    let seconds_heuristic = t.elapsed().as_secs_f64();
-    let t = Instant::now();
     let (cheap, cheap_kind) = bound::best_cheap_bound(p);
     let seconds_bound = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (h, searches) = heuristic::plan_with(p, cheap, options.heuristic_budget)?;
+    let seconds_heuristic = t.elapsed().as_secs_f64();
+    let mut cheap = cheap;
+    let mut cheap_kind = cheap_kind.to_string();
     let (mut optimum, mut exact_plan, mut exact_states, mut exact_skipped) = (None, None, None, None);
     let t = Instant::now();
     if options.method != Method::Heuristic {
-        match exact::solve(p, cheap, h.clearance_steps(p), options.max_states) {
+        let deadline = (options.method == Method::Auto).then(|| Instant::now() + options.exact_budget);
+        match exact::solve_until(p, cheap, h.clearance_steps(p), options.max_states, deadline) {
             Ok(x) => {
                 optimum = Some(x.optimum_steps);
                 exact_states = Some(x.states);
@@ -93,6 +106,14 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, String> {
             }
             Err(exact::ExactError::Infeasible) => {
                 return Err("internal error: the exact solver found no plan where the heuristic did".into());
+            }
+            Err(exact::ExactError::OutOfTime { lower_bound }) => {
+                exact_skipped =
+                    Some(format!("stopped after {} s (raise it with --exact-seconds)", options.exact_budget.as_secs()));
+                if lower_bound > cheap {
+                    cheap = lower_bound;
+                    cheap_kind = "time-expanded max flow (partial)".into();
+                }
             }
         }
     }
@@ -111,7 +132,7 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, String> {
         heuristic_searches: searches,
         baseline,
         lower_bound: optimum.unwrap_or(cheap),
-        bound_kind: if optimum.is_some() { "exact".into() } else { cheap_kind.into() },
+        bound_kind: if optimum.is_some() { "exact".into() } else { cheap_kind },
         optimum,
         exact_states,
         exact_skipped,
