@@ -34,7 +34,7 @@ fn radius_case(name: String, net: &Network, vehicles: u32, radius_m: f64) -> Cas
     let centre = evac_model::LatLon::new(lat, lon);
     let snapper = evac_network::Snapper::new(net);
     let near = snapper.within(centre, radius_m);
-    let k = near.len().min(40).max(1);
+    let k = near.len().clamp(1, 40);
     let picked: Vec<u32> = (0..k).map(|i| near[i * near.len() / k].node).collect();
     let sources: Vec<Source> = picked
         .iter()
@@ -87,7 +87,7 @@ fn grid_case(w: usize, vehicles: u32) -> Case {
     for y in 0..w {
         for x in 0..w {
             let attrs = |line: usize| {
-                if line % 10 == 0 {
+                if line.is_multiple_of(10) {
                     road(RoadClass::Primary, 60.0, 2, 1500.0)
                 } else {
                     road(RoadClass::Residential, 30.0, 1, 600.0)
