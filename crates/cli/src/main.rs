@@ -6,6 +6,7 @@ mod order;
 mod plan;
 mod progress;
 mod scenario;
+mod up;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the whole pipeline on a scenario: the order, then the plan (and, once the
+    /// scenario names a fleet, the transit schedule), writing every output.
+    #[command(after_help = "Example:\n  evac up scenarios/rhine")]
+    Up(up::UpArgs),
     /// Compute the evacuation order: which settlements lie within the mandatory and advisory
     /// distances of the hazard. Prints a table and writes order.json, order.csv,
     /// order.geojson and a printable order.html.
@@ -64,6 +69,7 @@ evac plan scenarios/rhine --what-if bridges\n  evac plan scenarios/rhine --json 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Up(args) => up::run(args),
         Command::Order(args) => order::run(args),
         Command::Find(args) => find::run(args),
         Command::Network(cmd) => network::run(cmd),
