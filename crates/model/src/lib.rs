@@ -9,3 +9,5 @@ mod scenario;
 
 pub use order::{Order, OrderDiff, OrderEntry, OrderTotals, Zone, ZoneChange, ZoneRadii, ZoneTotals};
 pub use scenario::{Centre, DemandDefaults, Hazard, HazardFeature, HazardGeometry, LatLon, Settlement};
+mod transit;
+pub use transit::{AssemblyPoint, FleetEntry, RailPlan, RailStation, Train, VehicleKind};

@@ -10,6 +10,7 @@ pub mod problem;
 pub mod reserve;
 pub mod run;
 pub mod sites;
+pub mod transit;
 pub mod verify;
 pub mod zone;
 

@@ -77,6 +77,8 @@ pub struct FilesConfig {
     pub fleet: Option<PathBuf>,
     pub rail: Option<PathBuf>,
     pub boundary: Option<PathBuf>,
+    /// Optional pickup points overriding the settlements' own locations.
+    pub assembly: Option<PathBuf>,
 }
 
 impl ScenarioConfig {

@@ -1,7 +1,7 @@
 //! Settlements and centres CSV files.
 
 use crate::error::{InputError, Location};
-use evac_model::{Centre, LatLon, Settlement};
+use evac_model::{AssemblyPoint, Centre, FleetEntry, LatLon, Settlement, VehicleKind};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -201,6 +201,57 @@ pub fn read_centres(path: &Path) -> Result<Vec<Centre>, InputError> {
             capacity: table
                 .count(line, rec, "capacity", "a number of beds")?
                 .ok_or_else(|| table.err(line, "capacity", "expected a number of beds, found an empty cell".into()))?,
+        });
+    }
+    Ok(out)
+}
+
+/// Read a fleet CSV: `id,kind,depot_lat,depot_lon,seats,count` (kind: bus, minibus,
+/// ambulance, accessible).
+pub fn read_fleet(path: &Path) -> Result<Vec<FleetEntry>, InputError> {
+    let table = Table::read(path, &["id", "kind", "depot_lat", "depot_lon", "seats", "count"])?;
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(table.rows.len());
+    for (line, rec) in &table.rows {
+        let line = *line;
+        let id = table.unique_id(line, rec, &mut seen)?;
+        let raw = table.text(line, rec, "kind")?;
+        let kind = VehicleKind::parse(&raw).ok_or_else(|| {
+            table.err(line, "kind", format!("expected bus, minibus, ambulance or accessible, found \"{raw}\""))
+        })?;
+        let lat = table.float(line, rec, "depot_lat", (-90.0, 90.0), "a latitude")?;
+        let lon = table.float(line, rec, "depot_lon", (-180.0, 180.0), "a longitude")?;
+        let (Some(lat), Some(lon)) = (lat, lon) else {
+            return Err(table.err(line, "depot_lat", "expected the depot's latitude and longitude".into()));
+        };
+        let seats = table.count(line, rec, "seats", "a number of seats")?.unwrap_or(0);
+        if seats == 0 {
+            return Err(table.err(line, "seats", "a vehicle needs at least one seat".into()));
+        }
+        out.push(FleetEntry {
+            id,
+            kind,
+            depot: LatLon::new(lat, lon),
+            seats,
+            count: table.count(line, rec, "count", "a number of vehicles")?.unwrap_or(1),
+        });
+    }
+    if out.is_empty() {
+        return Err(InputError::file(path, "the fleet is empty: list at least one vehicle"));
+    }
+    Ok(out)
+}
+
+/// Read assembly points: `settlement_id,lat,lon` and an optional `name`.
+pub fn read_assembly(path: &Path) -> Result<Vec<AssemblyPoint>, InputError> {
+    let table = Table::read(path, &["settlement_id", "lat", "lon"])?;
+    let mut out = Vec::with_capacity(table.rows.len());
+    for (line, rec) in &table.rows {
+        let line = *line;
+        out.push(AssemblyPoint {
+            settlement_id: table.text(line, rec, "settlement_id")?,
+            name: table.get(rec, "name").unwrap_or("assembly point").to_string(),
+            location: table.position(line, rec)?,
         });
     }
     Ok(out)

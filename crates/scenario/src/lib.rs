@@ -8,13 +8,14 @@ mod config;
 mod csv_input;
 mod error;
 mod geojson_input;
+mod rail;
 
 pub use config::{DemandConfig, FarFromRoad, FilesConfig, NetworkConfig, ScenarioConfig, ZoneConfig};
-pub use csv_input::{read_centres, read_settlements};
+pub use csv_input::{read_assembly, read_centres, read_fleet, read_settlements};
 pub use error::{InputError, Location};
 pub use geojson_input::{read_boundary, read_hazard};
 
-use evac_model::{Centre, DemandDefaults, Hazard, Settlement, ZoneRadii};
+use evac_model::{AssemblyPoint, Centre, DemandDefaults, FleetEntry, Hazard, RailPlan, Settlement, ZoneRadii};
 use std::path::{Path, PathBuf};
 
 /// A loaded, validated scenario.
@@ -27,6 +28,9 @@ pub struct Scenario {
     pub centres: Vec<Centre>,
     /// Outline of the area (raion, oblast) for maps, lon/lat.
     pub boundary: Option<geo::MultiPolygon<f64>>,
+    pub fleet: Vec<FleetEntry>,
+    pub rail: Option<RailPlan>,
+    pub assembly: Vec<AssemblyPoint>,
 }
 
 impl Scenario {
@@ -48,7 +52,26 @@ impl Scenario {
             Some(f) => Some(read_boundary(&config.file_path(&dir, "boundary", f)?)?),
             None => None,
         };
-        Ok(Scenario { dir, config, settlements, hazard, centres, boundary })
+        let fleet = match &config.files.fleet {
+            Some(f) => read_fleet(&config.file_path(&dir, "fleet", f)?)?,
+            None => Vec::new(),
+        };
+        let rail = match &config.files.rail {
+            Some(f) => Some(rail::read_rail(&config.file_path(&dir, "rail", f)?, &centres)?),
+            None => None,
+        };
+        let assembly = match &config.files.assembly {
+            Some(f) => read_assembly(&config.file_path(&dir, "assembly", f)?)?,
+            None => Vec::new(),
+        };
+        let known: std::collections::HashSet<&str> = settlements.iter().map(|s| s.id.as_str()).collect();
+        if let Some(a) = assembly.iter().find(|a| !known.contains(a.settlement_id.as_str())) {
+            return Err(InputError::file(
+                dir.join(config.files.assembly.clone().unwrap_or_default()),
+                format!("assembly point for unknown settlement id \"{}\"", a.settlement_id),
+            ));
+        }
+        Ok(Scenario { dir, config, settlements, hazard, centres, boundary, fleet, rail, assembly })
     }
 
     /// Replace the hazard with another file (e.g. an earlier or a forecast front line).
