@@ -6,6 +6,7 @@ mod order;
 mod plan;
 mod progress;
 mod scenario;
+mod transit;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +62,12 @@ evac route li.evacnet --from 47.166,9.510 --to 47.16,9.47 --close Rhein --json")
 evac plan scenarios/rhine --what-if bridges\n  evac plan scenarios/rhine --json | jq '.clearance_steps, .lower_bound_steps'"
     )]
     Plan(plan::PlanArgs),
+    /// Plan buses, ambulances and trains for the people without cars: vehicle itineraries
+    /// (driver sheets), pickup times per settlement, the train boarding plan, the time the
+    /// last person is safe beside a lower bound; --deadline says how many more vehicles
+    /// would finish in time.
+    #[command(after_help = "Examples:\n  evac transit scenarios/rhine\n  evac transit scenarios/rhine --deadline 3h")]
+    Transit(transit::TransitArgs),
     /// Make and check scenarios.
     #[command(subcommand)]
     Scenario(scenario::ScenarioCommand),
@@ -75,6 +82,7 @@ fn main() -> ExitCode {
         Command::Network(cmd) => network::run(cmd),
         Command::Route(args) => network::route(args),
         Command::Plan(args) => plan::run_plan(args),
+        Command::Transit(args) => transit::run(args),
         Command::Scenario(scenario::ScenarioCommand::FromOsm(args)) => scenario::from_osm(args),
         Command::Scenario(scenario::ScenarioCommand::Check(args)) => scenario::check(args),
     };

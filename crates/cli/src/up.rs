@@ -15,7 +15,9 @@ pub struct UpArgs {
 
 pub fn run(a: UpArgs) -> Result<()> {
     let out = a.out.clone();
-    println!("== 1/2 evacuation order ==");
+    let has_fleet = evac_scenario::Scenario::load(&a.scenario)?.config.files.fleet.is_some();
+    let steps = if has_fleet { 3 } else { 2 };
+    println!("== 1/{steps} evacuation order ==");
     crate::order::run(crate::order::OrderArgs {
         scenario: a.scenario.clone(),
         out: out.clone(),
@@ -26,7 +28,7 @@ pub fn run(a: UpArgs) -> Result<()> {
         date: None,
         all: false,
     })?;
-    println!("\n== 2/2 evacuation plan ==");
+    println!("\n== 2/{steps} evacuation plan (cars) ==");
     crate::plan::run_plan(crate::plan::PlanArgs {
         scenario: a.scenario.clone(),
         out,
@@ -39,5 +41,17 @@ pub fn run(a: UpArgs) -> Result<()> {
         exact_seconds: 60,
         what_if: None,
     })?;
+    if has_fleet {
+        println!("\n== 3/3 transit (buses, ambulances, trains) ==");
+        crate::transit::run(crate::transit::TransitArgs {
+            scenario: a.scenario.clone(),
+            out: a.out.clone(),
+            json: false,
+            advisory: false,
+            occupancy: 2.5,
+            deadline: None,
+            seconds: 10,
+        })?;
+    }
     Ok(())
 }

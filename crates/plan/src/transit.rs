@@ -17,6 +17,10 @@
 use evac_model::VehicleKind;
 use serde::Serialize;
 
+/// How much later than by road passengers may reach safety by train, when the train frees
+/// the vehicle sooner, seconds.
+const TRAIN_SLACK_S: f64 = 1800.0;
+
 /// Travel times between sites (seconds; infinite where there is no road).
 #[derive(Debug, Clone)]
 pub struct Times {
@@ -182,6 +186,21 @@ impl TransitProblem {
     fn ride_s(&self, pickup: usize) -> f64 {
         let site = self.pickups[pickup].site;
         self.centres.iter().map(|c| self.times.get(site, c.site)).fold(f64::INFINITY, f64::min)
+    }
+
+    /// Least driving a vehicle does with people from this pickup: to a centre or a station.
+    fn drive_s(&self, pickup: usize) -> f64 {
+        let site = self.pickups[pickup].site;
+        self.trains.iter().map(|t| self.times.get(site, t.station_site)).fold(self.ride_s(pickup), f64::min)
+    }
+
+    /// Least time from leaving this pickup until its people are safe.
+    fn safe_after_s(&self, pickup: usize) -> f64 {
+        let site = self.pickups[pickup].site;
+        self.trains
+            .iter()
+            .map(|t| self.times.get(site, t.station_site) + self.transfer_s + t.travel_s)
+            .fold(self.ride_s(pickup), f64::min)
     }
 
     /// Plan every trip: the best of the dispatch rules, then of randomised restarts (the
@@ -522,7 +541,15 @@ impl TransitProblem {
                     }
                     let depart = train.first_departure_s + n as f64 * train.period_s;
                     let safe = depart + train.travel_s;
-                    if choice.as_ref().is_none_or(|c| safe < c.1) {
+                    // A train frees the vehicle sooner (a short hop to the station): take it
+                    // if the passengers are not much later at safety than by road.
+                    let better = match &choice {
+                        None => true,
+                        Some((c_arrive, c_safe, _)) => {
+                            safe < *c_safe || (arrive < *c_arrive && safe <= c_safe + TRAIN_SLACK_S)
+                        }
+                    };
+                    if better {
                         choice = Some((arrive, safe, Dropoff::Train { train: k, depart_s: depart }));
                     }
                 }
@@ -569,10 +596,12 @@ impl TransitProblem {
     pub fn lower_bound_s(&self) -> f64 {
         let mut reach_bound = 0.0f64;
         for (i, pk) in self.pickups.iter().enumerate() {
-            let ride = self.ride_s(i);
-            for (need, ok) in [
-                (pk.mobile, VehicleKind::carries_mobile as fn(VehicleKind) -> bool),
-                (pk.immobile, VehicleKind::carries_immobile),
+            // People who cannot walk go to centres only.
+            let ride_mobile = self.safe_after_s(i);
+            let ride_immobile = self.ride_s(i);
+            for (need, ok, ride) in [
+                (pk.mobile, VehicleKind::carries_mobile as fn(VehicleKind) -> bool, ride_mobile),
+                (pk.immobile, VehicleKind::carries_immobile, ride_immobile),
             ] {
                 if need == 0 {
                     continue;
@@ -586,18 +615,81 @@ impl TransitProblem {
                 reach_bound = reach_bound.max(first + self.stop_s + ride);
             }
         }
+        // Fleet workload: the vehicle-time every trip needs at least (the loaded ride, a
+        // stop to load and one to unload, boarding, and an empty return before every trip
+        // but each vehicle's first), shared among the vehicles that can do it.
         let mut work_bound = 0.0f64;
+        let drops: Vec<usize> =
+            self.centres.iter().map(|c| c.site).chain(self.trains.iter().map(|t| t.station_site)).collect();
+        let min_return = drops
+            .iter()
+            .flat_map(|&d| self.pickups.iter().map(move |pk| (d, pk.site)))
+            .map(|(d, pk)| self.times.get(d, pk))
+            .fold(f64::INFINITY, f64::min);
         for ok in [VehicleKind::carries_mobile as fn(VehicleKind) -> bool, VehicleKind::carries_immobile] {
             let is_mobile = ok(VehicleKind::Bus);
-            let person_seconds: f64 = self
+            let able: Vec<&TVehicle> = self.vehicles.iter().filter(|v| ok(v.kind)).collect();
+            let Some(max_seats) = able.iter().map(|v| v.seats).max() else { continue };
+            let people_at = |pk: &Pickup| if is_mobile { pk.mobile } else { pk.immobile };
+            let people: u32 = self.pickups.iter().map(people_at).sum();
+            if people == 0 {
+                continue;
+            }
+            let trips = people.div_ceil(max_seats);
+            let riding: f64 = self
                 .pickups
                 .iter()
                 .enumerate()
-                .map(|(i, pk)| f64::from(if is_mobile { pk.mobile } else { pk.immobile }) * self.ride_s(i))
+                .map(|(i, pk)| {
+                    f64::from(people_at(pk)) / f64::from(max_seats)
+                        * if is_mobile { self.drive_s(i) } else { self.ride_s(i) }
+                })
                 .sum();
-            let seats: u32 = self.vehicles.iter().filter(|v| ok(v.kind)).map(|v| v.seats).sum();
-            if seats > 0 && person_seconds > 0.0 {
-                work_bound = work_bound.max(person_seconds / f64::from(seats));
+            // A vehicle's last unloading may end after the last person is safe: not counted.
+            let n = able.len() as f64;
+            let boarding = (f64::from(people) * self.per_person_s * if is_mobile { 2.0 } else { 4.0 }
+                - n * f64::from(max_seats) * self.per_person_s)
+                .max(0.0);
+            let stops = (2.0 * f64::from(trips) - n).max(0.0) * self.stop_s;
+            // Every visit to a pickup point but a vehicle's first starts where it dropped
+            // people or at another pickup point (multi-stop): at least the shortest drive from
+            // either. The vehicles' first visits are taken from the longest of these drives.
+            let mut to_pickup: Vec<f64> = Vec::new();
+            for (i, pk) in self.pickups.iter().enumerate() {
+                let back = drops
+                    .iter()
+                    .copied()
+                    .chain(self.pickups.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, o)| o.site))
+                    .map(|d| self.times.get(d, pk.site))
+                    .fold(f64::INFINITY, f64::min);
+                let n = (f64::from(people_at(pk)) / f64::from(max_seats)).ceil() as usize;
+                to_pickup.extend(std::iter::repeat_n(if back.is_finite() { back } else { 0.0 }, n));
+            }
+            to_pickup.sort_by(|a, b| b.total_cmp(a));
+            let returns: f64 = to_pickup.iter().skip(able.len()).sum::<f64>().min(
+                f64::from(trips.saturating_sub(able.len() as u32))
+                    * if min_return.is_finite() { min_return } else { 0.0 }
+                    + to_pickup.iter().skip(able.len()).sum::<f64>(),
+            );
+            work_bound = work_bound.max((riding + boarding + stops + returns) / able.len() as f64);
+            // Seat throughput: a vehicle's trips after its first each take at least a full
+            // cycle (two stops, the shortest drive, the shortest return), and it carries at
+            // most its seats per trip; so everyone needs at least
+            // first trip + cycle x (people / seats - 1).
+            let seats: u32 = able.iter().map(|v| v.seats).sum();
+            let shortest_drive = (0..self.pickups.len())
+                .filter(|&i| people_at(&self.pickups[i]) > 0)
+                .map(|i| if is_mobile { self.drive_s(i) } else { self.ride_s(i) })
+                .fold(f64::INFINITY, f64::min);
+            let first = able
+                .iter()
+                .flat_map(|v| self.pickups.iter().filter(|pk| people_at(pk) > 0).map(move |pk| (v.depot_site, pk.site)))
+                .map(|(d, pk)| self.times.get(d, pk))
+                .fold(f64::INFINITY, f64::min);
+            let cycle = 2.0 * self.stop_s + shortest_drive + if min_return.is_finite() { min_return } else { 0.0 };
+            let rounds = f64::from(people) / f64::from(seats) - 1.0;
+            if rounds > 0.0 && cycle.is_finite() && first.is_finite() {
+                work_bound = work_bound.max(first + self.stop_s + shortest_drive + cycle * rounds.floor());
             }
         }
         reach_bound.max(work_bound)

@@ -7,6 +7,7 @@ pub mod map;
 pub mod order;
 pub mod plan;
 pub mod table;
+pub mod transit;
 
 pub use atomic::{write_all_atomic, write_atomic};
 

@@ -1,0 +1,272 @@
+//! Transit outputs: transit.json (checkable: seats, people, times), printable driver
+//! sheets, pickup times per settlement (what a village head tells residents), the train
+//! boarding plan, and a summary.
+
+use crate::map::esc;
+use evac_plan::transit::{Dropoff, TransitPlan, TransitProblem};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Seconds after the order as h:mm.
+pub fn hm(s: f64) -> String {
+    let m = (s / 60.0).round() as i64;
+    format!("{}:{:02}", m / 60, m % 60)
+}
+
+fn dropoff_name(p: &TransitProblem, d: &Dropoff) -> String {
+    match d {
+        Dropoff::Centre(c) => p.centres[*c].name.clone(),
+        Dropoff::Train { train, .. } => format!("{} (train {})", p.trains[*train].station_name, p.trains[*train].id),
+    }
+}
+
+fn dropoff_id(p: &TransitProblem, d: &Dropoff) -> String {
+    match d {
+        Dropoff::Centre(c) => p.centres[*c].id.clone(),
+        Dropoff::Train { train, .. } => format!("train:{}", p.trains[*train].id),
+    }
+}
+
+/// transit.json.
+pub fn transit_json(p: &TransitProblem, plan: &TransitPlan, summary: &serde_json::Value) -> String {
+    let vehicles: Vec<serde_json::Value> = p
+        .vehicles
+        .iter()
+        .zip(&plan.trips)
+        .map(|(v, trips)| {
+            json!({
+                "id": v.id, "kind": v.kind.as_str(), "seats": v.seats,
+                "depot": p.site_names[v.depot_site],
+                "trips": trips.iter().map(|t| json!({
+                    "leave_s": t.leave_s.round(),
+                    "pickup": t.stops.iter().map(|s| json!({
+                        "settlement": p.pickups[s.pickup].id, "name": p.pickups[s.pickup].name,
+                        "people": s.mobile + s.immobile, "immobile": s.immobile, "at_s": s.at_s.round()})).collect::<Vec<_>>(),
+                    "dropoff": dropoff_id(p, &t.dropoff),
+                    "arrive_s": t.arrive_s.round(),
+                    "safe_s": t.safe_s.round(),
+                    "train_departure_s": match t.dropoff { Dropoff::Train { depart_s, .. } => Some(depart_s.round()), _ => None },
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut v = summary.clone();
+    let obj = v.as_object_mut().expect("summary is an object");
+    obj.insert("vehicles".into(), json!(vehicles));
+    let mut s = serde_json::to_string_pretty(&v).expect("json");
+    s.push('\n');
+    s
+}
+
+/// Per settlement: when vehicles leave its pickup point and with how many people.
+pub fn pickups_csv(p: &TransitProblem, plan: &TransitPlan) -> String {
+    let mut rows: Vec<(usize, f64, String, String, u32, u32, String)> = Vec::new();
+    for (v, trips) in p.vehicles.iter().zip(&plan.trips) {
+        for t in trips {
+            for s in &t.stops {
+                rows.push((
+                    s.pickup,
+                    s.at_s,
+                    v.id.clone(),
+                    v.kind.as_str().to_string(),
+                    s.mobile,
+                    s.immobile,
+                    dropoff_name(p, &t.dropoff),
+                ));
+            }
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "settlement_id",
+        "settlement",
+        "pickup_point",
+        "leaves_after_order",
+        "leaves_s",
+        "vehicle",
+        "kind",
+        "people",
+        "immobile",
+        "to",
+    ])
+    .expect("memory");
+    for (i, at, vehicle, kind, mobile, immobile, to) in rows {
+        let pk = &p.pickups[i];
+        w.write_record([
+            pk.id.clone(),
+            pk.name.clone(),
+            p.site_names[pk.site].clone(),
+            hm(at),
+            format!("{at:.0}"),
+            vehicle,
+            kind,
+            (mobile + immobile).to_string(),
+            immobile.to_string(),
+            to,
+        ])
+        .expect("memory");
+    }
+    String::from_utf8(w.into_inner().expect("memory")).expect("utf-8")
+}
+
+/// The train boarding plan: each departure with the pickups whose people board it.
+pub fn trains_csv(p: &TransitProblem, plan: &TransitPlan) -> String {
+    let mut runs: BTreeMap<(usize, i64), (u32, BTreeMap<String, u32>)> = BTreeMap::new();
+    for trips in &plan.trips {
+        for t in trips {
+            if let Dropoff::Train { train, depart_s } = t.dropoff {
+                let run = runs.entry((train, depart_s.round() as i64)).or_default();
+                run.0 += t.people();
+                for s in &t.stops {
+                    *run.1.entry(p.pickups[s.pickup].name.clone()).or_default() += s.mobile;
+                }
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "train",
+        "station",
+        "departs_after_order",
+        "arrives_after_order",
+        "destination",
+        "passengers",
+        "capacity",
+        "from",
+    ])
+    .expect("memory");
+    for ((k, depart), (people, from)) in runs {
+        let tr = &p.trains[k];
+        w.write_record([
+            tr.id.clone(),
+            tr.station_name.clone(),
+            hm(depart as f64),
+            hm(depart as f64 + tr.travel_s),
+            p.centres[tr.destination].name.clone(),
+            people.to_string(),
+            tr.capacity.to_string(),
+            from.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join("; "),
+        ])
+        .expect("memory");
+    }
+    String::from_utf8(w.into_inner().expect("memory")).expect("utf-8")
+}
+
+/// Printable driver sheets: one page per vehicle with its itinerary.
+pub fn driver_sheets_html(title: &str, p: &TransitProblem, plan: &TransitPlan, illustrative: Option<&str>) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"uk\"><head><meta charset=\"utf-8\"><title>Маршрутні листи / Driver sheets — {}</title>\n<style>\n@page {{ size: A4; margin: 14mm; }}\nbody {{ font-family: \"DejaVu Sans\", Arial, sans-serif; font-size: 11pt; max-width: 190mm; margin: auto; }}\n.sheet {{ break-after: page; padding-top: 4px; }}\nh1 {{ font-size: 15pt; margin: 0 0 4px; }} .en {{ color: #444; font-weight: normal; }}\ntable {{ border-collapse: collapse; width: 100%; margin-top: 6px; }}\nth, td {{ border: 1px solid #999; padding: 3px 6px; text-align: left; }} th {{ background: #eee; font-size: 9pt; }}\n.warn {{ border: 2px solid #b00020; color: #b00020; padding: 4px 8px; font-weight: bold; }}\n.sign {{ margin-top: 18px; border-top: 1px solid #000; width: 60%; font-size: 9pt; }}\n</style></head><body>\n",
+        esc(title)
+    );
+    for (v, trips) in p.vehicles.iter().zip(&plan.trips) {
+        if trips.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<div class=\"sheet\"><h1>Маршрутний лист <span class=en>/ Driver sheet</span>: {} ({}, {} місць / seats)</h1>\n<div>Депо <span class=en>/ depot</span>: {} &nbsp; {}</div>\n",
+            esc(&v.id),
+            esc(v.kind.as_str()),
+            v.seats,
+            esc(&p.site_names[v.depot_site]),
+            esc(title)
+        );
+        if let Some(note) = illustrative {
+            let _ = writeln!(out, "<div class=warn>НАВЧАЛЬНИЙ ПРИКЛАД / ILLUSTRATIVE: {}</div>", esc(note));
+        }
+        out.push_str("<table><thead><tr><th>#</th><th>Виїзд <span class=en>/ Leave</span></th><th>Забрати <span class=en>/ Pick up</span></th><th>Людей <span class=en>/ People</span></th><th>Відправлення <span class=en>/ Depart</span></th><th>Доставити <span class=en>/ Drop off</span></th><th>Прибуття <span class=en>/ Arrive</span></th></tr></thead><tbody>\n");
+        for (n, t) in trips.iter().enumerate() {
+            let stops: Vec<String> = t
+                .stops
+                .iter()
+                .map(|s| {
+                    let pk = &p.pickups[s.pickup];
+                    format!("{} — {}", esc(&pk.name), esc(&p.site_names[pk.site]))
+                })
+                .collect();
+            let people: Vec<String> = t
+                .stops
+                .iter()
+                .map(|s| {
+                    if s.immobile > 0 {
+                        format!("{} ({} ♿)", s.mobile + s.immobile, s.immobile)
+                    } else {
+                        s.mobile.to_string()
+                    }
+                })
+                .collect();
+            let departs: Vec<String> = t.stops.iter().map(|s| hm(s.at_s)).collect();
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                n + 1,
+                hm(t.leave_s),
+                stops.join("<br>"),
+                people.join("<br>"),
+                departs.join("<br>"),
+                esc(&dropoff_name(p, &t.dropoff)),
+                hm(t.arrive_s)
+            );
+        }
+        out.push_str("</tbody></table>\n<p style=\"font-size:9pt\">Час — від моменту розпорядження (год:хв) / Times are hours:minutes after the order. Route by the roads given by the dispatcher; report delays by radio.</p>\n<div class=sign>Водій / Driver: ______________________</div></div>\n");
+    }
+    out.push_str("<footer style=\"font-size:8pt\">Road network © OpenStreetMap contributors (ODbL 1.0). Generated by evac.</footer></body></html>\n");
+    out
+}
+
+/// The transit plan in a few lines.
+pub fn transit_text(p: &TransitProblem, plan: &TransitPlan, lower_bound_s: f64) -> String {
+    let mut out = String::new();
+    let completion = plan.completion_s();
+    let people: u64 = p.pickups.iter().map(|pk| u64::from(pk.mobile + pk.immobile)).sum();
+    let immobile: u64 = p.pickups.iter().map(|pk| u64::from(pk.immobile)).sum();
+    let gap = if lower_bound_s > 0.0 { (completion - lower_bound_s) / lower_bound_s * 100.0 } else { 0.0 };
+    let _ = writeln!(
+        out,
+        "Transit plan: {people} people without cars ({immobile} who cannot walk), {} vehicles, {} trips",
+        p.vehicles.len(),
+        plan.trip_count()
+    );
+    let _ = writeln!(out, "  last person safe      {}", hm(completion));
+    let _ = writeln!(out, "  lower bound           {}  (gap {gap:.1}%)", hm(lower_bound_s));
+    let by_train: u32 =
+        plan.trips.iter().flatten().filter(|t| matches!(t.dropoff, Dropoff::Train { .. })).map(|t| t.people()).sum();
+    if !p.trains.is_empty() {
+        let _ = writeln!(out, "  by train              {by_train} people");
+    }
+    for (i, m, im) in &plan.unserved {
+        let _ = writeln!(
+            out,
+            "  NOT SERVED: {} — {m} people, {im} who cannot walk (no suitable vehicle or centre can reach them)",
+            p.pickups[*i].name
+        );
+    }
+    let _ = writeln!(out, "\npickup points (first and last departure):");
+    for (i, pk) in p.pickups.iter().enumerate() {
+        let times: Vec<f64> = plan
+            .trips
+            .iter()
+            .flatten()
+            .flat_map(|t| t.stops.iter().filter(|s| s.pickup == i).map(|s| s.at_s))
+            .collect();
+        if times.is_empty() {
+            continue;
+        }
+        let (first, last) =
+            (times.iter().copied().fold(f64::INFINITY, f64::min), times.iter().copied().fold(0.0, f64::max));
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>5} people  {} - {}  ({} vehicle stops)",
+            pk.name,
+            pk.mobile + pk.immobile,
+            hm(first),
+            hm(last),
+            times.len()
+        );
+    }
+    out
+}
