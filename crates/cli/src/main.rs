@@ -6,6 +6,7 @@ mod order;
 mod plan;
 mod progress;
 mod scenario;
+mod serve;
 mod transit;
 mod up;
 
@@ -68,6 +69,13 @@ evac plan scenarios/rhine --what-if bridges\n  evac plan scenarios/rhine --json 
     /// would finish in time.
     #[command(after_help = "Examples:\n  evac transit scenarios/rhine\n  evac transit scenarios/rhine --deadline 3h")]
     Transit(transit::TransitArgs),
+    /// Serve the operations web application (map, orders, registration, tracking, audit)
+    /// over an embedded SQLite database, created on first start.
+    #[command(after_help = "Example:\n  evac serve scenarios/kupiansk --db evac.sqlite --bind 127.0.0.1:8080")]
+    Serve(serve::ServeArgs),
+    /// Manage the users of the web application.
+    #[command(subcommand)]
+    User(serve::UserCommand),
     /// Make and check scenarios.
     #[command(subcommand)]
     Scenario(scenario::ScenarioCommand),
@@ -83,6 +91,8 @@ fn main() -> ExitCode {
         Command::Route(args) => network::route(args),
         Command::Plan(args) => plan::run_plan(args),
         Command::Transit(args) => transit::run(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::User(cmd) => serve::user(cmd),
         Command::Scenario(scenario::ScenarioCommand::FromOsm(args)) => scenario::from_osm(args),
         Command::Scenario(scenario::ScenarioCommand::Check(args)) => scenario::check(args),
     };

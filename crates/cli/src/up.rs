@@ -11,12 +11,21 @@ pub struct UpArgs {
     /// Output folder [default: <scenario>/out].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Do not start the web application at the end.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// SQLite database of the web application.
+    #[arg(long, default_value = "evac.sqlite")]
+    pub db: PathBuf,
+    /// Address of the web application.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
 }
 
 pub fn run(a: UpArgs) -> Result<()> {
     let out = a.out.clone();
     let has_fleet = evac_scenario::Scenario::load(&a.scenario)?.config.files.fleet.is_some();
-    let steps = if has_fleet { 3 } else { 2 };
+    let steps = if has_fleet { 3 } else { 2 } + usize::from(!a.no_serve);
     println!("== 1/{steps} evacuation order ==");
     crate::order::run(crate::order::OrderArgs {
         scenario: a.scenario.clone(),
@@ -42,7 +51,7 @@ pub fn run(a: UpArgs) -> Result<()> {
         what_if: None,
     })?;
     if has_fleet {
-        println!("\n== 3/3 transit (buses, ambulances, trains) ==");
+        println!("\n== 3/{steps} transit (buses, ambulances, trains) ==");
         crate::transit::run(crate::transit::TransitArgs {
             scenario: a.scenario.clone(),
             out: a.out.clone(),
@@ -52,6 +61,10 @@ pub fn run(a: UpArgs) -> Result<()> {
             deadline: None,
             seconds: 10,
         })?;
+    }
+    if !a.no_serve {
+        println!("\n== {steps}/{steps} operations web application ==");
+        crate::serve::serve(crate::serve::ServeArgs { scenario: a.scenario, db: a.db, bind: a.bind, out: a.out })?;
     }
     Ok(())
 }

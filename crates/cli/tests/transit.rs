@@ -20,7 +20,11 @@ fn rhine_copy() -> tempfile::TempDir {
     }
     let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
     let network = repo().join("data/osm/liechtenstein-2015-07.osm.pbf");
-    std::fs::write(dir.path().join("scenario.toml"), toml.replace("../../data/osm/liechtenstein-2015-07.osm.pbf", network.to_str().unwrap())).unwrap();
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        toml.replace("../../data/osm/liechtenstein-2015-07.osm.pbf", network.to_str().unwrap()),
+    )
+    .unwrap();
     dir
 }
 
@@ -30,7 +34,8 @@ fn rhine_transit_plan_carries_everyone_once_within_seats() {
     let out = dir.path().join("out");
     let o = evac(&["transit", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "--seconds", "2"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("transit.json")).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("transit.json")).unwrap()).unwrap();
     let mut carried = 0u64;
     for vehicle in v["vehicles"].as_array().unwrap() {
         let seats = vehicle["seats"].as_u64().unwrap();
@@ -44,7 +49,10 @@ fn rhine_transit_plan_carries_everyone_once_within_seats() {
             for p in trip["pickup"].as_array().unwrap() {
                 assert!(p["at_s"].as_f64().unwrap() > leave);
             }
-            assert!(trip["arrive_s"].as_f64().unwrap() >= trip["pickup"].as_array().unwrap().last().unwrap()["at_s"].as_f64().unwrap());
+            assert!(
+                trip["arrive_s"].as_f64().unwrap()
+                    >= trip["pickup"].as_array().unwrap().last().unwrap()["at_s"].as_f64().unwrap()
+            );
             last = trip["arrive_s"].as_f64().unwrap();
         }
     }
@@ -62,12 +70,20 @@ fn rhine_transit_plan_carries_everyone_once_within_seats() {
 fn fleets_that_cannot_do_the_job_are_refused_with_the_reason() {
     let dir = rhine_copy();
     let d = dir.path().to_str().unwrap();
-    std::fs::write(dir.path().join("fleet.csv"), "id,kind,depot_lat,depot_lon,seats,count\nb,bus,47.1688,9.4795,50,3\n").unwrap();
+    std::fs::write(
+        dir.path().join("fleet.csv"),
+        "id,kind,depot_lat,depot_lon,seats,count\nb,bus,47.1688,9.4795,50,3\n",
+    )
+    .unwrap();
     let o = evac(&["transit", d]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cannot walk") && err.contains("ambulance or accessible"), "{err}");
-    std::fs::write(dir.path().join("fleet.csv"), "id,kind,depot_lat,depot_lon,seats,count\nb,tractor,47.1688,9.4795,50,3\n").unwrap();
+    std::fs::write(
+        dir.path().join("fleet.csv"),
+        "id,kind,depot_lat,depot_lon,seats,count\nb,tractor,47.1688,9.4795,50,3\n",
+    )
+    .unwrap();
     let o = evac(&["transit", d]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("fleet.csv, line 2, field `kind`"), "{err}");
