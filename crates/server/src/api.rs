@@ -118,10 +118,15 @@ impl FromRequestParts<Shared> for Caller {
 
 fn body<T>(r: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     r.map(|Json(v)| v).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("the request body is not valid JSON for this call: {}", e.body_text()),
-        )
+        let text = e.body_text();
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit exceeded") {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is over {} bytes", crate::BODY_LIMIT),
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, format!("the request body is not valid JSON for this call: {text}"))
+        }
     })
 }
 

@@ -1,0 +1,40 @@
+//! The web UI in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core
+//! from tests/browser): log in, see the Kupiansk settlements on the map, issue an order,
+//! register a household and see the settlement's count change. Screenshots go to
+//! target/test-artifacts/browser/. Skipped locally without Node modules or Chromium;
+//! required in CI (.ci/run installs both).
+
+mod common;
+use common::*;
+
+#[test]
+fn ui_in_headless_chromium() {
+    let driver = repo().join("tests/browser");
+    let ready = driver.join("node_modules/playwright-core").is_dir()
+        && std::path::Path::new(&std::env::var("EVAC_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()))
+            .is_file();
+    if !ready {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have Chromium and tests/browser/node_modules (.ci/run installs them)"
+        );
+        eprintln!("skipped: run `npm ci --prefix tests/browser` and install chromium");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("evac.sqlite");
+    add_user(&db, "olena", "coordinator", "a-long-passphrase");
+    let server = Server::start("scenarios/kupiansk", &db);
+    let shots = repo().join("target/test-artifacts/browser");
+    let out = std::process::Command::new("node")
+        .arg(driver.join("ui.test.mjs"))
+        .args([server.base.as_str(), "olena", "a-long-passphrase", shots.to_str().unwrap()])
+        .output()
+        .expect("node");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test failed:\n{text}");
+    assert!(text.contains("PASS") && text.contains("map shows 262 settlements"), "{text}");
+    for shot in ["01-map.png", "02-order-issued.png", "03-registered.png", "04-settlement.png", "05-english.png"] {
+        assert!(shots.join(shot).is_file(), "{shot}");
+    }
+}
