@@ -406,7 +406,7 @@ pub fn safe_over_time_svg(title: &str, step_s: f64, curves: &[(&str, &str, Vec<u
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" font-family="sans-serif" font-size="12">
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" font-family="sans-serif" font-size="12">
 <rect width="{w}" height="{h}" fill="#ffffff"/>
 <text x="{left}" y="24" font-size="15" font-weight="bold">{}</text>
 "##,
