@@ -16,7 +16,7 @@ fn evac(args: &[&str]) -> Output {
 fn rhine_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = repo().join("scenarios/rhine");
-    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv"] {
+    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv", "fleet.csv", "rail.toml"] {
         std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
     }
     let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
