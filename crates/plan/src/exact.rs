@@ -546,6 +546,10 @@ pub fn solve_until(
             if added == 0 || carried == total {
                 break;
             }
+            if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                // Every horizon below this one is proven infeasible: it is a lower bound.
+                return Err(ExactError::OutOfTime { lower_bound: te.horizon });
+            }
         }
         if carried == total {
             break;

@@ -251,8 +251,10 @@ pub fn plan_with(p: &Problem, lower_bound: u32, budget: std::time::Duration) -> 
     let mut best_clearance = best.clearance_steps(p);
     let mut bonus = vec![0u32; p.sources.len()];
     let groups = crate::bound::settlement_groups(p);
+    let mut stale = 0;
     for round in 0..8 {
-        if best_clearance <= lower_bound || started.elapsed() + first_round > budget {
+        // Stop at the bound (optimal), out of time, or after three rounds without gain.
+        if best_clearance <= lower_bound || started.elapsed() + first_round > budget || stale >= 3 {
             break;
         }
         let plan = if round == 0 {
@@ -266,6 +268,9 @@ pub fn plan_with(p: &Problem, lower_bound: u32, budget: std::time::Duration) -> 
         if clearance < best_clearance {
             best = plan.clone();
             best_clearance = clearance;
+            stale = 0;
+        } else if round > 0 {
+            stale += 1;
         }
         // Last arrival per source.
         let mut last = vec![0u32; p.sources.len()];
