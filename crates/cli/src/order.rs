@@ -1,9 +1,9 @@
 use anyhow::{Context, Result};
 use clap::Args;
-use evac_model::{Order, OrderDiff, Zone};
+use evac_model::{Order, OrderDiff};
 use evac_plan::{OrderInput, build_order};
 use evac_report::html::{OrderDocument, order_html};
-use evac_report::map::{MapLayers, MapPoint, zone_map_svg};
+use evac_report::map::order_map_svg;
 use evac_scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -48,19 +48,7 @@ pub fn compute(args: &OrderArgs) -> Result<ComputedOrder> {
         scenario = scenario.with_hazard_file(h)?;
     }
     let date = args.date.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let input = OrderInput {
-        scenario: &scenario.config.name,
-        authority: &scenario.config.authority,
-        illustrative: scenario.config.illustrative.as_deref(),
-        settlements: &scenario.settlements,
-        hazard: &scenario.hazard,
-        radii: scenario.radii(),
-        demand: scenario.demand(),
-        number: &args.number,
-        date: Some(date),
-        include_outside: true,
-    };
-    let full = build_order(&input);
+    let full = full_order(&scenario, &args.number, Some(date));
     let mut order = full.clone();
     if !args.all {
         order.settlements.retain(|e| e.zone.is_ordered());
@@ -70,25 +58,7 @@ pub fn compute(args: &OrderArgs) -> Result<ComputedOrder> {
         None => None,
     };
     let areas = evac_geo::buffer::zone_areas(&scenario.hazard, scenario.radii());
-    let points: Vec<MapPoint> = full
-        .settlements
-        .iter()
-        .map(|e| MapPoint {
-            location: evac_model::LatLon::new(e.lat, e.lon),
-            zone: e.zone,
-            population: e.population,
-            label: (e.zone != Zone::Outside && e.population >= 1500).then(|| e.name.clone()),
-        })
-        .collect();
-    let svg = zone_map_svg(
-        &MapLayers {
-            boundary: scenario.boundary.as_ref(),
-            areas: areas.as_ref(),
-            hazard: &scenario.hazard,
-            points: &points,
-        },
-        900.0,
-    );
+    let svg = order_map_svg(&full, scenario.boundary.as_ref(), areas.as_ref(), &scenario.hazard, 900.0);
     let hazard_name = scenario.hazard.features.iter().find_map(|f| f.name.clone());
     let html = order_html(
         &order,
@@ -115,6 +85,22 @@ pub fn compute(args: &OrderArgs) -> Result<ComputedOrder> {
         files.push((out_dir.join("order_changes.json"), json.into_bytes()));
     }
     Ok(ComputedOrder { order, diff, files, out_dir })
+}
+
+/// The order of a scenario with every settlement listed (outside ones too).
+pub fn full_order(scenario: &Scenario, number: &str, date: Option<chrono::NaiveDate>) -> Order {
+    build_order(&OrderInput {
+        scenario: &scenario.config.name,
+        authority: &scenario.config.authority,
+        illustrative: scenario.config.illustrative.as_deref(),
+        settlements: &scenario.settlements,
+        hazard: &scenario.hazard,
+        radii: scenario.radii(),
+        demand: scenario.demand(),
+        number,
+        date,
+        include_outside: true,
+    })
 }
 
 fn read_order(path: &Path) -> Result<Order> {

@@ -7,7 +7,6 @@ use evac_model::Zone;
 use evac_network::{Closures, Network};
 use evac_plan::problem::{Destination, Problem, Source};
 use evac_plan::run::{Method, RunOptions, run};
-use evac_plan::{OrderInput, build_order};
 use evac_report::plan::{plan_geojson, plan_json, safe_over_time_svg, schedule_csv, summary, summary_text};
 use evac_scenario::Scenario;
 use std::path::PathBuf;
@@ -77,18 +76,7 @@ pub fn build_problem(a: &PlanArgs, closed: Option<&Closures>, network: Network, 
         bail!("--occupancy must be at least 1 person per car");
     }
     let attached = attach_scenario(&scenario, &network)?;
-    let order = build_order(&OrderInput {
-        scenario: &scenario.config.name,
-        authority: &scenario.config.authority,
-        illustrative: None,
-        settlements: &scenario.settlements,
-        hazard: &scenario.hazard,
-        radii: scenario.radii(),
-        demand: scenario.demand(),
-        number: "plan",
-        date: None,
-        include_outside: true,
-    });
+    let order = crate::order::full_order(&scenario, "plan", None);
     let zone_of: std::collections::HashMap<&str, Zone> =
         order.settlements.iter().map(|e| (e.id.as_str(), e.zone)).collect();
     let demand = scenario.demand();

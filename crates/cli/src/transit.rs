@@ -4,7 +4,6 @@ use clap::Args;
 use evac_model::{VehicleKind, Zone};
 use evac_network::{Network, Router, Snapper};
 use evac_plan::transit::{Pickup, TCentre, TTrain, TVehicle, Times, TransitProblem};
-use evac_plan::{OrderInput, build_order};
 use evac_report::transit::{driver_sheets_html, hm, pickups_csv, trains_csv, transit_json, transit_text};
 use evac_scenario::Scenario;
 use std::path::PathBuf;
@@ -60,18 +59,7 @@ pub fn build(a: &TransitArgs, scenario: Scenario, network: &Network) -> Result<B
         );
     }
     let demand = scenario.demand();
-    let order = build_order(&OrderInput {
-        scenario: &scenario.config.name,
-        authority: "",
-        illustrative: None,
-        settlements: &scenario.settlements,
-        hazard: &scenario.hazard,
-        radii: scenario.radii(),
-        demand,
-        number: "transit",
-        date: None,
-        include_outside: true,
-    });
+    let order = crate::order::full_order(&scenario, "transit", None);
     let zone: std::collections::HashMap<&str, Zone> =
         order.settlements.iter().map(|e| (e.id.as_str(), e.zone)).collect();
     let snapper = Snapper::new(network);

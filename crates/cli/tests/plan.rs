@@ -1,33 +1,10 @@
 //! `evac plan` end to end on the bundled Rhine scenario (real OSM network), checked by the
 //! independent Python verifier, with closures, what-if and bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn evac(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_evac")).args(args).current_dir(repo()).output().expect("run evac")
-}
-
-/// A private copy of the Rhine scenario (its network cache stays in the copy).
-fn rhine_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("scenarios/rhine");
-    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv", "fleet.csv", "rail.toml"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
-    let network = repo().join("data/osm/liechtenstein-2015-07.osm.pbf");
-    std::fs::write(
-        dir.path().join("scenario.toml"),
-        toml.replace("../../data/osm/liechtenstein-2015-07.osm.pbf", network.to_str().unwrap()),
-    )
-    .unwrap();
-    dir
-}
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
 
 fn verify_with_python(plan: &Path) {
     let o = Command::new("python3").arg(repo().join("scripts/verify_plan.py")).arg(plan).output().expect("python3");

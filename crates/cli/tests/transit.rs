@@ -1,32 +1,8 @@
 //! `evac transit` end to end on the Rhine scenario: transit.json checked independently
 //! (seats, everyone once, times), driver sheets written, bad fleets refused.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn evac(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_evac")).args(args).current_dir(repo()).output().expect("run evac")
-}
-
-fn rhine_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("scenarios/rhine");
-    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv", "fleet.csv", "rail.toml"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
-    let network = repo().join("data/osm/liechtenstein-2015-07.osm.pbf");
-    std::fs::write(
-        dir.path().join("scenario.toml"),
-        toml.replace("../../data/osm/liechtenstein-2015-07.osm.pbf", network.to_str().unwrap()),
-    )
-    .unwrap();
-    dir
-}
+mod common;
+use common::*;
 
 #[test]
 fn rhine_transit_plan_carries_everyone_once_within_seats() {

@@ -206,3 +206,25 @@ pub fn zone_map_svg(layers: &MapLayers<'_>, width: f64) -> String {
     svg.push_str("</svg>\n");
     svg
 }
+
+/// The zone map of an order: every settlement of `order` (list the outside ones too for
+/// context), labelled when ordered and of 1,500 people or more.
+pub fn order_map_svg(
+    order: &evac_model::Order,
+    boundary: Option<&MultiPolygon<f64>>,
+    areas: Option<&ZoneAreas>,
+    hazard: &Hazard,
+    width: f64,
+) -> String {
+    let points: Vec<MapPoint> = order
+        .settlements
+        .iter()
+        .map(|e| MapPoint {
+            location: LatLon::new(e.lat, e.lon),
+            zone: e.zone,
+            population: e.population,
+            label: (e.zone != Zone::Outside && e.population >= 1500).then(|| e.name.clone()),
+        })
+        .collect();
+    zone_map_svg(&MapLayers { boundary, areas, hazard, points: &points }, width)
+}

@@ -5,7 +5,6 @@ use evac_model::{Order, Zone};
 use evac_network::Network;
 use evac_plan::{OrderInput, build_order};
 use evac_report::html::{OrderDocument, order_html};
-use evac_report::map::{MapLayers, MapPoint, zone_map_svg};
 use evac_scenario::Scenario;
 use evac_store::Store;
 use serde::Serialize;
@@ -105,25 +104,8 @@ impl AppState {
             })
             .collect();
         let areas = evac_geo::buffer::zone_areas(&scenario.hazard, scenario.radii());
-        let points: Vec<MapPoint> = full
-            .settlements
-            .iter()
-            .map(|e| MapPoint {
-                location: evac_model::LatLon::new(e.lat, e.lon),
-                zone: e.zone,
-                population: e.population,
-                label: (e.zone != Zone::Outside && e.population >= 1500).then(|| e.name.clone()),
-            })
-            .collect();
-        let order_map_svg = zone_map_svg(
-            &MapLayers {
-                boundary: scenario.boundary.as_ref(),
-                areas: areas.as_ref(),
-                hazard: &scenario.hazard,
-                points: &points,
-            },
-            900.0,
-        );
+        let order_map_svg =
+            evac_report::map::order_map_svg(&full, scenario.boundary.as_ref(), areas.as_ref(), &scenario.hazard, 900.0);
         let mut draft = full.clone();
         draft.settlements.retain(|e| e.zone.is_ordered());
         // Map layers.

@@ -135,3 +135,25 @@ pub fn login(agent: &ureq::Agent, base: &str, user: &str, password: &str) -> Str
     assert_eq!(status, 200, "login {user}: {body}");
     body["token"].as_str().unwrap().to_string()
 }
+
+/// A private copy of the Rhine scenario (its network cache stays in the copy).
+pub fn rhine_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("scenarios/rhine");
+    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv", "fleet.csv", "rail.toml"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
+    let network = repo().join("data/osm/liechtenstein-2015-07.osm.pbf");
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        toml.replace("../../data/osm/liechtenstein-2015-07.osm.pbf", network.to_str().unwrap()),
+    )
+    .unwrap();
+    dir
+}
+
+/// Run the evac binary from the repository root.
+pub fn evac(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_evac")).args(args).current_dir(repo()).output().expect("run evac")
+}
