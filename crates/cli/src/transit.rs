@@ -180,11 +180,11 @@ pub fn build(a: &TransitArgs, scenario: Scenario, network: &Network) -> Result<B
         vehicles,
         centres,
         trains,
-        stop_s: 300.0,
-        per_person_s: 4.0,
+        stop_s: evac_plan::transit::STOP_S,
+        per_person_s: evac_plan::transit::PER_PERSON_S,
         multi_stop: true,
-        max_detour_s: 900.0,
-        transfer_s: 600.0,
+        max_detour_s: evac_plan::transit::MAX_DETOUR_S,
+        transfer_s: evac_plan::transit::TRANSFER_S,
     };
     Ok(BuiltTransit { problem, warnings, scenario })
 }

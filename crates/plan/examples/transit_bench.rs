@@ -68,11 +68,11 @@ fn main() {
         vehicles,
         centres,
         trains,
-        stop_s: 300.0,
-        per_person_s: 4.0,
+        stop_s: evac_plan::transit::STOP_S,
+        per_person_s: evac_plan::transit::PER_PERSON_S,
         multi_stop: true,
-        max_detour_s: 900.0,
-        transfer_s: 600.0,
+        max_detour_s: evac_plan::transit::MAX_DETOUR_S,
+        transfer_s: evac_plan::transit::TRANSFER_S,
     };
     let people: u64 = p.pickups.iter().map(|pk| u64::from(pk.mobile + pk.immobile)).sum();
     let t = Instant::now();

@@ -17,6 +17,13 @@
 use evac_model::VehicleKind;
 use serde::Serialize;
 
+/// Default timings: a stop (doors, marshalling), boarding per person, the longest top-up
+/// detour, and the transfer from bus to train, seconds.
+pub const STOP_S: f64 = 300.0;
+pub const PER_PERSON_S: f64 = 4.0;
+pub const MAX_DETOUR_S: f64 = 900.0;
+pub const TRANSFER_S: f64 = 600.0;
+
 /// How much later than by road passengers may reach safety by train, when the train frees
 /// the vehicle sooner, seconds.
 const TRAIN_SLACK_S: f64 = 1800.0;
