@@ -78,11 +78,19 @@ impl RunResult {
 }
 
 pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, String> {
+    // The cheap bound and the heuristic's first round are independent: one core each.
     let t = Instant::now();
-    let (cheap, cheap_kind) = bound::best_cheap_bound(p);
-    let seconds_bound = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let (h, searches) = heuristic::plan_with(p, cheap, options.heuristic_budget)?;
+    let ((cheap, cheap_kind, seconds_bound), first) = rayon::join(
+        || {
+            let t = Instant::now();
+            let (bound, kind) = bound::best_cheap_bound(p);
+            (bound, kind, t.elapsed().as_secs_f64())
+        },
+        || heuristic::first_round(p),
+    );
+    let first_round = t.elapsed();
+    let (h, searches) =
+        heuristic::improve(p, first?, first_round, cheap, options.heuristic_budget.saturating_sub(first_round));
     let seconds_heuristic = t.elapsed().as_secs_f64();
     let mut cheap = cheap;
     let mut cheap_kind = cheap_kind.to_string();
@@ -90,7 +98,7 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, String> {
     let t = Instant::now();
     if options.method != Method::Heuristic {
         let deadline = (options.method == Method::Auto).then(|| Instant::now() + options.exact_budget);
-        match exact::solve_until(p, cheap, h.clearance_steps(p), options.max_states, deadline) {
+        match exact::solve_warm(p, cheap, h.clearance_steps(p), options.max_states, deadline, &h) {
             Ok(x) => {
                 optimum = Some(x.optimum_steps);
                 exact_states = Some(x.states);

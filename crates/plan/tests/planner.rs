@@ -119,6 +119,13 @@ fn solve_all(p: &Problem) -> (u32, u32, u32, u32) {
     // Starting the exact search at the cheap bound gives the same optimum.
     let y = exact::solve(p, cheap, hc, 10_000_000).unwrap();
     assert_eq!(y.optimum_steps, x.optimum_steps);
+    // Warm-started from the heuristic plan (at every lower starting horizon): same optimum, valid plan.
+    for start in [0, cheap, x.optimum_steps.saturating_sub(1), x.optimum_steps] {
+        let w = exact::solve_warm(p, start.min(hc), hc, 10_000_000, None, &h).unwrap();
+        assert_eq!(w.optimum_steps, x.optimum_steps, "warm start from horizon {start}");
+        let errors = verify(p, &w.plan);
+        assert!(errors.is_empty(), "warm-started optimal plan invalid: {errors:?}");
+    }
     assert_eq!(x.optimum_steps, explicit_optimum(p, hc), "independent time-expanded max flow");
     (hc, x.optimum_steps, cheap, b.clearance_steps(p))
 }
