@@ -4,7 +4,7 @@
 //! the naive baseline.
 //!
 //!     cargo run --release -p evac-plan --example plan_bench -- [cases...]
-//!     cases: extracts grid10k grid30k grid100k grid1m   (default: extracts grid10k grid30k grid100k)
+//!     cases: extracts grid10k grid30k grid30k4h grid100k grid1m   (default: all but grid1m)
 //!     --no-exact: skip the exact optimum (the heuristic, bound and baseline only)
 //!     --cold: also time the exact solver from an empty flow (by default it starts from the
 //!             heuristic plan, as `evac plan` does)
@@ -118,7 +118,7 @@ fn main() {
     args.retain(|a| !a.starts_with("--"));
     let wanted = |c: &str| {
         if args.is_empty() {
-            ["extracts", "grid10k", "grid30k", "grid100k"].contains(&c)
+            ["extracts", "grid10k", "grid30k", "grid30k4h", "grid100k"].contains(&c)
         } else {
             args.iter().any(|a| a == c)
         }
@@ -141,7 +141,13 @@ fn main() {
         cases.push(grid_case(100, 10_000));
     }
     if wanted("grid30k") {
-        cases.push(grid_case(173, 31_000));
+        cases.push(grid_case(173, 20_000));
+    }
+    if wanted("grid30k4h") {
+        // Enough vehicles for a four-hour clearance.
+        let mut case = grid_case(173, 31_000);
+        case.name.push_str(" 4h");
+        cases.push(case);
     }
     if wanted("grid100k") {
         cases.push(grid_case(316, 50_000));
