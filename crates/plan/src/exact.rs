@@ -315,7 +315,7 @@ impl<'p> Te<'p> {
         let p = self.p;
         let horizon = self.horizon;
         let fitting: Vec<&Group> = plan.groups.iter().filter(|g| g.arrival_step(p) <= horizon).collect();
-        let mut edge_use: std::collections::HashMap<usize, u64> = Default::default();
+        let mut edge_use: std::collections::HashMap<(u32, u32), u64> = Default::default();
         let mut delivered = vec![0u64; p.destinations.len()];
         let mut supply_used = vec![0u64; self.src_nodes.len()];
         for g in &fitting {
@@ -331,8 +331,10 @@ impl<'p> Te<'p> {
                 if edge.from != at.0 || leg.enter_step < at.1 || self.state(at.0, leg.enter_step).is_none() {
                     return 0;
                 }
-                let Some(i) = self.flow_index(leg.edge, leg.enter_step) else { return 0 };
-                *edge_use.entry(i).or_default() += u64::from(g.vehicles);
+                if self.flow_index(leg.edge, leg.enter_step).is_none() {
+                    return 0;
+                }
+                *edge_use.entry((leg.edge, leg.enter_step)).or_default() += u64::from(g.vehicles);
                 at = (edge.to, leg.enter_step + edge.travel_steps);
                 if self.state(at.0, at.1).is_none() {
                     return 0;
@@ -344,14 +346,13 @@ impl<'p> Te<'p> {
             }
             delivered[d] += u64::from(g.vehicles);
         }
-        let within_capacity = edge_use.iter().all(|(&i, &n)| {
-            let e = self.ebase.partition_point(|&b| b <= i) - 1;
-            n <= u64::from(p.edges[e].capacity_per_step)
-        }) && delivered
-            .iter()
-            .zip(&p.destinations)
-            .all(|(&n, d)| d.capacity_vehicles.is_none_or(|c| n <= u64::from(c)))
-            && supply_used.iter().zip(&self.supply_left).all(|(u, s)| u <= s);
+        let within_capacity =
+            edge_use.iter().all(|(&(e, _), &n)| n <= u64::from(p.edges[e as usize].capacity_per_step))
+                && delivered
+                    .iter()
+                    .zip(&p.destinations)
+                    .all(|(&n, d)| d.capacity_vehicles.is_none_or(|c| n <= u64::from(c)))
+                && supply_used.iter().zip(&self.supply_left).all(|(u, s)| u <= s);
         if !within_capacity {
             return 0;
         }

@@ -57,6 +57,7 @@ const MAX_EXIT_GROUPS: usize = 16;
 
 pub struct Heuristic<'p> {
     p: &'p Problem,
+    /// Free-flow steps to the nearest destination (the smallest over the groups).
     h: Vec<u32>,
     /// Exit groups for the A\* potential: each distinct destination node is its own group
     /// when there are few, else all destinations form one group.
@@ -95,14 +96,16 @@ impl<'p> Heuristic<'p> {
         let per_group: Vec<Vec<u32>> = groups.iter().map(|g| p.multi_source_steps(g, false)).collect();
         let k = groups.len();
         let mut h_group = vec![u32::MAX; p.node_count * k];
+        let mut h = vec![u32::MAX; p.node_count];
         for (g, steps) in per_group.iter().enumerate() {
             for (v, &d) in steps.iter().enumerate() {
                 h_group[v * k + g] = d;
+                h[v] = h[v].min(d);
             }
         }
         Heuristic {
             p,
-            h: p.steps_to_destinations(),
+            h,
             groups,
             h_group,
             dest_at,
