@@ -173,19 +173,8 @@ pub fn build(a: &TransitArgs, scenario: Scenario, network: &Network) -> Result<B
             warnings.push(format!("the pickup point of {} cannot be reached by road from a depot or cannot reach a centre: move it (assembly.csv) or add a depot", pk.name));
         }
     }
-    let problem = TransitProblem {
-        site_names,
-        times: Times { seconds },
-        pickups,
-        vehicles,
-        centres,
-        trains,
-        stop_s: evac_plan::transit::STOP_S,
-        per_person_s: evac_plan::transit::PER_PERSON_S,
-        multi_stop: true,
-        max_detour_s: evac_plan::transit::MAX_DETOUR_S,
-        transfer_s: evac_plan::transit::TRANSFER_S,
-    };
+    let problem =
+        TransitProblem::with_standard_timings(site_names, Times { seconds }, pickups, vehicles, centres, trains);
     Ok(BuiltTransit { problem, warnings, scenario })
 }
 

@@ -61,19 +61,8 @@ fn main() {
     let kmh = 40.0;
     let seconds =
         points.iter().map(|a| points.iter().map(|b| (a.0 - b.0).hypot(a.1 - b.1) / kmh * 3600.0).collect()).collect();
-    let p = TransitProblem {
-        site_names: (0..points.len()).map(|i| format!("site{i}")).collect(),
-        times: Times { seconds },
-        pickups,
-        vehicles,
-        centres,
-        trains,
-        stop_s: evac_plan::transit::STOP_S,
-        per_person_s: evac_plan::transit::PER_PERSON_S,
-        multi_stop: true,
-        max_detour_s: evac_plan::transit::MAX_DETOUR_S,
-        transfer_s: evac_plan::transit::TRANSFER_S,
-    };
+    let site_names = (0..points.len()).map(|i| format!("site{i}")).collect();
+    let p = TransitProblem::with_standard_timings(site_names, Times { seconds }, pickups, vehicles, centres, trains);
     let people: u64 = p.pickups.iter().map(|pk| u64::from(pk.mobile + pk.immobile)).sum();
     let t = Instant::now();
     let first = p.plan_with(evac_plan::transit::Rule::Workload, 0);

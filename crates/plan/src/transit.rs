@@ -185,6 +185,31 @@ fn nearest_centre(p: &TransitProblem, from: usize, beds: &[u32], need: u32) -> O
 }
 
 impl TransitProblem {
+    /// A problem with the standard stop, boarding, detour and transfer times (the consts
+    /// of this module) and top-up stops allowed.
+    pub fn with_standard_timings(
+        site_names: Vec<String>,
+        times: Times,
+        pickups: Vec<Pickup>,
+        vehicles: Vec<TVehicle>,
+        centres: Vec<TCentre>,
+        trains: Vec<TTrain>,
+    ) -> Self {
+        TransitProblem {
+            site_names,
+            times,
+            pickups,
+            vehicles,
+            centres,
+            trains,
+            stop_s: STOP_S,
+            per_person_s: PER_PERSON_S,
+            multi_stop: true,
+            max_detour_s: MAX_DETOUR_S,
+            transfer_s: TRANSFER_S,
+        }
+    }
+
     fn can_serve(kind: VehicleKind, mobile: u32, immobile: u32) -> bool {
         (kind.carries_mobile() && mobile > 0) || (kind.carries_immobile() && immobile > 0)
     }
