@@ -1,6 +1,6 @@
 use anyhow::Result;
 use clap::Args;
-use evac_geo::NameIndex;
+use evac_names::NameIndex;
 use evac_scenario::Scenario;
 use std::path::PathBuf;
 

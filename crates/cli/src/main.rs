@@ -11,7 +11,17 @@ mod transit;
 mod up;
 
 use clap::{Parser, Subcommand};
+use std::path::Path;
 use std::process::ExitCode;
+
+/// Write named files into `dir` (each atomically, all staged before any is renamed);
+/// returns the line that says so, for the caller to print after its output.
+pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> anyhow::Result<String> {
+    let paths: Vec<(std::path::PathBuf, Vec<u8>)> = files.iter().map(|(n, b)| (dir.join(n), b.clone())).collect();
+    evac_files::write_all_atomic(&paths).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    Ok(format!("wrote {} to {}", names.join(", "), dir.display()))
+}
 
 #[derive(Parser)]
 #[command(
@@ -89,7 +99,7 @@ fn main() -> ExitCode {
         Command::Find(args) => find::run(args),
         Command::Network(cmd) => network::run(cmd),
         Command::Route(args) => network::route(args),
-        Command::Plan(args) => plan::run_plan(args),
+        Command::Plan(args) => plan::run(args),
         Command::Transit(args) => transit::run(args),
         Command::Serve(args) => serve::serve(args),
         Command::User(cmd) => serve::user(cmd),

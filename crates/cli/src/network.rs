@@ -65,10 +65,10 @@ pub fn parse_latlon(s: &str) -> Result<LatLon, String> {
 }
 
 pub fn profile(path: Option<&Path>) -> Result<evac_osm::Profile> {
-    match path {
-        Some(p) => evac_osm::Profile::from_toml_file(p).map_err(anyhow::Error::msg),
-        None => Ok(evac_osm::Profile::default()),
-    }
+    Ok(match path {
+        Some(p) => evac_osm::Profile::from_toml_file(p)?,
+        None => evac_osm::Profile::default(),
+    })
 }
 
 /// One line about a freshly imported network.
@@ -102,12 +102,9 @@ pub fn import_to(
     let bar = progress::Bytes::new(size, "reading");
     let options = evac_osm::ImportOptions { profile, clip, bbox, progress: &bar };
     let started = Instant::now();
-    let result = evac_osm::import_parts(input, &options);
+    let result = evac_osm::import_to_file(input, out, &options);
     bar.0.finish_and_clear();
-    let parts = result?;
-    parts.write(out).with_context(|| format!("cannot write {}", out.display()))?;
-    drop(parts);
-    let network = Network::load(out)?;
+    let network = result?;
     eprintln!("{}", import_summary(input, &network, started.elapsed().as_secs_f64()));
     Ok(network)
 }
@@ -210,7 +207,7 @@ pub struct RouteArgs {
 pub fn closures(network: &Network, close: &[String], avoid: Option<&Path>) -> Result<Closures> {
     let mut c = Closures::none(network);
     for what in close {
-        let closed = c.close_by_name_or_id(network, what).map_err(anyhow::Error::msg)?;
+        let closed = c.close_by_name_or_id(network, what)?;
         eprintln!("closed {} ({} edges)", closed.label, closed.edges.len());
     }
     if let Some(p) = avoid {
@@ -263,7 +260,7 @@ pub fn route(a: RouteArgs) -> Result<()> {
         );
         let mut last = String::new();
         for &e in &path.edges {
-            let label = network.edge_label(e);
+            let label = network.edge_label(evac_network::EdgeId(e));
             if label != last {
                 println!("  {label}");
                 last = label;

@@ -1,10 +1,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
-use evac_model::{Order, OrderDiff};
-use evac_plan::{OrderInput, build_order};
-use evac_report::html::{OrderDocument, order_html};
-use evac_report::map::order_map_svg;
 use evac_scenario::Scenario;
+use evac_zone::{Order, OrderDiff, OrderOptions};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -34,73 +31,49 @@ pub struct OrderArgs {
     pub all: bool,
 }
 
-/// Everything `evac order` computes, before anything is written.
-pub struct ComputedOrder {
-    pub order: Order,
-    pub diff: Option<OrderDiff>,
-    pub files: Vec<(PathBuf, Vec<u8>)>,
-    pub out_dir: PathBuf,
-}
-
-pub fn compute(args: &OrderArgs) -> Result<ComputedOrder> {
+pub fn run(args: OrderArgs) -> Result<()> {
     let mut scenario = Scenario::load(&args.scenario)?;
     if let Some(h) = &args.hazard {
         scenario = scenario.with_hazard_file(h)?;
     }
-    let date = args.date.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let full = full_order(&scenario, &args.number, Some(date));
-    let mut order = full.clone();
-    if !args.all {
-        order.settlements.retain(|e| e.zone.is_ordered());
-    }
-    let diff = match &args.previous {
-        Some(p) => Some(OrderDiff::between(&read_order(p)?, &order)),
-        None => None,
+    let previous = args.previous.as_deref().map(read_order).transpose()?;
+    let options = OrderOptions {
+        number: args.number.clone(),
+        date: Some(args.date.unwrap_or_else(|| chrono::Local::now().date_naive())),
+        include_outside: args.all,
     };
-    let areas = evac_geo::buffer::zone_areas(&scenario.hazard, scenario.radii());
-    let svg = order_map_svg(&full, scenario.boundary.as_ref(), areas.as_ref(), &scenario.hazard, 900.0);
-    let hazard_name = scenario.hazard.features.iter().find_map(|f| f.name.clone());
-    let html = order_html(
-        &order,
-        &OrderDocument {
-            map_svg: Some(&svg),
-            diff: diff.as_ref(),
-            hazard_name: hazard_name.as_deref(),
-            attribution: evac_report::DATA_ATTRIBUTION,
-        },
-    );
-    let out_dir = args.out.clone().unwrap_or_else(|| scenario.dir.join("out"));
-    let mut files = vec![
-        (out_dir.join("order.json"), evac_report::order::order_json(&order).into_bytes()),
-        (out_dir.join("order.csv"), evac_report::order::order_csv(&order).into_bytes()),
-        (
-            out_dir.join("order.geojson"),
-            evac_report::order::order_geojson(&order, areas.as_ref(), &scenario.hazard).into_bytes(),
-        ),
-        (out_dir.join("order.html"), html.into_bytes()),
-    ];
-    if let Some(diff) = &diff {
-        let mut json = serde_json::to_string_pretty(diff)?;
-        json.push('\n');
-        files.push((out_dir.join("order_changes.json"), json.into_bytes()));
-    }
-    Ok(ComputedOrder { order, diff, files, out_dir })
+    write_order(&scenario, &options, previous.as_ref(), args.out.as_deref(), args.json)
 }
 
-/// The order of a scenario with every settlement listed (outside ones too).
-pub fn full_order(scenario: &Scenario, number: &str, date: Option<chrono::NaiveDate>) -> Order {
-    build_order(&OrderInput {
-        scenario: &scenario.config.name,
-        authority: &scenario.config.authority,
-        illustrative: scenario.config.illustrative.as_deref(),
-        settlements: &scenario.settlements,
-        hazard: &scenario.hazard,
-        radii: scenario.radii(),
-        demand: scenario.demand(),
-        number,
-        date,
-        include_outside: true,
-    })
+/// Build the order of a scenario, write its files and print it (the table, or order.json
+/// with `json`). `evac order` and `evac up` both end here.
+pub fn write_order(
+    scenario: &Scenario,
+    options: &OrderOptions,
+    previous: Option<&Order>,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    let full = Order::build(scenario, &OrderOptions { include_outside: true, ..options.clone() });
+    let mut order = full.clone();
+    if !options.include_outside {
+        order.settlements.retain(|e| e.zone.is_ordered());
+    }
+    let diff = previous.map(|p| OrderDiff::between(p, &order));
+    let out_dir = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);
+    let files = evac_report::order::order_files(scenario, &order, &full, diff.as_ref());
+    let wrote = crate::write_files(&out_dir, &files).context("cannot write the order files")?;
+    if json {
+        print!("{}", evac_report::order::order_json(&order));
+    } else {
+        print!("{}", evac_report::table::order_table(&order));
+        if let Some(diff) = &diff {
+            println!();
+            print!("{}", evac_report::table::diff_table(diff));
+        }
+    }
+    eprintln!("{wrote}");
+    Ok(())
 }
 
 fn read_order(path: &Path) -> Result<Order> {
@@ -112,23 +85,4 @@ fn read_order(path: &Path) -> Result<Order> {
             path.display()
         )
     })
-}
-
-pub fn run(args: OrderArgs) -> Result<()> {
-    let computed = compute(&args)?;
-    evac_report::write_all_atomic(&computed.files)
-        .with_context(|| format!("cannot write the order files to {}", computed.out_dir.display()))?;
-    if args.json {
-        print!("{}", evac_report::order::order_json(&computed.order));
-    } else {
-        print!("{}", evac_report::table::order_table(&computed.order));
-        if let Some(diff) = &computed.diff {
-            println!();
-            print!("{}", evac_report::table::diff_table(diff));
-        }
-    }
-    let names: Vec<String> =
-        computed.files.iter().filter_map(|(p, _)| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-    eprintln!("wrote {} to {}", names.join(", "), computed.out_dir.display());
-    Ok(())
 }

@@ -5,7 +5,7 @@ use evac_scenario::Scenario;
 use evac_store::{Role, Store};
 use std::io::Read;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Args)]
@@ -94,14 +94,25 @@ pub fn open_store_with_first_user(db: &std::path::Path) -> Result<Store> {
 pub fn serve(a: ServeArgs) -> Result<()> {
     let scenario = Scenario::load(&a.scenario)?;
     let network = load_network(&scenario)?;
-    let store = open_store_with_first_user(&a.db)?;
-    let out = a.out.clone().unwrap_or_else(|| scenario.dir.join("out"));
-    let state = Arc::new(evac_server::AppState::build(&scenario, network.as_ref(), &out, store));
+    serve_loaded(&scenario, network.as_ref(), &a.db, a.bind, a.out.as_deref())
+}
+
+/// Serve a loaded scenario until Ctrl-C (`evac serve`, and the last step of `evac up`).
+pub fn serve_loaded(
+    scenario: &Scenario,
+    network: Option<&evac_network::Network>,
+    db: &Path,
+    bind: SocketAddr,
+    out: Option<&Path>,
+) -> Result<()> {
+    let store = open_store_with_first_user(db)?;
+    let out = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);
+    let state = Arc::new(evac_server::AppState::build(scenario, network, &out, store));
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    println!("serving {} on http://{} (database {}); Ctrl-C stops", scenario.config.name, a.bind, a.db.display());
-    rt.block_on(evac_server::serve(state, a.bind)).map_err(|e| {
+    println!("serving {} on http://{} (database {}); Ctrl-C stops", scenario.config.name, bind, db.display());
+    rt.block_on(evac_server::serve(state, bind)).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
-            anyhow::anyhow!("{} is already in use: stop the other server or choose another --bind", a.bind)
+            anyhow::anyhow!("{bind} is already in use: stop the other server or choose another --bind")
         } else {
             e.into()
         }

@@ -1,7 +1,10 @@
-//! `evac up`: the whole pipeline on one scenario, in order.
+//! `evac up`: the whole pipeline on one scenario, in order, with each stage's defaults.
 
 use anyhow::Result;
 use clap::Args;
+use evac_plan::CarOptions;
+use evac_transit::TransitOptions;
+use evac_zone::OrderOptions;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -23,48 +26,24 @@ pub struct UpArgs {
 }
 
 pub fn run(a: UpArgs) -> Result<()> {
-    let out = a.out.clone();
-    let has_fleet = evac_scenario::Scenario::load(&a.scenario)?.config.files.fleet.is_some();
+    // The scenario and its network are loaded once and handed to every stage.
+    let scenario = evac_scenario::Scenario::load(&a.scenario)?;
+    let has_fleet = !scenario.fleet.is_empty();
     let steps = if has_fleet { 3 } else { 2 } + usize::from(!a.no_serve);
+    let out = a.out.as_deref();
     println!("== 1/{steps} evacuation order ==");
-    crate::order::run(crate::order::OrderArgs {
-        scenario: a.scenario.clone(),
-        out: out.clone(),
-        json: false,
-        previous: None,
-        hazard: None,
-        number: "draft".into(),
-        date: None,
-        all: false,
-    })?;
+    let order = OrderOptions { date: Some(chrono::Local::now().date_naive()), ..OrderOptions::default() };
+    crate::order::write_order(&scenario, &order, None, out, false)?;
     println!("\n== 2/{steps} evacuation plan (cars) ==");
-    crate::plan::run_plan(crate::plan::PlanArgs {
-        scenario: a.scenario.clone(),
-        out,
-        json: false,
-        close: vec![],
-        step_s: 60.0,
-        occupancy: 2.5,
-        advisory: false,
-        method: crate::plan::MethodArg::Auto,
-        exact_seconds: 60,
-        what_if: None,
-    })?;
+    let network = crate::scenario::require_network(&scenario)?;
+    crate::plan::write_plan(&scenario, &network, &CarOptions::default(), out, false)?;
     if has_fleet {
         println!("\n== 3/{steps} transit (buses, ambulances, trains) ==");
-        crate::transit::run(crate::transit::TransitArgs {
-            scenario: a.scenario.clone(),
-            out: a.out.clone(),
-            json: false,
-            advisory: false,
-            occupancy: 2.5,
-            deadline: None,
-            seconds: 10,
-        })?;
+        crate::transit::write_transit(&scenario, &network, &TransitOptions::default(), out, false)?;
     }
     if !a.no_serve {
         println!("\n== {steps}/{steps} operations web application ==");
-        crate::serve::serve(crate::serve::ServeArgs { scenario: a.scenario, db: a.db, bind: a.bind, out: a.out })?;
+        crate::serve::serve_loaded(&scenario, Some(&network), &a.db, a.bind, out)?;
     }
     Ok(())
 }

@@ -2,39 +2,11 @@
 //! Kupiansk scenario. Golden files: set EVAC_UPDATE_GOLDEN=1 to rewrite them after an
 //! intended change, then review the diff.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-fn evac(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_evac")).args(args).current_dir(repo()).output().expect("run evac")
-}
+mod common;
+use common::*;
 
 fn kupiansk() -> String {
     repo().join("scenarios/kupiansk").display().to_string()
-}
-
-fn check_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
-    if std::env::var_os("EVAC_UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}: run with EVAC_UPDATE_GOLDEN=1", path.display()));
-    if expected != actual {
-        let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "{name} differs from its golden file at line {}:\n  golden: {:?}\n  actual: {:?}\n(EVAC_UPDATE_GOLDEN=1 rewrites it)",
-            line + 1,
-            expected.lines().nth(line),
-            actual.lines().nth(line)
-        );
-    }
 }
 
 #[test]

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 /// Mean Earth radius (IUGG), metres. Used only for the iteration step, never for results.
 pub const MEAN_RADIUS_M: f64 = 6_371_008.8;
 
-pub(crate) fn wgs84() -> &'static Geodesic {
+pub fn wgs84() -> &'static Geodesic {
     static G: OnceLock<Geodesic> = OnceLock::new();
     G.get_or_init(Geodesic::wgs84)
 }

@@ -1,18 +1,14 @@
-//! Geometry for evac: geodesic distances on WGS84, the hazard distance index, zone buffers
-//! and the transliteration / fuzzy name search used to find settlements.
+//! Geometry for evac: geodesic distances on WGS84, a local metric projection, and the
+//! area index that clips imports to a boundary.
 //!
 //! Distances are geodesics on the WGS84 ellipsoid (Karney's algorithm via
-//! `geographiclib-rs`), accurate to well under a millimetre; see [`geodesy`].
+//! `geographiclib-rs`), accurate to well under a millimetre; see [`geodesy`]. `geo`'s
+//! planar algorithms (buffers) are only ever applied after [`LocalProjection`] has turned
+//! degrees into metres.
 
 pub mod area;
-pub mod buffer;
 pub mod geodesy;
-pub mod hazard_index;
 pub mod projection;
-pub mod search;
-pub mod translit;
 
 pub use geodesy::{distance_m, distance_to_segment_m};
-pub use hazard_index::HazardIndex;
 pub use projection::LocalProjection;
-pub use search::{NameIndex, NameMatch};

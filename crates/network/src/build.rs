@@ -1,6 +1,7 @@
 //! From imported roads to the routing graph.
 
 use crate::class::{RoadClass, flags};
+use crate::csr::Csr;
 use crate::format::*;
 use crate::network::{Network, NetworkMeta, NetworkParts};
 use bytemuck::Zeroable;
@@ -280,34 +281,16 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
     }
     let n = graph_nodes.len();
     // 3. Largest strongly connected component of the directed graph.
-    let mut offsets = vec![0u32; n + 1];
-    for p in &pieces {
-        let a = attrs(p);
-        if a.forward {
-            offsets[p.from as usize + 1] += 1;
-        }
-        if a.backward {
-            offsets[p.to as usize + 1] += 1;
-        }
-    }
-    for v in 0..n {
-        offsets[v + 1] += offsets[v];
-    }
-    let mut targets = vec![0u32; offsets[n] as usize];
-    let mut fill = offsets.clone();
-    for p in &pieces {
-        let a = attrs(p);
-        if a.forward {
-            targets[fill[p.from as usize] as usize] = p.to;
-            fill[p.from as usize] += 1;
-        }
-        if a.backward {
-            targets[fill[p.to as usize] as usize] = p.from;
-            fill[p.to as usize] += 1;
-        }
-    }
-    let (component, count) = strongly_connected(n, &offsets, &targets);
-    drop((offsets, targets, fill));
+    let adjacency = Csr::from_pairs(n, || {
+        pieces.iter().flat_map(|p| {
+            let a = attrs(p);
+            let forward = a.forward.then_some((p.from, p.to));
+            let backward = a.backward.then_some((p.to, p.from));
+            forward.into_iter().chain(backward)
+        })
+    });
+    let (component, count) = strongly_connected(n, &adjacency.offsets, &adjacency.values);
+    drop(adjacency);
     let mut sizes = vec![0u32; count as usize];
     for &c in &component {
         sizes[c as usize] += 1;
@@ -433,19 +416,15 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
     drop((kept, contractible, graph_nodes));
     // 6. Directed edges placed straight into CSR order (no sort): count out-degrees first.
     let nn = node_recs.len();
-    let mut out_offsets = vec![0u32; nn + 1];
-    for l in &links {
-        let (f, b, _, _) = input.roads[l.road as usize].attrs.directions(l.reversed);
-        if f {
-            out_offsets[final_id[l.from as usize] as usize + 1] += 1;
-        }
-        if b {
-            out_offsets[final_id[l.to as usize] as usize + 1] += 1;
-        }
-    }
-    for v in 0..nn {
-        out_offsets[v + 1] += out_offsets[v];
-    }
+    let out_offsets = Csr::offsets(
+        nn,
+        links.iter().flat_map(|l| {
+            let (f, b, _, _) = input.roads[l.road as usize].attrs.directions(l.reversed);
+            let forward = f.then_some(final_id[l.from as usize]);
+            let backward = b.then_some(final_id[l.to as usize]);
+            forward.into_iter().chain(backward)
+        }),
+    );
     let m = out_offsets[nn] as usize;
     if m == 0 {
         return Err(BuildError::NoRoads);
@@ -527,20 +506,7 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
         }
     }
     drop((links, final_id, cursor));
-    let mut in_offsets = vec![0u32; nn + 1];
-    for e in &edges {
-        in_offsets[e.to as usize + 1] += 1;
-    }
-    for v in 0..nn {
-        in_offsets[v + 1] += in_offsets[v];
-    }
-    let mut in_edges = vec![0u32; m];
-    let mut fill = in_offsets.clone();
-    for (i, e) in edges.iter().enumerate() {
-        in_edges[fill[e.to as usize] as usize] = i as u32;
-        fill[e.to as usize] += 1;
-    }
-    drop(fill);
+    let Csr { offsets: in_offsets, values: in_edges } = Csr::build(nn, edges.iter().map(|e| e.to));
     let mut coords = link_coords;
     // 7. Rail lines (display) and stations (snapped to the road graph).
     let mut rail_lines = Vec::new();

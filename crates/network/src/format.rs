@@ -80,6 +80,19 @@ pub struct NodeRec {
     pub osm_id: i64,
 }
 
+/// The id of a directed edge of a [`crate::Network`]: its position in the network file.
+/// Planners that leave closed edges out number their own edges differently; this type
+/// keeps the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct EdgeId(pub u32);
+
+impl std::fmt::Display for EdgeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A directed edge. Edges are sorted by `from`, so the out-edges of node `v` are
 /// `edges[out_offsets[v]..out_offsets[v + 1]]`.
 #[repr(C)]

@@ -11,6 +11,7 @@
 pub mod build;
 pub mod ch;
 pub mod class;
+pub mod csr;
 pub mod format;
 mod network;
 pub mod route;
@@ -20,7 +21,8 @@ pub mod testing;
 
 pub use build::{InputLine, InputRoad, InputStation, NetworkInput, NodeCoords, RoadAttrs, build_network, build_parts};
 pub use class::{RoadClass, flags};
-pub use format::{EdgeRec, NONE, NodeRec, RailRec, StationRec};
+pub use csr::Csr;
+pub use format::{EdgeId, EdgeRec, NONE, NodeRec, RailRec, StationRec};
 pub use network::{Network, NetworkError, NetworkMeta, NetworkParts};
-pub use route::{Closures, Path, Router};
+pub use route::{ClosedRoad, ClosureError, Closures, Path, Router};
 pub use snap::{Snap, Snapper};

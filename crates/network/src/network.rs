@@ -156,16 +156,7 @@ impl NetworkParts {
     /// Write the network file atomically (temporary file in the same folder, fsync, rename),
     /// streaming the sections without assembling the file in memory.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        use std::io::Write;
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let tmp = tempfile::Builder::new().prefix(".evacnet-").suffix(".tmp").tempfile_in(dir)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
-        self.emit(|b| w.write_all(b))?;
-        let tmp = w.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        evac_files::write_atomic_with(path, |w| self.emit(|b| w.write_all(b)).map(drop))
     }
 }
 
@@ -192,7 +183,9 @@ impl Network {
     pub fn load(path: &Path) -> Result<Self, NetworkError> {
         let file = std::fs::File::open(path).map_err(|source| NetworkError::Io { path: path.into(), source })?;
         // SAFETY: the file is opened read-only and evac replaces network files by rename,
-        // never in place, so the mapping does not change under us.
+        // never in place, so the mapping does not change under us. The one unsafe block of
+        // the workspace (the lint denies any other).
+        #[allow(unsafe_code)]
         let map =
             unsafe { memmap2::Mmap::map(&file) }.map_err(|source| NetworkError::Io { path: path.into(), source })?;
         Self::from_storage(Storage::Mapped(map), Some(path.to_path_buf()), true)
@@ -320,6 +313,14 @@ impl Network {
     pub fn edges(&self) -> &[EdgeRec] {
         bytemuck::cast_slice(self.section(1))
     }
+    /// One edge by id.
+    pub fn edge(&self, e: EdgeId) -> &EdgeRec {
+        &self.edges()[e.0 as usize]
+    }
+    /// Every edge id, in file order.
+    pub fn edge_ids(&self) -> impl Iterator<Item = EdgeId> + use<> {
+        (0..self.edges().len() as u32).map(EdgeId)
+    }
     pub fn out_offsets(&self) -> &[u32] {
         self.raw_u32(2)
     }
@@ -378,8 +379,8 @@ impl Network {
     }
 
     /// The geometry of an edge, from its `from` node to its `to` node.
-    pub fn edge_geometry(&self, e: u32) -> Vec<LatLon> {
-        let edge = &self.edges()[e as usize];
+    pub fn edge_geometry(&self, e: EdgeId) -> Vec<LatLon> {
+        let edge = self.edge(e);
         let slice = &self.coords()[edge.geom_start as usize..(edge.geom_start + edge.geom_len) as usize];
         let mut pts: Vec<LatLon> = slice.iter().map(|c| LatLon::new(from_fixed(c[1]), from_fixed(c[0]))).collect();
         if edge.flags & crate::class::flags::REVERSED_GEOMETRY != 0 {
@@ -396,8 +397,8 @@ impl Network {
     }
 
     /// "Name (ref)" or whichever of the two exists, or the OSM way id.
-    pub fn edge_label(&self, e: u32) -> String {
-        let edge = &self.edges()[e as usize];
+    pub fn edge_label(&self, e: EdgeId) -> String {
+        let edge = self.edge(e);
         match (self.string(edge.name), self.string(edge.ref_)) {
             ("", "") => format!("way {}", edge.way_id),
             (n, "") => n.to_string(),
@@ -419,14 +420,7 @@ impl Network {
 
     /// Write the network to a file atomically (temporary file, fsync, rename).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        use std::io::Write;
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::Builder::new().prefix(".evacnet-").suffix(".tmp").tempfile_in(dir)?;
-        tmp.write_all(self.storage.bytes())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        evac_files::write_atomic(path, self.storage.bytes())
     }
 
     pub fn size_bytes(&self) -> usize {

@@ -6,6 +6,7 @@
 //! * [`Closures`]: edges taken out of service (a destroyed bridge, an area to avoid);
 //!   every query honours them.
 
+use crate::format::EdgeId;
 use crate::format::NONE;
 use crate::network::Network;
 use evac_model::LatLon;
@@ -20,11 +21,20 @@ pub struct Closures {
     count: usize,
 }
 
+/// Why a road could not be closed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClosureError {
+    #[error("there is no edge {id} (the network has {edges} edges)")]
+    NoSuchEdge { id: u32, edges: usize },
+    #[error("no bridge or road matches \"{what}\"; bridges of this network include: {known}")]
+    NoMatch { what: String, known: String },
+}
+
 /// What `--close` matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClosedRoad {
     pub label: String,
-    pub edges: Vec<u32>,
+    pub edges: Vec<EdgeId>,
 }
 
 impl Closures {
@@ -41,8 +51,8 @@ impl Closures {
     }
 
     /// Close an edge and, a road being destroyed in both directions, its twin.
-    pub fn close_edge(&mut self, network: &Network, e: u32) {
-        for id in [e, network.edges()[e as usize].twin] {
+    pub fn close_edge(&mut self, network: &Network, e: EdgeId) {
+        for id in [e.0, network.edge(e).twin] {
             if id != NONE && !self.closed[id as usize] {
                 self.closed[id as usize] = true;
                 self.count += 1;
@@ -53,17 +63,18 @@ impl Closures {
     /// Close by edge id (a number) or by name: bridges (and fords, ferries) whose name,
     /// ref or crossed river contains the text, case-insensitively; if no crossing matches,
     /// any road of that name.
-    pub fn close_by_name_or_id(&mut self, network: &Network, what: &str) -> Result<ClosedRoad, String> {
+    pub fn close_by_name_or_id(&mut self, network: &Network, what: &str) -> Result<ClosedRoad, ClosureError> {
         if let Ok(id) = what.trim().parse::<u32>() {
             if (id as usize) < network.edges().len() {
+                let id = EdgeId(id);
                 self.close_edge(network, id);
                 return Ok(ClosedRoad { label: network.edge_label(id), edges: vec![id] });
             }
-            return Err(format!("there is no edge {id} (the network has {} edges)", network.edges().len()));
+            return Err(ClosureError::NoSuchEdge { id, edges: network.edges().len() });
         }
         let needle = what.trim().to_lowercase();
-        let matches = |e: u32, crossings_only: bool| {
-            let edge = &network.edges()[e as usize];
+        let matches = |e: EdgeId, crossings_only: bool| {
+            let edge = network.edge(e);
             let crossing = edge.flags & (crate::flags::BRIDGE | crate::flags::FORD | crate::flags::FERRY) != 0;
             if crossings_only && !crossing {
                 return false;
@@ -72,19 +83,18 @@ impl Closures {
                 || network.edge_label(e).to_lowercase().contains(&needle)
                 || (crossing && crate::stats::crossing_label(network, e).to_lowercase().contains(&needle))
         };
-        let n = network.edges().len() as u32;
-        let mut hits: Vec<u32> = (0..n).filter(|&e| matches(e, true)).collect();
+        let mut hits: Vec<EdgeId> = network.edge_ids().filter(|&e| matches(e, true)).collect();
         if hits.is_empty() {
-            hits = (0..n).filter(|&e| matches(e, false)).collect();
+            hits = network.edge_ids().filter(|&e| matches(e, false)).collect();
         }
         if hits.is_empty() || needle.is_empty() {
             let mut known: Vec<String> = crate::stats::bridges(network).into_iter().map(|b| b.label).collect();
             known.dedup();
             known.truncate(12);
-            return Err(format!(
-                "no bridge or road matches \"{what}\"; bridges of this network include: {}",
-                if known.is_empty() { "none".into() } else { known.join("; ") }
-            ));
+            return Err(ClosureError::NoMatch {
+                what: what.to_string(),
+                known: if known.is_empty() { "none".into() } else { known.join("; ") },
+            });
         }
         for &e in &hits {
             self.close_edge(network, e);
@@ -98,7 +108,7 @@ impl Closures {
         use geo::{BoundingRect, Intersects};
         let Some(rect) = area.bounding_rect() else { return 0 };
         let before = self.count;
-        for e in 0..network.edges().len() as u32 {
+        for e in network.edge_ids() {
             let pts = network.edge_geometry(e);
             let line = geo::LineString::from(pts.iter().map(|p| (p.lon, p.lat)).collect::<Vec<_>>());
             let Some(lr) = line.bounding_rect() else { continue };
@@ -288,7 +298,7 @@ impl<'a> Router<'a> {
     pub fn geometry(&self, path: &Path) -> Vec<LatLon> {
         let mut out: Vec<LatLon> = Vec::new();
         for &e in &path.edges {
-            let g = self.network.edge_geometry(e);
+            let g = self.network.edge_geometry(EdgeId(e));
             let skip = usize::from(!out.is_empty());
             out.extend(g.into_iter().skip(skip));
         }

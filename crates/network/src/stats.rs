@@ -1,6 +1,7 @@
 //! What a network contains: counts, km by class, bridges and river crossings, stations.
 
 use crate::class::{RoadClass, flags};
+use crate::format::EdgeId;
 use crate::format::NONE;
 use crate::network::Network;
 use serde::Serialize;
@@ -24,13 +25,13 @@ pub struct Bridge {
     pub length_m: f64,
     pub class: String,
     /// Edge ids (both directions).
-    pub edges: Vec<u32>,
+    pub edges: Vec<EdgeId>,
     pub way_id: i64,
 }
 
 /// Label for a crossing edge: "<river> bridge, <road>".
-pub fn crossing_label(network: &Network, e: u32) -> String {
-    let edge = &network.edges()[e as usize];
+pub fn crossing_label(network: &Network, e: EdgeId) -> String {
+    let edge = network.edge(e);
     let kind = if edge.flags & flags::FERRY != 0 {
         "ferry"
     } else if edge.flags & flags::FORD != 0 {
@@ -52,21 +53,21 @@ pub fn bridges(network: &Network) -> Vec<Bridge> {
         if e.flags & (flags::BRIDGE | flags::FORD | flags::FERRY) == 0 || (e.twin != NONE && e.twin < i) {
             continue;
         }
-        let geometry = network.edge_geometry(i);
+        let geometry = network.edge_geometry(EdgeId(i));
         let mid = geometry[geometry.len() / 2];
-        let mut ids = vec![i];
+        let mut ids = vec![EdgeId(i)];
         let mut capacity = f64::from(e.capacity_vph);
         let mut lanes = u32::from(e.lanes);
         if e.twin != NONE {
-            ids.push(e.twin);
+            ids.push(EdgeId(e.twin));
             let t = &edges[e.twin as usize];
             capacity = capacity.max(f64::from(t.capacity_vph));
             lanes += u32::from(t.lanes);
         }
         let crossing = network.string(e.crossing);
         out.push(Bridge {
-            label: crossing_label(network, i),
-            name: network.edge_label(i),
+            label: crossing_label(network, EdgeId(i)),
+            name: network.edge_label(EdgeId(i)),
             crossing: (!crossing.is_empty()).then(|| crossing.to_string()),
             kind: if e.flags & flags::FERRY != 0 {
                 "ferry"

@@ -31,7 +31,7 @@ proptest! {
             if !loaded.nodes().is_empty() {
                 let _ = router.times_from(0);
             }
-            for e in 0..loaded.edges().len() as u32 {
+            for e in loaded.edge_ids() {
                 let _ = loaded.edge_geometry(e);
                 let _ = loaded.edge_label(e);
             }

@@ -74,6 +74,19 @@ pub fn import(path: &Path, options: &ImportOptions<'_>) -> Result<Network, Impor
 }
 
 /// Import an OSM extract into the arrays of a network (write them with `NetworkParts::write`).
+/// Import `path` into the network file `out` and open it. Nothing is written unless the
+/// whole import succeeds (the file is staged, then renamed).
+pub fn import_to_file(
+    path: &Path,
+    out: &Path,
+    options: &ImportOptions<'_>,
+) -> Result<Network, crate::cache::CacheError> {
+    let parts = import_parts(path, options)?;
+    parts.write(out).map_err(|e| crate::cache::CacheError::Write { path: out.to_path_buf(), source: e })?;
+    drop(parts);
+    Ok(Network::load(out)?)
+}
+
 pub fn import_parts(path: &Path, options: &ImportOptions<'_>) -> Result<NetworkParts, ImportError> {
     let shown = path.display().to_string();
     let mut c: Collected = read(path, &options.profile, options.progress)?;

@@ -6,8 +6,9 @@ pub mod cache;
 pub mod import;
 pub mod profile;
 pub mod read;
+pub mod scenario;
 pub mod tags;
 
-pub use import::{ImportError, ImportOptions, import, import_parts, read_places};
-pub use profile::Profile;
+pub use import::{ImportError, ImportOptions, import, import_parts, import_to_file, read_places};
+pub use profile::{Profile, ProfileError};
 pub use read::{Place, ReadProgress};

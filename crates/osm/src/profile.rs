@@ -13,6 +13,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Routing parameters of one road class.
+/// A profile that cannot be used, naming its file (or "profile") and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct ProfileError {
+    pub origin: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassProfile {
@@ -86,13 +94,16 @@ impl Profile {
     }
 
     /// Read a TOML profile; unspecified values keep the defaults.
-    pub fn from_toml_file(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn from_toml_file(path: &Path) -> Result<Self, ProfileError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ProfileError { origin: origin.clone(), message: format!("cannot read: {e}") })?;
+        Self::from_toml(&text).map_err(|e| ProfileError { origin, ..e })
     }
 
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        let file: ProfileFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
+        let err = |message: String| ProfileError { origin: "profile".into(), message };
+        let file: ProfileFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let mut p = Profile::default();
         if let Some(n) = file.name {
             p.name = n;
@@ -101,7 +112,7 @@ impl Profile {
             let class = if name == "ferry" { Some(RoadClass::Ferry) } else { RoadClass::from_osm(&name) };
             let Some(class) = class else {
                 let known: Vec<&str> = RoadClass::ALL.iter().map(|c| c.osm_name()).collect();
-                return Err(format!("unknown road class `{name}` (known: {})", known.join(", ")));
+                return Err(err(format!("unknown road class `{name}` (known: {})", known.join(", "))));
             };
             let c = p.classes.get_mut(&class).expect("every class has a default");
             if let Some(v) = over.route {
@@ -109,13 +120,13 @@ impl Profile {
             }
             if let Some(v) = over.speed_kmh {
                 if v.is_nan() || v <= 0.0 || v > 250.0 {
-                    return Err(format!("classes.{name}.speed_kmh must be in 0..250, found {v}"));
+                    return Err(err(format!("classes.{name}.speed_kmh must be in 0..250, found {v}")));
                 }
                 c.speed_kmh = v;
             }
             if let Some(v) = over.capacity_per_lane_vph {
                 if v.is_nan() || v <= 0.0 {
-                    return Err(format!("classes.{name}.capacity_per_lane_vph must be > 0, found {v}"));
+                    return Err(err(format!("classes.{name}.capacity_per_lane_vph must be > 0, found {v}")));
                 }
                 c.capacity_per_lane_vph = v;
             }
@@ -214,9 +225,14 @@ mod tests {
 
     #[test]
     fn bad_profiles_say_why() {
-        assert!(Profile::from_toml("[classes.highway]\nroute = true").unwrap_err().contains("unknown road class"));
-        assert!(Profile::from_toml("[classes.primary]\nspeed_kmh = -4").unwrap_err().contains("speed_kmh"));
-        assert!(Profile::from_toml("[classes.primary]\nsped = 4").unwrap_err().contains("unknown field"));
+        assert!(
+            Profile::from_toml("[classes.highway]\nroute = true")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown road class")
+        );
+        assert!(Profile::from_toml("[classes.primary]\nspeed_kmh = -4").unwrap_err().to_string().contains("speed_kmh"));
+        assert!(Profile::from_toml("[classes.primary]\nsped = 4").unwrap_err().to_string().contains("unknown field"));
     }
 
     #[test]

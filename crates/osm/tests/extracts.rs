@@ -39,7 +39,7 @@ fn every_extract_imports_into_a_connected_network() {
         assert!(router.times_to(0).0.iter().all(|t| t.is_finite()), "{name}: not strongly connected");
         // Edge lengths match their geometry.
         for (i, e) in net.edges().iter().enumerate().step_by(17) {
-            let g = net.edge_geometry(i as u32);
+            let g = net.edge_geometry(evac_network::EdgeId(i as u32));
             let len: f64 = g.windows(2).map(|w| distance_m(w[0], w[1])).sum();
             assert!(
                 (len - f64::from(e.length_m)).abs() < 0.01 + 1e-4 * len,
@@ -53,7 +53,7 @@ fn every_extract_imports_into_a_connected_network() {
 #[test]
 fn cyrillic_names_survive() {
     let net = import_default("moscow-north-2013-11.osm.gz");
-    let cyrillic = (0..net.string_count() as u32).filter(|&i| evac_geo::translit::is_cyrillic(net.string(i))).count();
+    let cyrillic = (0..net.string_count() as u32).filter(|&i| evac_names::translit::is_cyrillic(net.string(i))).count();
     assert!(cyrillic > 20, "{cyrillic} Cyrillic street names");
 }
 

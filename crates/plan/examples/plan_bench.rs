@@ -44,6 +44,7 @@ fn radius_case(name: String, net: &Network, vehicles: u32, radius_m: f64) -> Cas
         .enumerate()
         .map(|(i, &node)| Source {
             id: format!("s{i}"),
+            settlement: format!("s{i}"),
             name: format!("s{i}"),
             node,
             vehicles: vehicles / k as u32 + u32::from((i as u32) < vehicles % k as u32),
@@ -220,7 +221,7 @@ fn main() {
         println!(
             "{:<16} {:>8} {:>8} | {:>9.2} {:>8} | {:>8} {:<20} | {:>8} {:>8} {:>8} {:>9} | {:>7} {:>6.1}% | {:>8}",
             c.name,
-            p.node_count,
+            p.node_count(),
             p.total_vehicles(),
             heur_s,
             hc,

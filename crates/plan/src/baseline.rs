@@ -2,8 +2,9 @@
 //! free-flow fastest route to the nearest destination that has room, and vehicles queue
 //! first-come-first-served wherever a road is full.
 
+use crate::error::PlanError;
 use crate::plan::{Group, Leg, Plan};
-use crate::problem::Problem;
+use crate::problem::{EdgeIx, Problem};
 use crate::reserve::Reservations;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -43,7 +44,7 @@ fn fastest(p: &Problem, s: u32, targets: &[bool]) -> Option<Vec<u32>> {
 }
 
 /// The naive plan (first-come-first-served queues at capacities).
-pub fn plan(p: &Problem) -> Result<Plan, String> {
+pub fn plan(p: &Problem) -> Result<Plan, PlanError> {
     // Assign each source to its nearest destination with room, nearest sources first.
     let mut remaining_dest: Vec<Option<u32>> = p.destinations.iter().map(|d| d.capacity_vehicles).collect();
     let to_dest = p.steps_to_destinations();
@@ -61,8 +62,8 @@ pub fn plan(p: &Problem) -> Result<Plan, String> {
                     targets[dest.node as usize] = true;
                 }
             }
-            let route = fastest(p, s.node, &targets)
-                .ok_or_else(|| format!("{} cannot reach any destination with room", s.name))?;
+            let route =
+                fastest(p, s.node, &targets).ok_or_else(|| PlanError::NoRoomLeft { source_name: s.name.clone() })?;
             let end = route.last().map_or(s.node, |&e| p.edges[e as usize].to);
             let d = (0..p.destinations.len())
                 .find(|&d| p.destinations[d].node == end && remaining_dest[d] != Some(0))
@@ -95,7 +96,11 @@ pub fn plan(p: &Problem) -> Result<Plan, String> {
                 source: *src,
                 destination: *dst,
                 vehicles: count,
-                legs: route.iter().zip(enters).map(|(&edge, &enter_step)| Leg { edge, enter_step }).collect(),
+                legs: route
+                    .iter()
+                    .zip(enters)
+                    .map(|(&edge, &enter_step)| Leg { edge: EdgeIx(edge), enter_step })
+                    .collect(),
             });
             continue;
         }

@@ -148,11 +148,11 @@ fn smallest_horizon(paths: &[(i64, u64)], total: u64) -> u64 {
     lo
 }
 
-/// Sources grouped by settlement: a source id `<settlement>#<k>` belongs to `<settlement>`.
+/// Sources grouped by settlement.
 pub fn settlement_groups(p: &Problem) -> Vec<Vec<usize>> {
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = std::collections::BTreeMap::new();
     for (i, s) in p.sources.iter().enumerate() {
-        groups.entry(s.id.split('#').next().unwrap_or(&s.id)).or_default().push(i);
+        groups.entry(s.settlement.as_str()).or_default().push(i);
     }
     groups.into_values().collect()
 }

@@ -16,7 +16,7 @@
 //! decomposed into groups, giving an optimal plan.
 
 use crate::plan::{Group, Leg, Plan};
-use crate::problem::Problem;
+use crate::problem::{EdgeIx, Problem};
 
 const NONE: u32 = u32::MAX;
 
@@ -327,14 +327,14 @@ impl<'p> Te<'p> {
             supply_used[j as usize] += u64::from(g.vehicles);
             let mut at = (source.node, g.depart_step());
             for leg in &g.legs {
-                let edge = &p.edges[leg.edge as usize];
+                let edge = p.edge(leg.edge);
                 if edge.from != at.0 || leg.enter_step < at.1 || self.state(at.0, leg.enter_step).is_none() {
                     return 0;
                 }
-                if self.flow_index(leg.edge, leg.enter_step).is_none() {
+                if self.flow_index(leg.edge.0, leg.enter_step).is_none() {
                     return 0;
                 }
-                *edge_use.entry((leg.edge, leg.enter_step)).or_default() += u64::from(g.vehicles);
+                *edge_use.entry((leg.edge.0, leg.enter_step)).or_default() += u64::from(g.vehicles);
                 at = (edge.to, leg.enter_step + edge.travel_steps);
                 if self.state(at.0, at.1).is_none() {
                     return 0;
@@ -372,8 +372,8 @@ impl<'p> Te<'p> {
                     self.augment(x, Arc::Hold, n);
                 }
                 let x = self.state(at.0, leg.enter_step).expect("checked above");
-                self.augment(x, Arc::Move { e: leg.edge, t: leg.enter_step }, n);
-                let edge = &p.edges[leg.edge as usize];
+                self.augment(x, Arc::Move { e: leg.edge.0, t: leg.enter_step }, n);
+                let edge = p.edge(leg.edge);
                 at = (edge.to, leg.enter_step + edge.travel_steps);
             }
             let x = self.state(at.0, at.1).expect("checked above");
@@ -684,7 +684,7 @@ fn decompose(te: &mut Te<'_>) -> Plan {
     let mut used_by_settlement: std::collections::HashMap<&str, std::collections::HashSet<u32>> = Default::default();
     for (si, source) in p.sources.iter().enumerate() {
         let node = source.node;
-        let settlement = source.id.split('#').next().unwrap_or(&source.id);
+        let settlement = source.settlement.as_str();
         let j = te.src_pos[node as usize] as usize;
         while left[si] > 0 {
             // Set off at the first step some of this node's vehicles set off.
@@ -710,7 +710,7 @@ fn decompose(te: &mut Te<'_>) -> Plan {
                     Some(e) => {
                         let i = te.flow_index(e, t).expect("positive flow");
                         amount = amount.min(te.flow[i]);
-                        legs.push(Leg { edge: e, enter_step: t });
+                        legs.push(Leg { edge: EdgeIx(e), enter_step: t });
                         t += p.edges[e as usize].travel_steps;
                         v = p.edges[e as usize].to;
                     }
@@ -731,10 +731,10 @@ fn decompose(te: &mut Te<'_>) -> Plan {
                     te.hold[s] -= amount;
                     t += 1;
                 }
-                let i = te.flow_index(l.edge, t).expect("flow");
+                let i = te.flow_index(l.edge.0, t).expect("flow");
                 te.flow[i] -= amount;
-                t += p.edges[l.edge as usize].travel_steps;
-                v = p.edges[l.edge as usize].to;
+                t += p.edge(l.edge).travel_steps;
+                v = p.edge(l.edge).to;
             }
             // The flow may wait at the destination before it is counted there; the group is
             // safe as soon as it arrives, so the plan keeps the earlier arrival.
@@ -747,7 +747,7 @@ fn decompose(te: &mut Te<'_>) -> Plan {
             let e0 = te.early[v as usize];
             te.sink_by_step[dest as usize][(t - e0) as usize] -= amount;
             left[si] -= amount;
-            used_by_settlement.entry(settlement).or_default().extend(legs.iter().map(|l| l.edge));
+            used_by_settlement.entry(settlement).or_default().extend(legs.iter().map(|l| l.edge.0));
             groups.push(Group { source: si as u32, destination: dest, vehicles: amount, legs });
         }
     }

@@ -12,8 +12,9 @@
 //! * **Stable routes**: among equally early routes the search keeps the one the source
 //!   already uses, so convoys follow few routes per settlement.
 
+use crate::error::PlanError;
 use crate::plan::{Group, Leg, Plan};
-use crate::problem::Problem;
+use crate::problem::{EdgeIx, Problem};
 use crate::reserve::Reservations;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -250,7 +251,7 @@ impl<'p> Heuristic<'p> {
     }
 
     /// Plan every vehicle. `None` when a source cannot reach any open destination.
-    pub fn run(mut self) -> Result<(Plan, u64), String> {
+    pub fn run(mut self) -> Result<(Plan, u64), PlanError> {
         let p = self.p;
         let mut res = Reservations::new(p);
         let mut remaining: Vec<u32> = p.sources.iter().map(|s| s.vehicles).collect();
@@ -265,7 +266,7 @@ impl<'p> Heuristic<'p> {
             }
             let found = self
                 .earliest_arrival(&res, s.node, &[])
-                .ok_or_else(|| format!("{} cannot reach any destination", s.name))?;
+                .ok_or_else(|| PlanError::NoRoute { source_name: s.name.clone() })?;
             route[i] = found.edges;
             route_dest[i] = found.destination;
             heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, i as u32)));
@@ -289,7 +290,7 @@ impl<'p> Heuristic<'p> {
                         route_dest[i] = found.destination;
                         heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, si)));
                     }
-                    None => return Err(format!("{} cannot reach any destination with room left", p.sources[i].name)),
+                    None => return Err(PlanError::NoRoomLeft { source_name: p.sources[i].name.clone() }),
                 }
                 continue;
             }
@@ -317,7 +318,11 @@ impl<'p> Heuristic<'p> {
                 source: si,
                 destination: d as u32,
                 vehicles: amount,
-                legs: route[i].iter().zip(&enters).map(|(&edge, &enter_step)| Leg { edge, enter_step }).collect(),
+                legs: route[i]
+                    .iter()
+                    .zip(&enters)
+                    .map(|(&edge, &enter_step)| Leg { edge: EdgeIx(edge), enter_step })
+                    .collect(),
             });
             if remaining[i] > 0 {
                 heap.push(Reverse((key(bound, i, &self.bonus), bound, si)));
@@ -341,13 +346,13 @@ const MAX_STALE_ROUNDS: usize = 8;
 /// first and leaves the far ones to queue at the end. The settlements whose last vehicles
 /// arrive last are given a priority bonus and the plan is rebuilt; the best plan of a few
 /// rounds is kept.
-pub fn plan(p: &Problem) -> Result<(Plan, u64), String> {
+pub fn plan(p: &Problem) -> Result<(Plan, u64), PlanError> {
     plan_with(p, 0, std::time::Duration::from_secs(3600))
 }
 
 /// [`plan`], stopping the improvement phase as soon as the plan reaches `lower_bound`
 /// (it is then optimal) or after `budget` (each round costs about as much as the first).
-pub fn plan_with(p: &Problem, lower_bound: u32, budget: std::time::Duration) -> Result<(Plan, u64), String> {
+pub fn plan_with(p: &Problem, lower_bound: u32, budget: std::time::Duration) -> Result<(Plan, u64), PlanError> {
     let started = std::time::Instant::now();
     let first = first_round(p)?;
     let first_round = started.elapsed();
@@ -356,7 +361,7 @@ pub fn plan_with(p: &Problem, lower_bound: u32, budget: std::time::Duration) -> 
 
 /// The first, plain CCRP round; with [`improve`] it is [`plan_with`], split so that a caller
 /// can compute the lower bound on the other core meanwhile.
-pub fn first_round(p: &Problem) -> Result<(Plan, u64), String> {
+pub fn first_round(p: &Problem) -> Result<(Plan, u64), PlanError> {
     Heuristic::new(p).run()
 }
 
@@ -477,7 +482,7 @@ mod tests {
                 .enumerate()
                 .filter(|(_, e)| e.0 != e.1)
                 .map(|(i, &(from, to, travel_steps, capacity_per_step))| PlanEdge {
-                    id: i as u32, from, to, travel_steps, capacity_per_step,
+                    id: evac_network::EdgeId(i as u32), from, to, travel_steps, capacity_per_step,
                 })
                 .collect();
             prop_assume!(!edges.is_empty());
@@ -489,10 +494,9 @@ mod tests {
                 })
                 .collect();
             let sources: Vec<Source> = (0..n as u32)
-                .map(|v| Source { id: format!("s{v}"), name: format!("s{v}"), node: v, vehicles: 1 })
+                .map(|v| Source { id: format!("s{v}"), settlement: format!("s{v}"), name: format!("s{v}"), node: v, vehicles: 1 })
                 .collect();
-            let positions = (0..edges.len() as u32).collect();
-            let p = Problem::from_edges(60.0, n, edges, sources, destinations, vec![], positions);
+            let p = Problem::from_edges(60.0, n, edges, sources, destinations, vec![]);
             let mut res = Reservations::new(&p);
             for &(e, first, steps) in &jams {
                 let e = (e % p.edges.len()) as u32;

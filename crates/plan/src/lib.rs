@@ -1,8 +1,20 @@
-//! Planning: which settlements are ordered out (zones and orders), and how vehicles get
-//! out over a capacity-constrained network (see docs/planning.md).
+//! The car plan: how vehicles get out over a capacity-constrained network
+//! (see docs/planning.md).
+//!
+//! * [`CarPlan::solve`] is the entry point: a scenario and its network in, the plan, the
+//!   proven optimum or a lower bound, and the naive baseline out.
+//! * [`problem::Problem`] is the discrete-time model (edges with travel steps and
+//!   capacities per step, sources, destinations with room); [`heuristic`] (CCRP-class),
+//!   [`exact`] (time-expanded max flow), [`bound`], [`baseline`] solve it; [`verify`] checks
+//!   any plan against it — the same rules `scripts/verify_plan.py` applies to plan.json.
+//!
+//! Invariant: every plan this crate returns has passed [`verify::verify`]: within every
+//! edge's capacity per step, every vehicle routed, no destination over its room.
 
 pub mod baseline;
 pub mod bound;
+pub mod car;
+mod error;
 pub mod exact;
 pub mod heuristic;
 pub mod plan;
@@ -10,10 +22,12 @@ pub mod problem;
 pub mod reserve;
 pub mod run;
 pub mod sites;
-pub mod transit;
 pub mod verify;
-pub mod zone;
+pub mod whatif;
 
+pub use car::{CarOptions, CarPlan, CarProblem};
+pub use error::PlanError;
 pub use plan::{Group, Leg, Plan};
-pub use problem::{Destination, PlanEdge, Problem, ProblemError, Source};
-pub use zone::{Classification, OrderInput, build_order, classify};
+pub use problem::{Destination, EdgeIx, PlanEdge, Problem, ProblemError, Source};
+pub use run::{Method, RunOptions, RunResult};
+pub use whatif::{BridgeLoss, WhatIfBridges, what_if_bridges};

@@ -1,13 +1,13 @@
 //! A plan: groups of vehicles with their legs, and what can be measured on it.
 
-use crate::problem::Problem;
+use crate::problem::{EdgeIx, Problem};
 use serde::{Deserialize, Serialize};
 
 /// Entering one edge at one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Leg {
-    /// Position in `Problem::edges` (written to plan.json as the network edge id).
-    pub edge: u32,
+    /// Position in the problem's edges (written to plan.json as the network's edge id).
+    pub edge: EdgeIx,
     pub enter_step: u32,
 }
 
@@ -25,7 +25,7 @@ pub struct Group {
 impl Group {
     /// The step at which the group reaches its destination.
     pub fn arrival_step(&self, p: &Problem) -> u32 {
-        self.legs.last().map_or(0, |l| l.enter_step + p.edges[l.edge as usize].travel_steps)
+        self.legs.last().map_or(0, |l| l.enter_step + p.edge(l.edge).travel_steps)
     }
 
     pub fn depart_step(&self) -> u32 {
@@ -39,7 +39,7 @@ impl Group {
         }
         let mut out_at = 0;
         for l in &self.legs {
-            let e = &p.edges[l.edge as usize];
+            let e = p.edge(l.edge);
             let arrive = l.enter_step + e.travel_steps;
             if p.in_zone[e.to as usize] {
                 out_at = arrive;
@@ -96,7 +96,7 @@ impl Plan {
     }
 
     /// Vehicles entering each edge at each step: (edge position, step) -> vehicles.
-    pub fn edge_loads(&self) -> std::collections::HashMap<(u32, u32), u32> {
+    pub fn edge_loads(&self) -> std::collections::HashMap<(EdgeIx, u32), u32> {
         let mut loads = std::collections::HashMap::new();
         for g in &self.groups {
             for l in &g.legs {

@@ -1,13 +1,24 @@
 //! The evacuation problem in discrete time (see docs/planning.md).
 
-use evac_network::{Closures, Network};
+use evac_network::{Closures, Csr, EdgeId, Network};
 use serde::{Deserialize, Serialize};
+
+/// The position of an edge in a [`Problem`] (closed edges are left out, so this is not the
+/// network's [`EdgeId`]; [`Problem::edge`] maps one to the other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EdgeIx(pub u32);
+
+impl EdgeIx {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// An edge as the planner sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanEdge {
     /// The network's edge id.
-    pub id: u32,
+    pub id: EdgeId,
     pub from: u32,
     pub to: u32,
     /// Free-flow travel time in steps, rounded up, at least 1.
@@ -16,10 +27,13 @@ pub struct PlanEdge {
     pub capacity_per_step: u32,
 }
 
-/// Where vehicles start.
+/// Where vehicles start: one of a settlement's origins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
+    /// Unique among the sources (a settlement with several origins has one source each).
     pub id: String,
+    /// The settlement the vehicles belong to (its id in the scenario).
+    pub settlement: String,
     pub name: String,
     pub node: u32,
     pub vehicles: u32,
@@ -36,23 +50,22 @@ pub struct Destination {
 }
 
 /// The discrete-time evacuation problem.
+///
+/// Its arrays are private to the crate: they are built once, consistently (the adjacency
+/// lists index `edges`), and read through the accessors below.
 #[derive(Debug, Clone)]
 pub struct Problem {
-    pub step_s: f64,
-    pub node_count: usize,
-    /// Open edges (closed ones are left out), indexed by position.
-    pub edges: Vec<PlanEdge>,
-    /// Out-edge positions of each node (CSR over `edges`).
-    pub out_offsets: Vec<u32>,
-    pub out_edges: Vec<u32>,
-    pub in_offsets: Vec<u32>,
-    pub in_edges: Vec<u32>,
-    pub sources: Vec<Source>,
-    pub destinations: Vec<Destination>,
+    pub(crate) step_s: f64,
+    pub(crate) node_count: usize,
+    /// Open edges (closed ones are left out), indexed by [`EdgeIx`].
+    pub(crate) edges: Vec<PlanEdge>,
+    /// Out- and in-edge positions of each node.
+    pub(crate) out: Csr,
+    pub(crate) inn: Csr,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) destinations: Vec<Destination>,
     /// Nodes inside the mandatory zone (exposure is counted there).
-    pub in_zone: Vec<bool>,
-    /// Position of each network edge id in `edges` (u32::MAX when closed).
-    pub position_of_edge: Vec<u32>,
+    pub(crate) in_zone: Vec<bool>,
 }
 
 /// Why a problem cannot be planned.
@@ -84,21 +97,19 @@ impl Problem {
     ) -> Self {
         let n = network.nodes().len();
         let mut edges = Vec::with_capacity(network.edges().len());
-        let mut position_of_edge = vec![u32::MAX; network.edges().len()];
         for (i, e) in network.edges().iter().enumerate() {
             if closures.is_some_and(|c| c.is_closed(i as u32)) || e.from == e.to {
                 continue;
             }
-            position_of_edge[i] = edges.len() as u32;
             edges.push(PlanEdge {
-                id: i as u32,
+                id: EdgeId(i as u32),
                 from: e.from,
                 to: e.to,
                 travel_steps: ((f64::from(e.time_s) / step_s).ceil() as u32).max(1),
                 capacity_per_step: ((f64::from(e.capacity_vph) * step_s / 3600.0).floor() as u32).max(1),
             });
         }
-        Self::from_edges(step_s, n, edges, sources, destinations, in_zone, position_of_edge)
+        Self::from_edges(step_s, n, edges, sources, destinations, in_zone)
     }
 
     /// Build from explicit edges (tests, hand-made networks).
@@ -109,48 +120,69 @@ impl Problem {
         sources: Vec<Source>,
         destinations: Vec<Destination>,
         in_zone: Vec<bool>,
-        position_of_edge: Vec<u32>,
     ) -> Self {
-        let csr = |key: &dyn Fn(&PlanEdge) -> u32| {
-            let mut offsets = vec![0u32; node_count + 1];
-            for e in &edges {
-                offsets[key(e) as usize + 1] += 1;
-            }
-            for v in 0..node_count {
-                offsets[v + 1] += offsets[v];
-            }
-            let mut list = vec![0u32; edges.len()];
-            let mut fill = offsets.clone();
-            for (i, e) in edges.iter().enumerate() {
-                list[fill[key(e) as usize] as usize] = i as u32;
-                fill[key(e) as usize] += 1;
-            }
-            (offsets, list)
-        };
-        let (out_offsets, out_edges) = csr(&|e| e.from);
-        let (in_offsets, in_edges) = csr(&|e| e.to);
+        let out = Csr::build(node_count, edges.iter().map(|e| e.from));
+        let inn = Csr::build(node_count, edges.iter().map(|e| e.to));
         let in_zone = if in_zone.len() == node_count { in_zone } else { vec![false; node_count] };
-        Problem {
-            step_s,
-            node_count,
-            edges,
-            out_offsets,
-            out_edges,
-            in_offsets,
-            in_edges,
-            sources,
-            destinations,
-            in_zone,
-            position_of_edge,
-        }
+        Problem { step_s, node_count, edges, out, inn, sources, destinations, in_zone }
     }
 
+    /// Out-edge positions of node `v`.
     pub fn out(&self, v: u32) -> &[u32] {
-        &self.out_edges[self.out_offsets[v as usize] as usize..self.out_offsets[v as usize + 1] as usize]
+        self.out.row(v)
     }
 
+    /// In-edge positions of node `v`.
     pub fn inn(&self, v: u32) -> &[u32] {
-        &self.in_edges[self.in_offsets[v as usize] as usize..self.in_offsets[v as usize + 1] as usize]
+        self.inn.row(v)
+    }
+
+    /// Length of a time step, seconds.
+    pub fn step_s(&self) -> f64 {
+        self.step_s
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.node_count
+    }
+
+    /// The open edges, indexed by [`EdgeIx`].
+    pub fn edges(&self) -> &[PlanEdge] {
+        &self.edges
+    }
+
+    pub fn edge(&self, e: EdgeIx) -> &PlanEdge {
+        &self.edges[e.index()]
+    }
+
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    pub fn destinations(&self) -> &[Destination] {
+        &self.destinations
+    }
+
+    /// Whether node `v` lies inside the mandatory zone.
+    pub fn in_zone(&self, v: u32) -> bool {
+        self.in_zone[v as usize]
+    }
+
+    /// One flag per node: inside the mandatory zone.
+    pub fn zone_flags(&self) -> &[bool] {
+        &self.in_zone
+    }
+
+    /// The same demand and destinations on the same network with other edges closed.
+    pub fn with_closures(&self, network: &Network, closures: &Closures) -> Problem {
+        Problem::new(
+            network,
+            Some(closures),
+            self.step_s,
+            self.sources.clone(),
+            self.destinations.clone(),
+            self.in_zone.clone(),
+        )
     }
 
     pub fn total_vehicles(&self) -> u64 {

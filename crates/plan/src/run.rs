@@ -1,6 +1,7 @@
 //! One planning run: heuristic, naive baseline, bound and (where it fits) the exact
 //! optimum, with the timings of each.
 
+use crate::error::PlanError;
 use crate::plan::Plan;
 use crate::problem::Problem;
 use crate::{baseline, bound, exact, heuristic};
@@ -77,7 +78,7 @@ impl RunResult {
     }
 }
 
-pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, String> {
+pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, PlanError> {
     // The cheap bound and the heuristic's first round are independent: one core each.
     let t = Instant::now();
     let ((cheap, cheap_kind, seconds_bound), first) = rayon::join(
@@ -106,14 +107,12 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, String> {
             }
             Err(exact::ExactError::TooLarge { states, limit }) => {
                 if options.method == Method::Optimal {
-                    return Err(format!(
-                        "the exact optimum needs {states} time-expanded states, over the limit of {limit}"
-                    ));
+                    return Err(PlanError::TooLarge { states, limit });
                 }
                 exact_skipped = Some(format!("time-expanded network of {states} states is over the limit of {limit}"));
             }
             Err(exact::ExactError::Infeasible) => {
-                return Err("internal error: the exact solver found no plan where the heuristic did".into());
+                return Err(PlanError::Internal("the exact solver found no plan where the heuristic did".into()));
             }
             Err(exact::ExactError::OutOfTime { lower_bound }) => {
                 exact_skipped =

@@ -2,7 +2,7 @@
 //! plan.json; see docs/planning.md).
 
 use crate::plan::Plan;
-use crate::problem::Problem;
+use crate::problem::{EdgeIx, Problem};
 use std::collections::HashMap;
 
 /// Check a plan against its problem. Returns every violation found (empty = valid).
@@ -10,7 +10,7 @@ pub fn verify(p: &Problem, plan: &Plan) -> Vec<String> {
     let mut errors = Vec::new();
     let mut routed = vec![0u64; p.sources.len()];
     let mut arrived = vec![0u64; p.destinations.len()];
-    let mut loads: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut loads: HashMap<(EdgeIx, u32), u64> = HashMap::new();
     for (gi, g) in plan.groups.iter().enumerate() {
         let (Some(src), Some(dst)) = (p.sources.get(g.source as usize), p.destinations.get(g.destination as usize))
         else {
@@ -25,7 +25,7 @@ pub fn verify(p: &Problem, plan: &Plan) -> Vec<String> {
         let mut at = src.node;
         let mut earliest = 0u32;
         for (li, l) in g.legs.iter().enumerate() {
-            let Some(e) = p.edges.get(l.edge as usize) else {
+            let Some(e) = p.edges.get(l.edge.index()) else {
                 errors.push(format!("group {gi} leg {li}: unknown edge"));
                 break;
             };
@@ -50,12 +50,9 @@ pub fn verify(p: &Problem, plan: &Plan) -> Vec<String> {
         }
     }
     for ((edge, step), load) in loads {
-        let cap = u64::from(p.edges[edge as usize].capacity_per_step);
+        let cap = u64::from(p.edge(edge).capacity_per_step);
         if load > cap {
-            errors.push(format!(
-                "edge {} at step {step}: {load} vehicles enter, capacity {cap}",
-                p.edges[edge as usize].id
-            ));
+            errors.push(format!("edge {} at step {step}: {load} vehicles enter, capacity {cap}", p.edge(edge).id));
         }
     }
     for (s, r) in p.sources.iter().zip(&routed) {

@@ -1,16 +1,17 @@
 //! The planner, the exact optimum and the bounds on hand-made networks with a known
 //! optimum and on random instances.
 
+use evac_network::EdgeId;
 use evac_plan::problem::{Destination, PlanEdge, Problem, Source};
 use evac_plan::{baseline, bound, exact, heuristic, verify::verify};
 use proptest::prelude::*;
 
 fn edge(id: u32, from: u32, to: u32, travel_steps: u32, capacity_per_step: u32) -> PlanEdge {
-    PlanEdge { id, from, to, travel_steps, capacity_per_step }
+    PlanEdge { id: EdgeId(id), from, to, travel_steps, capacity_per_step }
 }
 
 fn src(id: &str, node: u32, vehicles: u32) -> Source {
-    Source { id: id.into(), name: id.into(), node, vehicles }
+    Source { id: id.into(), settlement: id.into(), name: id.into(), node, vehicles }
 }
 
 fn dst(id: &str, node: u32, capacity: Option<u32>) -> Destination {
@@ -18,8 +19,7 @@ fn dst(id: &str, node: u32, capacity: Option<u32>) -> Destination {
 }
 
 fn problem(nodes: usize, edges: Vec<PlanEdge>, sources: Vec<Source>, destinations: Vec<Destination>) -> Problem {
-    let positions = (0..edges.len() as u32).collect();
-    Problem::from_edges(60.0, nodes, edges, sources, destinations, vec![], positions)
+    Problem::from_edges(60.0, nodes, edges, sources, destinations, vec![])
 }
 
 /// Independent check of the optimum: an explicit time-expanded network and Edmonds-Karp
@@ -29,7 +29,7 @@ fn explicit_optimum(p: &Problem, upper: u32) -> u32 {
     for t_max in 0..=upper {
         let t_len = t_max as usize + 1;
         let id = |v: u32, t: u32| v as usize * t_len + t as usize;
-        let n = p.node_count * t_len + p.destinations.len() + 2;
+        let n = p.node_count() * t_len + p.destinations().len() + 2;
         let (s, z) = (n - 2, n - 1);
         let mut cap: std::collections::HashMap<(usize, usize), u64> = Default::default();
         let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -39,23 +39,23 @@ fn explicit_optimum(p: &Problem, upper: u32) -> u32 {
             adj[a].push(b);
             adj[b].push(a);
         };
-        for v in 0..p.node_count as u32 {
+        for v in 0..p.node_count() as u32 {
             for t in 0..t_max {
                 add(id(v, t), id(v, t + 1), u64::MAX / 4);
             }
         }
-        for e in &p.edges {
+        for e in p.edges() {
             for t in 0..=t_max {
                 if t + e.travel_steps <= t_max {
                     add(id(e.from, t), id(e.to, t + e.travel_steps), u64::from(e.capacity_per_step));
                 }
             }
         }
-        for src in &p.sources {
+        for src in p.sources() {
             add(s, id(src.node, 0), u64::from(src.vehicles));
         }
-        for (i, d) in p.destinations.iter().enumerate() {
-            let agg = p.node_count * t_len + i;
+        for (i, d) in p.destinations().iter().enumerate() {
+            let agg = p.node_count() * t_len + i;
             for t in 0..=t_max {
                 add(id(d.node, t), agg, u64::MAX / 4);
             }

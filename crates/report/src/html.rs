@@ -2,7 +2,7 @@
 
 use crate::map::{ADVISORY_COLOUR, MANDATORY_COLOUR, esc};
 use crate::table::thousands;
-use evac_model::{Order, OrderDiff, OrderEntry, Zone, ZoneTotals};
+use evac_zone::{Order, OrderDiff, OrderEntry, Zone, ZoneTotals};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

@@ -1,15 +1,13 @@
-//! Rendering of evac's outputs. Everything here is pure (values in, text out) except
-//! [`write_atomic`], the one way outputs reach the disk.
+//! Rendering of evac's outputs: orders, plans and transit schedules as JSON, CSV, GeoJSON,
+//! printable HTML, SVG maps and charts, and terminal tables. Everything here is pure
+//! (values in, text out); `evac-files` writes the results.
 
-mod atomic;
 pub mod html;
 pub mod map;
 pub mod order;
 pub mod plan;
 pub mod table;
 pub mod transit;
-
-pub use atomic::{write_all_atomic, write_atomic};
 
 /// Attribution line for outputs that show OSM- or GeoNames-derived data.
 pub const DATA_ATTRIBUTION: &str = "Settlement locations and boundaries © OpenStreetMap contributors (ODbL 1.0); \

@@ -1,7 +1,7 @@
 //! Static SVG maps (inline in printable documents; no tiles, no network).
 
-use evac_geo::buffer::ZoneAreas;
-use evac_model::{Hazard, HazardGeometry, LatLon, Zone};
+use evac_model::{Hazard, HazardGeometry, LatLon};
+use evac_zone::{Zone, ZoneAreas};
 use geo::{BoundingRect, MultiPolygon};
 use std::fmt::Write;
 
@@ -210,7 +210,7 @@ pub fn zone_map_svg(layers: &MapLayers<'_>, width: f64) -> String {
 /// The zone map of an order: every settlement of `order` (list the outside ones too for
 /// context), labelled when ordered and of 1,500 people or more.
 pub fn order_map_svg(
-    order: &evac_model::Order,
+    order: &evac_zone::Order,
     boundary: Option<&MultiPolygon<f64>>,
     areas: Option<&ZoneAreas>,
     hazard: &Hazard,

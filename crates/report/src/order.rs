@@ -1,9 +1,47 @@
 //! The order as machine-readable files: JSON, CSV, GeoJSON.
 
-use evac_geo::buffer::ZoneAreas;
-use evac_model::{Hazard, HazardGeometry, Order};
+use crate::html::{OrderDocument, order_html};
+use crate::map::order_map_svg;
+use evac_model::{Hazard, HazardGeometry};
+use evac_scenario::Scenario;
+use evac_zone::{Order, OrderDiff, ZoneAreas, ZoneRadii};
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject};
 use serde_json::json;
+
+/// Every file of an order, by name: order.json, order.csv, order.geojson, the printable
+/// order.html, and order_changes.json when a previous order is compared. `order` lists what
+/// the document lists; `full` every settlement (for the map).
+pub fn order_files(
+    scenario: &Scenario,
+    order: &Order,
+    full: &Order,
+    diff: Option<&OrderDiff>,
+) -> Vec<(&'static str, Vec<u8>)> {
+    let areas = evac_zone::rings::zone_areas(&scenario.hazard, ZoneRadii::of(scenario));
+    let svg = order_map_svg(full, scenario.boundary.as_ref(), areas.as_ref(), &scenario.hazard, 900.0);
+    let hazard_name = scenario.hazard.features.iter().find_map(|f| f.name.clone());
+    let html = order_html(
+        order,
+        &OrderDocument {
+            map_svg: Some(&svg),
+            diff,
+            hazard_name: hazard_name.as_deref(),
+            attribution: crate::DATA_ATTRIBUTION,
+        },
+    );
+    let mut files = vec![
+        ("order.json", order_json(order).into_bytes()),
+        ("order.csv", order_csv(order).into_bytes()),
+        ("order.geojson", order_geojson(order, areas.as_ref(), &scenario.hazard).into_bytes()),
+        ("order.html", html.into_bytes()),
+    ];
+    if let Some(diff) = diff {
+        let mut json = serde_json::to_string_pretty(diff).expect("diffs serialise");
+        json.push('\n');
+        files.push(("order_changes.json", json.into_bytes()));
+    }
+    files
+}
 
 /// `order.json`: the order itself (see the `Order` type for the keys).
 pub fn order_json(order: &Order) -> String {

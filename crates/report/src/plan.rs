@@ -2,11 +2,10 @@
 //! verifier), plan.geojson (routes and loads for the map), schedule.csv and the
 //! safe-over-time chart.
 
+use evac_network::EdgeId;
 use evac_network::Network;
 use evac_network::stats::crossing_label;
-use evac_plan::plan::Plan;
-use evac_plan::problem::Problem;
-use evac_plan::run::RunResult;
+use evac_plan::{CarPlan, EdgeIx, Group, Leg, Plan, Problem, RunResult};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -16,7 +15,7 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Serialize)]
 pub struct Bottleneck {
     pub label: String,
-    pub edge: u32,
+    pub edge: EdgeId,
     pub vehicles: u64,
     pub capacity_per_step: u32,
     /// Steps during which the road was full.
@@ -73,11 +72,11 @@ pub struct PlanSummary {
 }
 
 /// Road names along a route, consecutive repeats merged, bridges named by their river.
-pub fn route_summary(p: &Problem, network: &Network, legs: &[evac_plan::Leg], max_parts: usize) -> String {
+pub fn route_summary(p: &Problem, network: &Network, legs: &[Leg], max_parts: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
     for l in legs {
-        let id = p.edges[l.edge as usize].id;
-        let e = &network.edges()[id as usize];
+        let id = p.edge(l.edge).id;
+        let e = network.edge(id);
         let label = if e.flags & (evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY)
             != 0
             && e.crossing != evac_network::NONE
@@ -108,22 +107,22 @@ pub fn route_summary(p: &Problem, network: &Network, legs: &[evac_plan::Leg], ma
 
 pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> Vec<Bottleneck> {
     let loads = plan.edge_loads();
-    let mut per_edge: HashMap<u32, (u64, u32)> = HashMap::new();
+    let mut per_edge: HashMap<EdgeIx, (u64, u32)> = HashMap::new();
     for ((e, _), v) in &loads {
         let entry = per_edge.entry(*e).or_default();
         entry.0 += u64::from(*v);
-        if *v >= p.edges[*e as usize].capacity_per_step {
+        if *v >= p.edge(*e).capacity_per_step {
             entry.1 += 1;
         }
     }
-    let mut list: Vec<(u32, u64, u32)> =
+    let mut list: Vec<(EdgeIx, u64, u32)> =
         per_edge.into_iter().map(|(e, (v, s))| (e, v, s)).filter(|x| x.2 > 0).collect();
     list.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(&a.1)).then(a.0.cmp(&b.0)));
     let mut seen_labels = std::collections::HashSet::new();
     let mut out = Vec::new();
     for (e, vehicles, saturated) in list {
-        let id = p.edges[e as usize].id;
-        let edge = &network.edges()[id as usize];
+        let id = p.edge(e).id;
+        let edge = network.edge(id);
         let label =
             if edge.flags & (evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY) != 0
             {
@@ -140,7 +139,7 @@ pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> V
             label,
             edge: id,
             vehicles,
-            capacity_per_step: p.edges[e as usize].capacity_per_step,
+            capacity_per_step: p.edge(e).capacity_per_step,
             saturated_steps: saturated,
             lat: mid.lat,
             lon: mid.lon,
@@ -152,19 +151,14 @@ pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> V
     out
 }
 
-/// The settlement a source belongs to (`<settlement id>#<origin>`).
-pub fn settlement_of(source_id: &str) -> &str {
-    source_id.split('#').next().unwrap_or(source_id)
-}
-
 /// Per settlement (all its origins together): waves of departures with their routes.
 pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementSchedule> {
     let mut order: Vec<&str> = Vec::new();
-    let mut by_settlement: HashMap<&str, Vec<&evac_plan::Group>> = HashMap::new();
+    let mut by_settlement: HashMap<&str, Vec<&Group>> = HashMap::new();
     let mut vehicles: HashMap<&str, u32> = HashMap::new();
     let mut names: HashMap<&str, &str> = HashMap::new();
-    for s in &p.sources {
-        let key = settlement_of(&s.id);
+    for s in p.sources() {
+        let key = s.settlement.as_str();
         if !names.contains_key(key) {
             order.push(key);
             names.insert(key, &s.name);
@@ -172,19 +166,19 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
         *vehicles.entry(key).or_default() += s.vehicles;
     }
     for g in &plan.groups {
-        by_settlement.entry(settlement_of(&p.sources[g.source as usize].id)).or_default().push(g);
+        by_settlement.entry(p.sources()[g.source as usize].settlement.as_str()).or_default().push(g);
     }
     let mut out: Vec<SettlementSchedule> = Vec::new();
     for key in order {
         let mut groups = by_settlement.remove(key).unwrap_or_default();
         groups.sort_by_key(|g| (g.depart_step(), g.arrival_step(p)));
-        let routes: std::collections::HashSet<Vec<u32>> =
+        let routes: std::collections::HashSet<Vec<EdgeIx>> =
             groups.iter().map(|g| g.legs.iter().map(|l| l.edge).collect()).collect();
         // A wave: the vehicles leaving in one step towards one destination by one route.
         let mut waves: Vec<Wave> = Vec::new();
         for g in groups {
             let route = route_summary(p, network, &g.legs, 6);
-            let destination = p.destinations[g.destination as usize].name.clone();
+            let destination = p.destinations()[g.destination as usize].name.clone();
             match waves
                 .iter_mut()
                 .find(|w| w.depart_step == g.depart_step() && w.route == route && w.destination == destination)
@@ -216,7 +210,7 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
 }
 
 pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, closures: &[String]) -> PlanSummary {
-    let minutes = |steps: u64| steps as f64 * p.step_s / 60.0;
+    let minutes = |steps: u64| steps as f64 * p.step_s() / 60.0;
     let mut seconds = BTreeMap::new();
     seconds.insert("heuristic".to_string(), run.seconds_heuristic);
     seconds.insert("bound".to_string(), run.seconds_bound);
@@ -225,7 +219,7 @@ pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, 
     PlanSummary {
         scenario: scenario.to_string(),
         plan_kind: run.plan_kind.to_string(),
-        step_s: p.step_s,
+        step_s: p.step_s(),
         vehicles: p.total_vehicles(),
         clearance_steps: run.plan.clearance_steps(p),
         clearance_90_steps: run.plan.steps_to_clear_share(p, 0.9),
@@ -248,18 +242,60 @@ pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, 
     }
 }
 
+/// A car plan rendered: the summary a person reads, plan.json, and every file by name
+/// (plan.json, plan.geojson, schedule.csv, plan.svg).
+pub struct PlanDocuments {
+    pub summary: PlanSummary,
+    pub json: String,
+    pub files: Vec<(&'static str, Vec<u8>)>,
+}
+
+pub fn plan_documents(scenario: &str, car: &CarPlan, network: &Network) -> PlanDocuments {
+    let (p, result) = (&car.problem, &car.result);
+    let summary = summary(scenario, p, network, result, &car.closures);
+    let json = plan_json(p, result, &summary);
+    let mut curves =
+        vec![(format!("evac plan ({})", summary.plan_kind), "#1565c0", result.plan.safe_over_time(p), false)];
+    if result.plan_kind == "optimal" {
+        curves.push(("CCRP heuristic".to_string(), "#6a1b9a", result.heuristic.safe_over_time(p), true));
+    }
+    if let Some(b) = &result.baseline {
+        curves.push(("naive baseline".to_string(), "#c62828", b.safe_over_time(p), true));
+    }
+    let curves_ref: Vec<(&str, &str, Vec<u64>, bool)> =
+        curves.iter().map(|(l, c, v, d)| (l.as_str(), *c, v.clone(), *d)).collect();
+    let chart = safe_over_time_svg(
+        &format!("Vehicles safe over time — {scenario}"),
+        p.step_s(),
+        &curves_ref,
+        p.total_vehicles(),
+    );
+    let files = vec![
+        ("plan.json", json.clone().into_bytes()),
+        ("plan.geojson", plan_geojson(p, network, &result.plan).into_bytes()),
+        ("schedule.csv", schedule_csv(&summary).into_bytes()),
+        ("plan.svg", chart.into_bytes()),
+    ];
+    PlanDocuments { summary, json, files }
+}
+
 /// plan.json: the summary plus everything an independent verifier needs (edges, sources,
 /// destinations, groups with legs; edge ids are the network's).
 pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String {
     let edges: Vec<serde_json::Value> = p
-        .edges
+        .edges()
         .iter()
         .map(|e| json!({"id": e.id, "from": e.from, "to": e.to, "travel_steps": e.travel_steps, "capacity_per_step": e.capacity_per_step}))
         .collect();
-    let sources: Vec<serde_json::Value> =
-        p.sources.iter().map(|s| json!({"id": s.id, "name": s.name, "node": s.node, "vehicles": s.vehicles})).collect();
+    let sources: Vec<serde_json::Value> = p
+        .sources()
+        .iter()
+        .map(
+            |s| json!({"id": s.id, "settlement": s.settlement, "name": s.name, "node": s.node, "vehicles": s.vehicles}),
+        )
+        .collect();
     let destinations: Vec<serde_json::Value> = p
-        .destinations
+        .destinations()
         .iter()
         .map(|d| json!({"id": d.id, "name": d.name, "node": d.node, "capacity_vehicles": d.capacity_vehicles}))
         .collect();
@@ -269,12 +305,12 @@ pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String 
         .iter()
         .map(|g| {
             json!({
-                "source": p.sources[g.source as usize].id,
-                "destination": p.destinations[g.destination as usize].id,
+                "source": p.sources()[g.source as usize].id,
+                "destination": p.destinations()[g.destination as usize].id,
                 "vehicles": g.vehicles,
                 "depart_step": g.depart_step(),
                 "arrive_step": g.arrival_step(p),
-                "legs": g.legs.iter().map(|l| json!({"edge": p.edges[l.edge as usize].id, "enter_step": l.enter_step})).collect::<Vec<_>>(),
+                "legs": g.legs.iter().map(|l| json!({"edge": p.edge(l.edge).id, "enter_step": l.enter_step})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -333,29 +369,29 @@ pub fn schedule_csv(summary: &PlanSummary) -> String {
 /// plan.geojson: routes with their vehicles, loaded edges, sources and destinations.
 pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
     let mut features: Vec<serde_json::Value> = Vec::new();
-    let mut per_edge: HashMap<u32, u64> = HashMap::new();
-    let mut saturated: HashMap<u32, u32> = HashMap::new();
+    let mut per_edge: HashMap<EdgeIx, u64> = HashMap::new();
+    let mut saturated: HashMap<EdgeIx, u32> = HashMap::new();
     for ((e, _), v) in plan.edge_loads() {
         *per_edge.entry(e).or_default() += u64::from(v);
-        if v >= p.edges[e as usize].capacity_per_step {
+        if v >= p.edge(e).capacity_per_step {
             *saturated.entry(e).or_default() += 1;
         }
     }
-    let mut edges: Vec<(&u32, &u64)> = per_edge.iter().collect();
+    let mut edges: Vec<(&EdgeIx, &u64)> = per_edge.iter().collect();
     edges.sort();
     for (&e, &vehicles) in edges {
-        let id = p.edges[e as usize].id;
+        let id = p.edge(e).id;
         let coords: Vec<[f64; 2]> = network
             .edge_geometry(id)
             .iter()
             .map(|q| [(q.lon * 1e6).round() / 1e6, (q.lat * 1e6).round() / 1e6])
             .collect();
         features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-            "properties": {"kind": "load", "edge": id, "vehicles": vehicles, "capacity_per_step": p.edges[e as usize].capacity_per_step,
+            "properties": {"kind": "load", "edge": id, "vehicles": vehicles, "capacity_per_step": p.edge(e).capacity_per_step,
                            "saturated_steps": saturated.get(&e).copied().unwrap_or(0), "name": network.edge_label(id)}}));
     }
     // One feature per distinct route (source, destination, edges), with its vehicles.
-    let mut routes: BTreeMap<(u32, u32, Vec<u32>), u64> = BTreeMap::new();
+    let mut routes: BTreeMap<(u32, u32, Vec<EdgeIx>), u64> = BTreeMap::new();
     for g in &plan.groups {
         *routes.entry((g.source, g.destination, g.legs.iter().map(|l| l.edge).collect())).or_default() +=
             u64::from(g.vehicles);
@@ -363,7 +399,7 @@ pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
     for ((s, d, legs), vehicles) in routes {
         let mut coords: Vec<[f64; 2]> = Vec::new();
         for e in &legs {
-            for q in network.edge_geometry(p.edges[*e as usize].id) {
+            for q in network.edge_geometry(p.edge(*e).id) {
                 let c = [(q.lon * 1e6).round() / 1e6, (q.lat * 1e6).round() / 1e6];
                 if coords.last() != Some(&c) {
                     coords.push(c);
@@ -374,15 +410,15 @@ pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
             continue;
         }
         features.push(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-            "properties": {"kind": "route", "source": p.sources[s as usize].id, "settlement": p.sources[s as usize].name,
-                           "destination": p.destinations[d as usize].name, "vehicles": vehicles}}));
+            "properties": {"kind": "route", "source": p.sources()[s as usize].id, "settlement": p.sources()[s as usize].name,
+                           "destination": p.destinations()[d as usize].name, "vehicles": vehicles}}));
     }
-    for s in &p.sources {
+    for s in p.sources() {
         let n = network.node_location(s.node);
         features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
             "properties": {"kind": "source", "id": s.id, "name": s.name, "vehicles": s.vehicles}}));
     }
-    for d in &p.destinations {
+    for d in p.destinations() {
         let n = network.node_location(d.node);
         features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
             "properties": {"kind": "destination", "id": d.id, "name": d.name, "capacity_vehicles": d.capacity_vehicles}}));

@@ -1,6 +1,6 @@
 //! Plain-text tables for the terminal.
 
-use evac_model::{Order, OrderDiff, Zone};
+use evac_zone::{Order, OrderDiff, Zone};
 
 fn pad(s: &str, width: usize) -> String {
     let n = s.chars().count();

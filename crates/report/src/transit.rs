@@ -3,7 +3,7 @@
 //! boarding plan, and a summary.
 
 use crate::map::esc;
-use evac_plan::transit::{Dropoff, TransitPlan, TransitProblem};
+use evac_transit::{Dropoff, Transit, TransitPlan, TransitProblem, TransitSummary};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -28,8 +28,20 @@ fn dropoff_id(p: &TransitProblem, d: &Dropoff) -> String {
     }
 }
 
+/// Every file of a transit plan by name: transit.json, pickups.csv, trains.csv and the
+/// printable driver_sheets.html.
+pub fn transit_files(title: &str, illustrative: Option<&str>, t: &Transit) -> Vec<(&'static str, Vec<u8>)> {
+    let (p, plan) = (&t.problem, &t.plan);
+    vec![
+        ("transit.json", transit_json(p, plan, &t.summary).into_bytes()),
+        ("pickups.csv", pickups_csv(p, plan).into_bytes()),
+        ("trains.csv", trains_csv(p, plan).into_bytes()),
+        ("driver_sheets.html", driver_sheets_html(title, p, plan, illustrative).into_bytes()),
+    ]
+}
+
 /// transit.json.
-pub fn transit_json(p: &TransitProblem, plan: &TransitPlan, summary: &serde_json::Value) -> String {
+pub fn transit_json(p: &TransitProblem, plan: &TransitPlan, summary: &TransitSummary) -> String {
     let vehicles: Vec<serde_json::Value> = p
         .vehicles
         .iter()
@@ -51,7 +63,7 @@ pub fn transit_json(p: &TransitProblem, plan: &TransitPlan, summary: &serde_json
             })
         })
         .collect();
-    let mut v = summary.clone();
+    let mut v = serde_json::to_value(summary).expect("summary serialises");
     let obj = v.as_object_mut().expect("summary is an object");
     obj.insert("vehicles".into(), json!(vehicles));
     let mut s = serde_json::to_string_pretty(&v).expect("json");

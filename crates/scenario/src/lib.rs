@@ -15,7 +15,7 @@ pub use csv_input::{read_assembly, read_centres, read_fleet, read_settlements};
 pub use error::{InputError, Location};
 pub use geojson_input::{read_boundary, read_hazard};
 
-use evac_model::{AssemblyPoint, Centre, DemandDefaults, FleetEntry, Hazard, RailPlan, Settlement, ZoneRadii};
+use evac_model::{AssemblyPoint, Centre, DemandDefaults, FleetEntry, Hazard, RailPlan, Settlement};
 use std::path::{Path, PathBuf};
 
 /// A loaded, validated scenario.
@@ -78,10 +78,6 @@ impl Scenario {
     pub fn with_hazard_file(mut self, path: &Path) -> Result<Self, InputError> {
         self.hazard = read_hazard(path)?;
         Ok(self)
-    }
-
-    pub fn radii(&self) -> ZoneRadii {
-        ZoneRadii { mandatory_km: self.config.zone.mandatory_km, advisory_km: self.config.zone.advisory_km }
     }
 
     pub fn demand(&self) -> DemandDefaults {

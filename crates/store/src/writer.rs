@@ -297,7 +297,7 @@ impl Store {
     pub fn register(&self, h: NewHousehold, user: &User, ip: Option<String>) -> Result<Registered, StoreError> {
         let user = user.clone();
         let v = self.write(move |tx| {
-            let key = evac_geo::translit::coarse_key(&h.head_name);
+            let key = evac_names::translit::coarse_key(&h.head_name);
             let phone = h.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
             let pkey = phone.as_deref().and_then(phone_key);
             let mut hints = Vec::new();

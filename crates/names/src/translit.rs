@@ -17,7 +17,7 @@ fn is_apostrophe(c: char) -> bool {
 /// KMU-2010 transliteration of a Ukrainian name.
 ///
 /// ```
-/// use evac_geo::translit::ukrainian_to_latin;
+/// use evac_names::translit::ukrainian_to_latin;
 /// assert_eq!(ukrainian_to_latin("Куп’янськ-Вузловий"), "Kupiansk-Vuzlovyi");
 /// assert_eq!(ukrainian_to_latin("Згурівка"), "Zghurivka");
 /// assert_eq!(ukrainian_to_latin("Щербанівка"), "Shcherbanivka");
@@ -106,7 +106,7 @@ pub fn is_cyrillic(text: &str) -> bool {
 /// i/y/j merged, doubled letters collapsed, an `i` before a vowel dropped.
 ///
 /// ```
-/// use evac_geo::translit::coarse_key;
+/// use evac_names::translit::coarse_key;
 /// let k = coarse_key("Kupiansk");
 /// for spelling in ["Kupyansk", "Kupjansk", "Kup'jans'k", "Куп’янськ", "Купянск", "KUPIANSK"] {
 ///     assert_eq!(coarse_key(spelling), k, "{spelling}");

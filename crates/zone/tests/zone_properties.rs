@@ -1,8 +1,9 @@
 //! Invariants of zone classification on random settlements and hazards.
 
-use evac_geo::{HazardIndex, distance_to_segment_m};
-use evac_model::{DemandDefaults, Hazard, HazardFeature, HazardGeometry, LatLon, Settlement, Zone, ZoneRadii};
-use evac_plan::{OrderInput, build_order, classify};
+use evac_geo::distance_to_segment_m;
+use evac_model::{DemandDefaults, Hazard, HazardFeature, HazardGeometry, LatLon, Settlement};
+use evac_zone::HazardIndex;
+use evac_zone::{Order, OrderInput, Zone, ZoneRadii, classify};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
@@ -63,7 +64,7 @@ proptest! {
     fn every_settlement_classified_exactly_once(settlements in arb_settlements(), line in arb_line(), m in 0.0..30.0f64, extra in 0.0..30.0f64) {
         let hazard = hazard(line);
         let radii = ZoneRadii { mandatory_km: m, advisory_km: m + extra };
-        let order = build_order(&input(&settlements, &hazard, radii));
+        let order = Order::compute(&input(&settlements, &hazard, radii));
         prop_assert_eq!(order.settlements.len(), settlements.len());
         let ids: HashSet<&str> = order.settlements.iter().map(|e| e.id.as_str()).collect();
         prop_assert_eq!(ids.len(), settlements.len());

@@ -3,7 +3,7 @@
 //! 5% of the exact optimum on small instances.
 
 use evac_model::VehicleKind;
-use evac_plan::transit::{Dropoff, Pickup, TCentre, TTrain, TVehicle, Times, TransitProblem, exact_small};
+use evac_transit::{Dropoff, Pickup, TCentre, TTrain, TVehicle, Times, TransitProblem, exact_small};
 use proptest::prelude::*;
 
 fn euclid_times(points: &[(f64, f64)]) -> Times {

@@ -2,11 +2,12 @@
 //! line across Ukraine, with the R-tree index (parallel and single-threaded) side by side
 //! with the naive baseline (exact distance to every segment), reported as a ratio.
 //!
-//!     cargo bench -p evac-geo --bench classify
+//!     cargo bench -p evac-zone --bench classify
 
 use criterion::{Criterion, criterion_group};
-use evac_geo::{HazardIndex, distance_to_segment_m};
+use evac_geo::distance_to_segment_m;
 use evac_model::{Hazard, HazardFeature, HazardGeometry, LatLon};
+use evac_zone::HazardIndex;
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -38,11 +38,17 @@ pub struct ZoneRadii {
 }
 
 impl ZoneRadii {
+    /// The radii a scenario sets in `[zone]`.
+    pub fn of(scenario: &evac_scenario::Scenario) -> Self {
+        let z = scenario.config.zone;
+        ZoneRadii { mandatory_km: z.mandatory_km, advisory_km: z.advisory_km }
+    }
+
     /// Classify a distance. Boundaries are inclusive: a settlement exactly at
     /// `mandatory_km` is in the mandatory zone.
     ///
     /// ```
-    /// use evac_model::{Zone, ZoneRadii};
+    /// use evac_zone::{Zone, ZoneRadii};
     /// let r = ZoneRadii { mandatory_km: 10.0, advisory_km: 25.0 };
     /// assert_eq!(r.zone_for_km(10.0), Zone::Mandatory);
     /// assert_eq!(r.zone_for_km(10.1), Zone::Advisory);

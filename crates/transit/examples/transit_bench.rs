@@ -4,7 +4,7 @@
 //!     cargo run --release -p evac-plan --example transit_bench
 
 use evac_model::VehicleKind;
-use evac_plan::transit::{Pickup, TCentre, TTrain, TVehicle, Times, TransitProblem};
+use evac_transit::{Pickup, TCentre, TTrain, TVehicle, Times, TransitProblem};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -65,7 +65,7 @@ fn main() {
     let p = TransitProblem::with_standard_timings(site_names, Times { seconds }, pickups, vehicles, centres, trains);
     let people: u64 = p.pickups.iter().map(|pk| u64::from(pk.mobile + pk.immobile)).sum();
     let t = Instant::now();
-    let first = p.plan_with(evac_plan::transit::Rule::Workload, 0);
+    let first = p.plan_with(evac_transit::Rule::Workload, 0);
     let one = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let plan = p.plan_within(400, Duration::from_secs(20));

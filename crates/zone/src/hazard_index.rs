@@ -2,12 +2,12 @@
 //!
 //! Every segment of every hazard line and polygon ring is stored in an R-tree over its
 //! 3-D Earth-centred (ECEF) chord. A query walks the segments in increasing chord
-//! distance and measures each exactly on the ellipsoid (see [`crate::geodesy`]) until the
+//! distance and measures each exactly on the ellipsoid (see [`evac_geo::geodesy`]) until the
 //! chord distance, less the largest gap between a chord and its geodesic arc, exceeds the
 //! best exact distance found: the result is the exact minimum, not a nearest-by-chord guess.
 //! ECEF chords have no trouble at the antimeridian or the poles.
 
-use crate::geodesy::{closest_on_measured_segment, distance_m, ecef, wgs84};
+use evac_geo::geodesy::{closest_on_measured_segment, distance_m, ecef, wgs84};
 use evac_model::{Hazard, HazardGeometry, LatLon};
 use geo::{Contains, Coord, LineString, Point, Polygon};
 use geographiclib_rs::InverseGeodesic;
@@ -190,7 +190,7 @@ fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geodesy::distance_to_segment_m;
+    use evac_geo::geodesy::distance_to_segment_m;
     use evac_model::HazardFeature;
 
     fn line(points: &[(f64, f64)]) -> Hazard {

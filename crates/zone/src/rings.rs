@@ -5,8 +5,9 @@
 //! a straight line in the projection), the buffers are built and united there, and the
 //! result is projected back to lon/lat.
 
-use crate::projection::LocalProjection;
-use evac_model::{Hazard, HazardGeometry, LatLon, ZoneRadii};
+use crate::ZoneRadii;
+use evac_geo::LocalProjection;
+use evac_model::{Hazard, HazardGeometry, LatLon};
 use geo::algorithm::buffer::{BufferStyle, LineCap, LineJoin};
 use geo::{BooleanOps, Buffer, Coord, LineString, MultiLineString, MultiPolygon, Polygon};
 
@@ -70,12 +71,12 @@ fn project_path(proj: &LocalProjection, path: &[LatLon]) -> LineString<f64> {
         let (x, y) = proj.forward(*p);
         if i > 0 {
             let prev = path[i - 1];
-            let len = crate::geodesy::distance_m(prev, *p);
+            let len = evac_geo::geodesy::distance_m(prev, *p);
             let pieces = (len / MAX_EDGE_M).ceil() as usize;
             if pieces > 1 {
-                let (_, azi) = crate::geodesy::distance_azimuth(prev, *p);
+                let (_, azi) = evac_geo::geodesy::distance_azimuth(prev, *p);
                 for k in 1..pieces {
-                    let (q, _) = crate::geodesy::destination(prev, azi, len * k as f64 / pieces as f64);
+                    let (q, _) = evac_geo::geodesy::destination(prev, azi, len * k as f64 / pieces as f64);
                     let (qx, qy) = proj.forward(q);
                     out.push(Coord { x: qx, y: qy });
                 }

@@ -1,7 +1,9 @@
-//! Zone classification and order building.
+//! Zone classification and order building: the one place where a scenario becomes an order.
 
-use evac_geo::HazardIndex;
-use evac_model::{DemandDefaults, Hazard, Order, OrderEntry, OrderTotals, Settlement, Zone, ZoneRadii};
+use crate::HazardIndex;
+use crate::order::{Order, OrderEntry, OrderTotals, Zone, ZoneRadii};
+use evac_model::{DemandDefaults, Hazard, Settlement};
+use evac_scenario::Scenario;
 use rayon::prelude::*;
 
 /// Distance of one settlement to the hazard and the zone it falls in.
@@ -22,6 +24,67 @@ pub fn classify(settlements: &[Settlement], index: &HazardIndex, radii: ZoneRadi
         .collect()
 }
 
+/// How to issue an order from a scenario: the document's number and date, and whether to
+/// list the settlements outside the zone too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderOptions {
+    /// Order number as printed ("draft" until issued).
+    pub number: String,
+    pub date: Option<chrono::NaiveDate>,
+    /// List the settlements beyond the advisory distance too (zone `outside`).
+    pub include_outside: bool,
+}
+
+impl Default for OrderOptions {
+    fn default() -> Self {
+        OrderOptions { number: "draft".into(), date: None, include_outside: false }
+    }
+}
+
+impl OrderOptions {
+    /// Every settlement of the scenario with its zone: what planners and the server need.
+    pub fn all_settlements() -> Self {
+        OrderOptions { include_outside: true, ..Default::default() }
+    }
+}
+
+impl Order {
+    /// The order a scenario's hazard and zone distances call for.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use evac_zone::{Order, OrderOptions};
+    /// let scenario = evac_scenario::Scenario::load("scenarios/kupiansk".as_ref())?;
+    /// let order = Order::build(&scenario, &OrderOptions::default());
+    /// println!("{} settlements must leave", order.totals.mandatory.settlements);
+    /// # Ok(()) }
+    /// ```
+    pub fn build(scenario: &Scenario, options: &OrderOptions) -> Order {
+        Order::compute(&OrderInput {
+            scenario: &scenario.config.name,
+            authority: &scenario.config.authority,
+            illustrative: scenario.config.illustrative.as_deref(),
+            settlements: &scenario.settlements,
+            hazard: &scenario.hazard,
+            radii: ZoneRadii::of(scenario),
+            demand: scenario.demand(),
+            number: &options.number,
+            date: options.date,
+            include_outside: options.include_outside,
+        })
+    }
+
+    /// Build the order from its parts: settlements within the advisory distance, nearest first.
+    pub fn compute(input: &OrderInput<'_>) -> Order {
+        build_order(input)
+    }
+
+    /// The zone of each settlement id.
+    pub fn zones(&self) -> std::collections::HashMap<&str, Zone> {
+        self.settlements.iter().map(|e| (e.id.as_str(), e.zone)).collect()
+    }
+}
+
 /// Everything an order is computed from.
 #[derive(Debug, Clone)]
 pub struct OrderInput<'a> {
@@ -38,8 +101,7 @@ pub struct OrderInput<'a> {
     pub include_outside: bool,
 }
 
-/// Build the order: settlements within the advisory distance, nearest first.
-pub fn build_order(input: &OrderInput<'_>) -> Order {
+fn build_order(input: &OrderInput<'_>) -> Order {
     let index = HazardIndex::new(input.hazard);
     let classes = classify(input.settlements, &index, input.radii);
     let mut entries: Vec<OrderEntry> = input

@@ -1,0 +1,69 @@
+//! Golden files for the stages after the order: a small network import (its stats) and a
+//! small plan (plan.json), so that a refactor of the import or the planner shows its diff.
+//! Rewrite with EVAC_UPDATE_GOLDEN=1 after an intended change and review the diff.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// plan.json without what varies from run to run (timings) or is only the network
+/// (edges: covered by the network golden), one top-level key per line and one array
+/// element (a group, a settlement's schedule) per line, so that diffs are readable.
+fn normalized_plan(plan: &Path) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
+    let obj = v.as_object_mut().unwrap();
+    obj.remove("seconds");
+    obj.remove("edges");
+    let mut out = String::new();
+    for (k, v) in obj.iter() {
+        match v.as_array() {
+            Some(items) => {
+                out.push_str(&format!("{k}: [\n"));
+                for item in items {
+                    out.push_str(&format!("  {item}\n"));
+                }
+                out.push_str("]\n");
+            }
+            None => out.push_str(&format!("{k}: {v}\n")),
+        }
+    }
+    out
+}
+
+/// A private copy of the Andorra test scenario whose network path is absolute.
+fn andorra_mini() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/andorra-mini");
+    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
+    let network = repo().join("data/osm/andorra-2013-05.osm.pbf");
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        toml.replace("../../../../../data/osm/andorra-2013-05.osm.pbf", network.to_str().unwrap()),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn andorra_network_stats_match_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("andorra.evacnet");
+    let o = evac(&["network", "import", "data/osm/andorra-2013-05.osm.pbf", "--out", net.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = evac(&["network", "stats", net.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    check_golden("andorra/network-stats.json", &String::from_utf8(o.stdout).unwrap());
+}
+
+#[test]
+fn andorra_mini_plan_matches_golden() {
+    let dir = andorra_mini();
+    let out = dir.path().join("out");
+    let o = evac(&["plan", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    check_golden("andorra-mini/plan.txt", &normalized_plan(&out.join("plan.json")));
+    check_golden("andorra-mini/schedule.csv", &std::fs::read_to_string(out.join("schedule.csv")).unwrap());
+}

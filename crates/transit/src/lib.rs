@@ -1,0 +1,21 @@
+//! Transit for the people without cars: buses, minibuses, ambulances and trains.
+//!
+//! * [`Transit::solve`] is the entry point: a scenario and its network in, the pickups
+//!   (people without a car, and people who cannot walk, per ordered settlement), the fleet,
+//!   the beds left after the car evacuees, the trains — and the plan, its lower bound and,
+//!   on request, how many more vehicles a deadline needs.
+//! * [`problem::TransitProblem`] is the model on a matrix of travel times between sites; its
+//!   planner is list scheduling with restarts and a local search, bounded below by
+//!   [`problem::TransitProblem::lower_bound_s`].
+//!
+//! Invariant: a plan never carries more people than a vehicle's seats, never drops more
+//! people at a centre than its beds or on a train than its room, and every person is either
+//! carried or listed as unserved.
+
+pub mod problem;
+mod solve;
+
+pub use problem::{
+    Dropoff, Pickup, Rule, Stop, TCentre, TTrain, TVehicle, Times, TransitPlan, TransitProblem, Trip, exact_small,
+};
+pub use solve::{DeadlineAnswer, Transit, TransitError, TransitOptions, TransitSummary, parse_duration};

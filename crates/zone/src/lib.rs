@@ -1,0 +1,24 @@
+//! Zones and orders: which settlements must leave.
+//!
+//! The whole path from a hazard to an order lives here, in this order:
+//! * [`HazardIndex`]: the exact geodesic distance from any point to the hazard (lines and
+//!   areas), from an R-tree of ECEF chords;
+//! * [`ZoneRadii`]: the mandatory and advisory distances, and the inclusive rule that turns a
+//!   distance into a [`Zone`];
+//! * [`classify`] and [`Order::build`]: every settlement of a scenario classified, the order
+//!   sorted nearest first with its totals;
+//! * [`OrderDiff::between`]: what changed since the previous order;
+//! * [`rings::zone_areas`]: the ring polygons drawn on maps.
+//!
+//! Invariant: a settlement's printed distance (metre precision) and its zone always agree,
+//! because the zone is decided on the rounded distance.
+
+mod classify;
+pub mod hazard_index;
+mod order;
+pub mod rings;
+
+pub use classify::{Classification, OrderInput, OrderOptions, classify};
+pub use hazard_index::HazardIndex;
+pub use order::{Order, OrderDiff, OrderEntry, OrderTotals, Zone, ZoneChange, ZoneRadii, ZoneTotals};
+pub use rings::ZoneAreas;
