@@ -107,7 +107,7 @@ pub fn plan(p: &Problem) -> Result<Plan, PlanError> {
         let e = route[leg as usize];
         let n = count.min(res.residual(p, e, ready));
         if n > 0 {
-            res.reserve(e, ready, n);
+            res.reserve(p, e, ready, n);
             let mut enters = timings[k as usize][hist as usize].clone();
             enters.push(ready);
             timings[k as usize].push(enters);

@@ -61,7 +61,7 @@ pub fn temporally_repeated_bound_for(p: &Problem, subset: &[usize]) -> u32 {
         }
     }
     for e in &p.edges {
-        add(e.from, e.to, u64::from(e.capacity_per_step), i64::from(e.travel_steps), &mut head, &mut cap, &mut cost);
+        add(e.from, e.to, u64::from(e.max_capacity()), i64::from(e.travel_steps), &mut head, &mut cap, &mut cost);
     }
     let mut potential = vec![0i64; n + 2];
     let mut paths: Vec<(i64, u64)> = Vec::new();

@@ -222,7 +222,7 @@ impl<'p> Te<'p> {
             let head = self.state(edge.to, t + edge.travel_steps);
             let idx = self.flow_index(e, t);
             let room = match (head, idx) {
-                (Some(_), Some(i)) => u64::from(edge.capacity_per_step - self.flow[i]),
+                (Some(_), Some(i)) => u64::from(edge.capacity_at(t) - self.flow[i]),
                 _ => 0,
             };
             return Some((Arc::Move { e, t }, head, room));
@@ -346,13 +346,12 @@ impl<'p> Te<'p> {
             }
             delivered[d] += u64::from(g.vehicles);
         }
-        let within_capacity =
-            edge_use.iter().all(|(&(e, _), &n)| n <= u64::from(p.edges[e as usize].capacity_per_step))
-                && delivered
-                    .iter()
-                    .zip(&p.destinations)
-                    .all(|(&n, d)| d.capacity_vehicles.is_none_or(|c| n <= u64::from(c)))
-                && supply_used.iter().zip(&self.supply_left).all(|(u, s)| u <= s);
+        let within_capacity = edge_use.iter().all(|(&(e, t), &n)| n <= u64::from(p.edges[e as usize].capacity_at(t)))
+            && delivered
+                .iter()
+                .zip(&p.destinations)
+                .all(|(&n, d)| d.capacity_vehicles.is_none_or(|c| n <= u64::from(c)))
+            && supply_used.iter().zip(&self.supply_left).all(|(u, s)| u <= s);
         if !within_capacity {
             return 0;
         }
@@ -635,8 +634,7 @@ fn solve_inner(
     for d in &p.destinations {
         if !seen[d.node as usize] {
             seen[d.node as usize] = true;
-            arrival_rate +=
-                p.inn(d.node).iter().map(|&e| u64::from(p.edges[e as usize].capacity_per_step)).sum::<u64>();
+            arrival_rate += p.inn(d.node).iter().map(|&e| u64::from(p.edges[e as usize].max_capacity())).sum::<u64>();
         }
     }
     let mut carried = warm.map_or(0, |plan| te.load(plan));
@@ -692,6 +690,10 @@ fn decompose(te: &mut Te<'_>) -> Plan {
             let (mut v, mut t) = (node, start);
             let mut legs: Vec<Leg> = Vec::new();
             let mut amount = left[si].min(te.launch[j][start as usize]);
+            // Edges shorter than a step take zero steps, so flow may circle within one step
+            // (a circulation: it carries nobody anywhere). The walk remembers where it was in
+            // the current step; coming back there, it cancels the circle and goes on.
+            let mut this_step: Vec<(u32, usize, u32)> = vec![(v, 0, amount)];
             let dest = loop {
                 // Arrive here?
                 if let Some(&d) = te.dest_at[v as usize].iter().find(|&&d| te.sink_flow(d, t) > 0) {
@@ -709,16 +711,45 @@ fn decompose(te: &mut Te<'_>) -> Plan {
                 match pick {
                     Some(e) => {
                         let i = te.flow_index(e, t).expect("positive flow");
+                        let w = p.edges[e as usize].to;
+                        let travel = p.edges[e as usize].travel_steps;
+                        if travel == 0
+                            && let Some(k) = this_step.iter().position(|&(x, _, _)| x == w)
+                        {
+                            let (_, first_leg, before) = this_step[k];
+                            let circle: Vec<u32> =
+                                legs[first_leg..].iter().map(|l| l.edge.0).chain(std::iter::once(e)).collect();
+                            let least = circle
+                                .iter()
+                                .map(|&c| te.flow[te.flow_index(c, t).expect("positive flow")])
+                                .min()
+                                .unwrap_or(0);
+                            for &c in &circle {
+                                let ci = te.flow_index(c, t).expect("positive flow");
+                                te.flow[ci] -= least;
+                            }
+                            legs.truncate(first_leg);
+                            this_step.truncate(k + 1);
+                            amount = before;
+                            v = w;
+                            continue;
+                        }
                         amount = amount.min(te.flow[i]);
                         legs.push(Leg { edge: EdgeIx(e), enter_step: t });
-                        t += p.edges[e as usize].travel_steps;
-                        v = p.edges[e as usize].to;
+                        t += travel;
+                        v = w;
+                        if travel > 0 {
+                            this_step.clear();
+                        }
+                        this_step.push((v, legs.len(), amount));
                     }
                     None => {
                         let s = te.state(v, t).expect("flow stays on states");
                         debug_assert!(te.hold[s] > 0, "flow is conserved");
                         amount = amount.min(te.hold[s]);
                         t += 1;
+                        this_step.clear();
+                        this_step.push((v, legs.len(), amount));
                     }
                 }
             };
@@ -752,6 +783,6 @@ fn decompose(te: &mut Te<'_>) -> Plan {
         }
     }
     let mut plan = Plan { groups };
-    plan.merge_identical();
+    plan.tidy(p);
     plan
 }

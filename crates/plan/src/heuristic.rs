@@ -304,7 +304,7 @@ impl<'p> Heuristic<'p> {
             }
             debug_assert!(amount > 0);
             for (&e, &t) in route[i].iter().zip(&enters) {
-                res.reserve(e, t, amount);
+                res.reserve(p, e, t, amount);
             }
             remaining[i] -= amount;
             if let Some(cap) = self.remaining_dest[d].as_mut() {
@@ -329,7 +329,7 @@ impl<'p> Heuristic<'p> {
             }
         }
         let mut plan = Plan { groups };
-        plan.merge_identical();
+        plan.tidy(p);
         Ok((plan, self.searches))
     }
 }
@@ -482,7 +482,7 @@ mod tests {
                 .enumerate()
                 .filter(|(_, e)| e.0 != e.1)
                 .map(|(i, &(from, to, travel_steps, capacity_per_step))| PlanEdge {
-                    id: evac_network::EdgeId(i as u32), from, to, travel_steps, capacity_per_step,
+                    id: evac_network::EdgeId(i as u32), free_flow_s: travel_steps as f32 * 60.0, from, to, travel_steps, capacity_per_step: capacity_per_step.into(),
                 })
                 .collect();
             prop_assume!(!edges.is_empty());
@@ -503,7 +503,7 @@ mod tests {
                 for t in first..first + steps {
                     let room = res.residual(&p, e, t);
                     if room > 0 {
-                        res.reserve(e, t, room);
+                        res.reserve(&p, e, t, room);
                     }
                 }
             }

@@ -22,6 +22,7 @@ pub mod problem;
 pub mod reserve;
 pub mod run;
 pub mod sites;
+pub mod timing;
 pub mod verify;
 pub mod whatif;
 

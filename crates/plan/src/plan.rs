@@ -106,6 +106,28 @@ impl Plan {
         loads
     }
 
+    /// The nodes a group passes, from its source to its end.
+    pub fn route_nodes(p: &Problem, source_node: u32, legs: &[Leg]) -> Vec<u32> {
+        std::iter::once(source_node).chain(legs.iter().map(|l| p.edge(l.edge).to)).collect()
+    }
+
+    /// Make every route simple and put waiting where people can wait: a route that comes
+    /// back to a node it passed (a loop, or a U-turn) keeps the earlier visit and holds
+    /// there until it left the node the second time; then each leg is entered as late as
+    /// the roads' room allows without delaying the next leg, so waiting moves upstream —
+    /// home first. Arrivals never get later and no road gets more vehicles in a step.
+    pub fn tidy(&mut self, p: &Problem) {
+        for g in &mut self.groups {
+            let source_node = p.sources[g.source as usize].node;
+            remove_loops(p, source_node, &mut g.legs);
+        }
+        let mut loads = self.edge_loads();
+        for g in &mut self.groups {
+            wait_upstream(p, g, &mut loads);
+        }
+        self.merge_identical();
+    }
+
     /// Merge groups that share source, destination and legs.
     pub fn merge_identical(&mut self) {
         use std::collections::HashMap;
@@ -121,5 +143,51 @@ impl Plan {
             }
         }
         self.groups = merged;
+    }
+}
+
+/// Cut every loop out of a route: when a node comes back, the legs between the two visits
+/// are dropped (the group holds at the node instead; the next leg keeps its step, which is
+/// after the second arrival and so after the first).
+fn remove_loops(p: &Problem, source_node: u32, legs: &mut Vec<Leg>) {
+    let mut seen: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    let mut kept: Vec<Leg> = Vec::with_capacity(legs.len());
+    seen.insert(source_node, 0);
+    for &leg in legs.iter() {
+        kept.push(leg);
+        let at = p.edge(leg.edge).to;
+        if let Some(&k) = seen.get(&at) {
+            // Back at a node reached after `k` legs: forget the legs of the loop.
+            for l in kept.drain(k..) {
+                seen.remove(&p.edge(l.edge).to);
+            }
+            seen.insert(at, k);
+        } else {
+            seen.insert(at, kept.len());
+        }
+    }
+    *legs = kept;
+}
+
+/// Enter each leg of `g` as late as possible without delaying the next one (the last leg
+/// keeps its step), within each road's room per step: the group waits upstream, at home
+/// when it can.
+fn wait_upstream(p: &Problem, g: &mut Group, loads: &mut std::collections::HashMap<(EdgeIx, u32), u32>) {
+    let n = g.vehicles;
+    for i in (0..g.legs.len().saturating_sub(1)).rev() {
+        let leg = g.legs[i];
+        let latest = g.legs[i + 1].enter_step - p.edge(leg.edge).travel_steps;
+        if latest <= leg.enter_step {
+            continue;
+        }
+        let cap = |t: u32| p.edge(leg.edge).capacity_at(t);
+        let target = (leg.enter_step + 1..=latest)
+            .rev()
+            .find(|&t| loads.get(&(leg.edge, t)).copied().unwrap_or(0) + n <= cap(t));
+        if let Some(t) = target {
+            *loads.entry((leg.edge, leg.enter_step)).or_default() -= n;
+            *loads.entry((leg.edge, t)).or_default() += n;
+            g.legs[i].enter_step = t;
+        }
     }
 }

@@ -15,17 +15,42 @@ impl EdgeIx {
 }
 
 /// An edge as the planner sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlanEdge {
     /// The network's edge id.
     pub id: EdgeId,
+    /// Free-flow travel time, seconds (what `travel_steps` is derived from).
+    pub free_flow_s: f32,
     pub from: u32,
     pub to: u32,
-    /// Free-flow travel time in steps, rounded up, at least 1.
+    /// Travel time in whole steps, from the free-flow time by the rule of
+    /// [`crate::timing`] (may be 0 for an edge shorter than a step).
     pub travel_steps: u32,
-    /// Vehicles that may enter the edge in one step, at least 1.
-    pub capacity_per_step: u32,
+    /// Vehicles that may enter the edge per step, on average (the road's flow rate times
+    /// the step; may be fractional). The whole number allowed in step `t` is
+    /// [`PlanEdge::capacity_at`].
+    pub capacity_per_step: f64,
 }
+
+impl PlanEdge {
+    /// Vehicles that may enter the edge in step `t`: `floor((t + 1) r) - floor(t r)` for the
+    /// rate `r` = `capacity_per_step`. Over any run of steps the total is the rate times the
+    /// run, within one vehicle — no rounding of the rate per step (a 600 veh/h road at a
+    /// 10-s step lets 1, 2, 2, 1, 2, 2, … vehicles in, not 1 each step).
+    pub fn capacity_at(&self, t: u32) -> u32 {
+        let r = self.capacity_per_step;
+        ((f64::from(t) + 1.0) * r).floor() as u32 - (f64::from(t) * r).floor() as u32
+    }
+
+    /// The most vehicles any single step admits.
+    pub fn max_capacity(&self) -> u32 {
+        self.capacity_per_step.ceil() as u32
+    }
+}
+
+/// Roads below this flow rate are treated as having it: a road that a vehicle may enter
+/// only once an hour is no road, and the rate keeps every search step bounded.
+const MIN_CAPACITY_VPH: f32 = 60.0;
 
 /// Where vehicles start: one of a settlement's origins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,19 +121,26 @@ impl Problem {
         in_zone: Vec<bool>,
     ) -> Self {
         let n = network.nodes().len();
-        let mut edges = Vec::with_capacity(network.edges().len());
-        for (i, e) in network.edges().iter().enumerate() {
-            if closures.is_some_and(|c| c.is_closed(i as u32)) || e.from == e.to {
-                continue;
-            }
-            edges.push(PlanEdge {
-                id: EdgeId(i as u32),
+        let open: Vec<(EdgeId, &evac_network::EdgeRec)> = network
+            .edge_ids()
+            .zip(network.edges())
+            .filter(|(id, e)| !closures.is_some_and(|c| c.is_closed(id.0)) && e.from != e.to)
+            .collect();
+        let timed: Vec<(u32, u32, f64)> = open.iter().map(|(_, e)| (e.from, e.to, f64::from(e.time_s))).collect();
+        let roots: Vec<u32> = destinations.iter().map(|d| d.node).collect();
+        let steps = crate::timing::edge_steps(&timed, &crate::timing::seconds_to(n, &timed, &roots), step_s);
+        let edges = open
+            .iter()
+            .zip(steps)
+            .map(|((id, e), travel_steps)| PlanEdge {
+                id: *id,
+                free_flow_s: e.time_s,
                 from: e.from,
                 to: e.to,
-                travel_steps: ((f64::from(e.time_s) / step_s).ceil() as u32).max(1),
-                capacity_per_step: ((f64::from(e.capacity_vph) * step_s / 3600.0).floor() as u32).max(1),
-            });
-        }
+                travel_steps,
+                capacity_per_step: f64::from(e.capacity_vph.max(MIN_CAPACITY_VPH)) * step_s / 3600.0,
+            })
+            .collect();
         Self::from_edges(step_s, n, edges, sources, destinations, in_zone)
     }
 

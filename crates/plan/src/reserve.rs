@@ -9,20 +9,11 @@ pub struct Reservations {
     /// step with room to itself. Capacities only shrink, so "the first step at or after t
     /// with room" is a find with path compression instead of a scan over a long queue.
     next: Vec<Vec<u32>>,
-    caps: Vec<u32>,
 }
 
 impl Reservations {
     pub fn new(p: &Problem) -> Self {
-        Reservations {
-            used: vec![Vec::new(); p.edges.len()],
-            next: vec![Vec::new(); p.edges.len()],
-            caps: p.edges.iter().map(|e| e.capacity_per_step).collect(),
-        }
-    }
-
-    fn cap_of(&self, e: u32) -> u32 {
-        self.caps[e as usize]
+        Reservations { used: vec![Vec::new(); p.edges.len()], next: vec![Vec::new(); p.edges.len()] }
     }
 
     pub fn used(&self, e: u32, t: u32) -> u32 {
@@ -30,16 +21,22 @@ impl Reservations {
     }
 
     pub fn residual(&self, p: &Problem, e: u32, t: u32) -> u32 {
-        p.edges[e as usize].capacity_per_step.saturating_sub(self.used(e, t))
+        p.edges[e as usize].capacity_at(t).saturating_sub(self.used(e, t))
     }
 
     /// The first step at or after `t` at which the edge still has room.
-    pub fn earliest_free(&self, _p: &Problem, e: u32, t: u32) -> u32 {
+    pub fn earliest_free(&self, p: &Problem, e: u32, t: u32) -> u32 {
         let next = &self.next[e as usize];
         let mut s = t;
         // Read-only walk (compression happens when reserving).
         while (s as usize) < next.len() && next[s as usize] != s {
             s = next[s as usize];
+        }
+        // Beyond the steps reserved so far only the road's own rate can leave a step
+        // empty (a fractional rate below one vehicle per step).
+        let edge = &p.edges[e as usize];
+        while (s as usize) >= next.len() && edge.capacity_at(s) == 0 {
+            s += 1;
         }
         s
     }
@@ -59,16 +56,18 @@ impl Reservations {
         root
     }
 
-    pub fn reserve(&mut self, e: u32, t: u32, n: u32) {
+    pub fn reserve(&mut self, p: &Problem, e: u32, t: u32, n: u32) {
+        let edge = &p.edges[e as usize];
         let used = &mut self.used[e as usize];
         if used.len() <= t as usize {
             used.resize(t as usize + 1, 0);
             let next = &mut self.next[e as usize];
             let from = next.len() as u32;
-            next.extend(from..=t);
+            // Steps the rate leaves empty are full from the start.
+            next.extend((from..=t).map(|s| if edge.capacity_at(s) == 0 { s + 1 } else { s }));
         }
         used[t as usize] += n;
-        if used[t as usize] >= self.cap_of(e) {
+        if used[t as usize] >= edge.capacity_at(t) {
             self.next[e as usize][t as usize] = t + 1;
             self.find_and_compress(e, t);
         }

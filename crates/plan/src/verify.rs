@@ -45,12 +45,19 @@ pub fn verify(p: &Problem, plan: &Plan) -> Vec<String> {
             at = e.to;
             earliest = l.enter_step + e.travel_steps;
         }
+        let nodes = Plan::route_nodes(p, src.node, &g.legs);
+        let mut seen = std::collections::HashSet::new();
+        if let Some(again) = nodes.iter().find(|n| !seen.insert(**n)) {
+            errors.push(format!(
+                "group {gi}: passes node {again} twice (a loop or U-turn; waiting is holding at a node)"
+            ));
+        }
         if at != dst.node {
             errors.push(format!("group {gi}: ends at node {at}, its destination {} is at node {}", dst.id, dst.node));
         }
     }
     for ((edge, step), load) in loads {
-        let cap = u64::from(p.edge(edge).capacity_per_step);
+        let cap = u64::from(p.edge(edge).capacity_at(step));
         if load > cap {
             errors.push(format!("edge {} at step {step}: {load} vehicles enter, capacity {cap}", p.edge(edge).id));
         }

@@ -7,7 +7,14 @@ use evac_plan::{baseline, bound, exact, heuristic, verify::verify};
 use proptest::prelude::*;
 
 fn edge(id: u32, from: u32, to: u32, travel_steps: u32, capacity_per_step: u32) -> PlanEdge {
-    PlanEdge { id: EdgeId(id), from, to, travel_steps, capacity_per_step }
+    PlanEdge {
+        id: EdgeId(id),
+        free_flow_s: travel_steps as f32 * 60.0,
+        from,
+        to,
+        travel_steps,
+        capacity_per_step: capacity_per_step.into(),
+    }
 }
 
 fn src(id: &str, node: u32, vehicles: u32) -> Source {
@@ -47,7 +54,7 @@ fn explicit_optimum(p: &Problem, upper: u32) -> u32 {
         for e in p.edges() {
             for t in 0..=t_max {
                 if t + e.travel_steps <= t_max {
-                    add(id(e.from, t), id(e.to, t + e.travel_steps), u64::from(e.capacity_per_step));
+                    add(id(e.from, t), id(e.to, t + e.travel_steps), u64::from(e.capacity_at(t)));
                 }
             }
         }
@@ -196,7 +203,8 @@ fn problems_that_cannot_be_solved_say_why() {
 }
 
 prop_compose! {
-    /// A random strongly connected grid with random travel times and capacities.
+    /// A random strongly connected grid with random travel times (zero included) and
+    /// capacities (fractional included).
     fn random_problem()(w in 2usize..6, h in 2usize..5, seed in any::<u64>(), sources in 1usize..4, dests in 1usize..3,
                         limited in any::<bool>()) -> Problem {
         let mut x = seed | 1;
@@ -208,7 +216,11 @@ prop_compose! {
                 let v = (y * w + xx) as u32;
                 let mut link = |a: u32, b: u32, edges: &mut Vec<PlanEdge>| {
                     let id = edges.len() as u32;
-                    edges.push(edge(id, a, b, 1 + rnd(4) as u32, 1 + rnd(6) as u32));
+                    // Zero-step edges (shorter than a step) and fractional rates (a road
+                    // admitting a vehicle every other step) are part of the model.
+                    let mut e = edge(id, a, b, rnd(5) as u32, 1);
+                    e.capacity_per_step = (1 + rnd(12)) as f64 / 2.0;
+                    edges.push(e);
                 };
                 if xx + 1 < w { link(v, v + 1, &mut edges); link(v + 1, v, &mut edges); }
                 if y + 1 < h { link(v, v + w as u32, &mut edges); link(v + w as u32, v, &mut edges); }

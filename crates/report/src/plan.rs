@@ -17,7 +17,8 @@ pub struct Bottleneck {
     pub label: String,
     pub edge: EdgeId,
     pub vehicles: u64,
-    pub capacity_per_step: u32,
+    /// Flow rate of the road, vehicles per hour.
+    pub capacity_vph: f64,
     /// Steps during which the road was full.
     pub saturated_steps: u32,
     pub lat: f64,
@@ -108,10 +109,10 @@ pub fn route_summary(p: &Problem, network: &Network, legs: &[Leg], max_parts: us
 pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> Vec<Bottleneck> {
     let loads = plan.edge_loads();
     let mut per_edge: HashMap<EdgeIx, (u64, u32)> = HashMap::new();
-    for ((e, _), v) in &loads {
+    for ((e, t), v) in &loads {
         let entry = per_edge.entry(*e).or_default();
         entry.0 += u64::from(*v);
-        if *v >= p.edge(*e).capacity_per_step {
+        if *v >= p.edge(*e).capacity_at(*t) {
             entry.1 += 1;
         }
     }
@@ -139,7 +140,7 @@ pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> V
             label,
             edge: id,
             vehicles,
-            capacity_per_step: p.edge(e).capacity_per_step,
+            capacity_vph: (p.edge(e).capacity_per_step * 3600.0 / p.step_s()).round(),
             saturated_steps: saturated,
             lat: mid.lat,
             lon: mid.lon,
@@ -285,7 +286,7 @@ pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String 
     let edges: Vec<serde_json::Value> = p
         .edges()
         .iter()
-        .map(|e| json!({"id": e.id, "from": e.from, "to": e.to, "travel_steps": e.travel_steps, "capacity_per_step": e.capacity_per_step}))
+        .map(|e| json!({"id": e.id, "from": e.from, "to": e.to, "free_flow_s": f64::from(e.free_flow_s), "travel_steps": e.travel_steps, "capacity_per_step": e.capacity_per_step}))
         .collect();
     let sources: Vec<serde_json::Value> = p
         .sources()
@@ -371,9 +372,9 @@ pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
     let mut features: Vec<serde_json::Value> = Vec::new();
     let mut per_edge: HashMap<EdgeIx, u64> = HashMap::new();
     let mut saturated: HashMap<EdgeIx, u32> = HashMap::new();
-    for ((e, _), v) in plan.edge_loads() {
+    for ((e, t), v) in plan.edge_loads() {
         *per_edge.entry(e).or_default() += u64::from(v);
-        if v >= p.edge(e).capacity_per_step {
+        if v >= p.edge(e).capacity_at(t) {
             *saturated.entry(e).or_default() += 1;
         }
     }
@@ -558,15 +559,15 @@ pub fn summary_text(s: &PlanSummary) -> String {
     if let Some(why) = &s.exact_skipped {
         let _ = writeln!(out, "  exact optimum not computed: {why}");
     }
-    let _ = writeln!(out, "\nworst bottlenecks (full steps, vehicles):");
+    let _ = writeln!(out, "\nworst bottlenecks (minutes at capacity, vehicles):");
     for b in &s.bottlenecks {
         let _ = writeln!(
             out,
-            "  {:<64} {:>4} full steps  {:>6} vehicles  ({}/step)",
+            "  {:<64} {:>4} min  {:>6} vehicles  ({} veh/h)",
             b.label.chars().take(64).collect::<String>(),
-            b.saturated_steps,
+            (f64::from(b.saturated_steps) * s.step_s / 60.0).round(),
             b.vehicles,
-            b.capacity_per_step
+            b.capacity_vph
         );
     }
     let _ = writeln!(out, "\nsettlements (first departure → last arrival, routes, main route):");
