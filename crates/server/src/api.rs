@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use evac_store::{NewHousehold, Role, StoreError, User};
+use evac_store::{Actor, EventKind, Need, NewHousehold, Role, StoreError, User};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -76,6 +76,10 @@ pub struct Caller {
 }
 
 impl Caller {
+    fn actor(&self) -> Actor {
+        Actor::user(&self.user, self.ip.clone())
+    }
+
     fn require(&self, roles: &[Role]) -> ApiResult<()> {
         if roles.contains(&self.user.role) {
             Ok(())
@@ -111,8 +115,22 @@ impl FromRequestParts<Shared> for Caller {
         let user = blocking(move || store.session_user(&t)).await?.ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "the session has expired or is unknown: log in again")
         })?;
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(Caller { user, ip, token })
+        Ok(Caller { user, ip: client_ip(parts), token })
+    }
+}
+
+/// The caller's address, for the audit log (none when not served over TCP).
+pub struct ClientIp(pub Option<String>);
+
+fn client_ip(parts: &Parts) -> Option<String> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
     }
 }
 
@@ -138,10 +156,14 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-pub async fn login(State(s): State<Shared>, r: Result<Json<LoginRequest>, JsonRejection>) -> ApiResult<Json<Value>> {
+pub async fn login(
+    State(s): State<Shared>,
+    ClientIp(ip): ClientIp,
+    r: Result<Json<LoginRequest>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
     let req = body(r)?;
     let store = s.store.clone();
-    match blocking(move || store.login(&req.username, &req.password, 12)).await? {
+    match blocking(move || store.login(&req.username, &req.password, 12, ip)).await? {
         Some((token, user)) => Ok(Json(json!({"token": token, "username": user.username, "role": user.role}))),
         None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong username or password")),
     }
@@ -149,7 +171,7 @@ pub async fn login(State(s): State<Shared>, r: Result<Json<LoginRequest>, JsonRe
 
 pub async fn logout(State(s): State<Shared>, c: Caller) -> ApiResult<StatusCode> {
     let store = s.store.clone();
-    blocking(move || store.logout(&c.token)).await?;
+    blocking(move || store.logout(&c.actor(), &c.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -221,36 +243,23 @@ pub async fn list_households(
 ) -> ApiResult<Json<Value>> {
     c.require(PERSONAL_DATA)?;
     let store = s.store.clone();
-    let target = q.settlement_id.clone().map_or("all settlements".to_string(), |id| format!("settlement {id}"));
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let rows = blocking(move || {
-        let rows = store.households(q.settlement_id.as_deref(), None)?;
-        // Who viewed personal data is part of the audit.
-        store.audit(&user, "view households", &target, ip, Some(format!("{} records", rows.len())))?;
-        Ok(rows)
-    })
-    .await?;
+    let by = c.actor();
+    let rows = blocking(move || store.view_households(&by, q.settlement_id.as_deref())).await?;
     Ok(Json(json!(rows)))
 }
 
 pub async fn get_household(State(s): State<Shared>, c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     c.require(PERSONAL_DATA)?;
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let row = blocking(move || {
-        let mut rows = store.households(None, Some(id))?;
-        let row = rows.pop().ok_or_else(|| StoreError::NotFound(format!("no household {id}")))?;
-        store.audit(&user, "view household", &format!("household {id}"), ip, None)?;
-        Ok(row)
-    })
-    .await?;
+    let by = c.actor();
+    let row = blocking(move || store.view_household(&by, id)).await?;
     Ok(Json(json!(row)))
 }
 
 pub async fn register(
     State(s): State<Shared>,
     c: Caller,
-    r: Result<Json<NewHousehold>, JsonRejection>,
+    r: Result<Json<RegisterRequest>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     c.require(PERSONAL_DATA)?;
     let h = body(r)?;
@@ -265,8 +274,9 @@ pub async fn register(
     if !(1..=50).contains(&h.members) {
         fields.insert("members".into(), "expected between 1 and 50 people".into());
     }
-    if let Some(bad) = h.needs.iter().find(|n| !evac_store::NEEDS.contains(&n.as_str())) {
-        fields.insert("needs".into(), format!("unknown need \"{bad}\"; known: {}", evac_store::NEEDS.join(", ")));
+    let needs: Vec<Need> = h.needs.iter().filter_map(|n| Need::parse(n)).collect();
+    if let Some(bad) = h.needs.iter().find(|n| Need::parse(n).is_none()) {
+        fields.insert("needs".into(), format!("unknown need \"{bad}\"; known: {}", Need::NAMES.join(", ")));
     }
     if let Some(p) = &h.phone
         && (p.chars().count() > 32 || !p.chars().all(|ch| ch.is_ascii_digit() || " +()-".contains(ch)))
@@ -277,9 +287,28 @@ pub async fn register(
         return Err(ApiError::invalid(fields));
     }
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let registered = blocking(move || store.register(h, &user, ip)).await?;
+    let by = c.actor();
+    let h = NewHousehold {
+        settlement_id: h.settlement_id,
+        head_name: h.head_name,
+        members: h.members,
+        needs,
+        phone: h.phone,
+    };
+    let registered = blocking(move || store.register(&by, h)).await?;
     Ok((StatusCode::CREATED, Json(json!(registered))))
+}
+
+/// A registration as sent: names are checked here, so that every bad field is reported.
+#[derive(Deserialize)]
+pub struct RegisterRequest {
+    pub settlement_id: String,
+    pub head_name: String,
+    pub members: u32,
+    #[serde(default)]
+    pub needs: Vec<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -298,11 +327,12 @@ pub async fn event(
     c.require(PERSONAL_DATA)?;
     let e = body(r)?;
     let mut fields = BTreeMap::new();
-    if !evac_store::EVENT_KINDS.contains(&e.kind.as_str()) {
-        fields.insert("kind".into(), format!("expected one of {}", evac_store::EVENT_KINDS.join(", ")));
+    let kind = EventKind::parse(&e.kind);
+    if kind.is_none() {
+        fields.insert("kind".into(), format!("expected one of {}", EventKind::NAMES.join(", ")));
     }
-    match (&e.centre_id, e.kind.as_str()) {
-        (None, "arrived") => {
+    match (&e.centre_id, kind) {
+        (None, Some(EventKind::Arrived)) => {
             fields.insert("centre_id".into(), "an arrival needs the reception centre's id".into());
         }
         (Some(cid), _) if !s.centres.iter().any(|c| &c.id == cid) => {
@@ -314,8 +344,8 @@ pub async fn event(
         return Err(ApiError::invalid(fields));
     }
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let event_id = blocking(move || store.event(id, &e.kind, e.centre_id, &user, ip)).await?;
+    let (by, kind) = (c.actor(), kind.expect("checked above"));
+    let event_id = blocking(move || store.event(&by, id, kind, e.centre_id)).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": event_id}))))
 }
 
@@ -336,7 +366,7 @@ pub async fn issue_order(State(s): State<Shared>, c: Caller) -> ApiResult<(Statu
     let state = s.clone();
     let body = serde_json::to_string(&s.draft).expect("order serialises");
     let t = s.draft.totals.ordered;
-    let (user, ip) = (c.user.clone(), c.ip.clone());
+    let by = c.actor();
     let scope = format!(
         "all residents: mandatory within {} km, advisory within {} km",
         s.draft.mandatory_km, s.draft.advisory_km
@@ -344,7 +374,7 @@ pub async fn issue_order(State(s): State<Shared>, c: Caller) -> ApiResult<(Statu
     let record =
         evac_store::OrderRecord { scope, settlements: i64::from(t.settlements), population: t.population as i64, body };
     let issued =
-        blocking(move || store.issue_order(record, Box::new(move |n, at| state.order_html(n, at)), &user, ip)).await?;
+        blocking(move || store.issue_order(&by, record, Box::new(move |n, at| state.order_html(n, at)))).await?;
     Ok((StatusCode::CREATED, Json(json!(issued))))
 }
 
@@ -427,13 +457,8 @@ pub async fn add_user(
         )]))
     })?;
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let id = blocking(move || {
-        let id = store.add_user(&u.username, role, &u.password)?;
-        store.audit(&user, "add user", &u.username, ip, Some(role.as_str().to_string()))?;
-        Ok(id)
-    })
-    .await?;
+    let by = c.actor();
+    let id = blocking(move || store.add_user(&by, &u.username, role, &u.password)).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))))
 }
 
