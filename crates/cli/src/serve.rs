@@ -2,7 +2,7 @@ use crate::scenario::load_network;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use evac_scenario::Scenario;
-use evac_store::{Role, Store};
+use evac_store::{Actor, Role, Store};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -40,7 +40,7 @@ pub enum UserCommand {
 #[derive(Args)]
 pub struct UserAddArgs {
     pub name: String,
-    #[arg(long, value_parser = ["coordinator", "registrar", "viewer"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Role::NAMES))]
     pub role: String,
     #[arg(long, default_value = "evac.sqlite")]
     pub db: PathBuf,
@@ -66,7 +66,7 @@ pub fn user(cmd: UserCommand) -> Result<()> {
             let password = password.trim_end_matches(['\n', '\r']);
             let store = Store::open(&a.db)?;
             let role = Role::parse(&a.role).expect("clap checked the role");
-            let id = store.add_user(&a.name, role, password)?;
+            let id = store.add_user(&Actor::command_line(), &a.name, role, password)?;
             eprintln!("added user {} ({}) with id {id} to {}", a.name, a.role, a.db.display());
             Ok(())
         }
@@ -84,7 +84,7 @@ pub fn open_store_with_first_user(db: &std::path::Path) -> Result<Store> {
     let store = Store::open(db).with_context(|| format!("cannot open the database {}", db.display()))?;
     if store.user_count()? == 0 {
         let password = evac_store::random_password();
-        store.add_user("coordinator", Role::Coordinator, &password)?;
+        store.add_user(&Actor::command_line(), "coordinator", Role::Coordinator, &password)?;
         println!("first start: created the user `coordinator` with password {password}");
         println!("(add others with `evac user add NAME --role registrar --db {}`)", db.display());
     }

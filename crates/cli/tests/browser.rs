@@ -1,6 +1,7 @@
 //! The web UI in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core
-//! from tests/browser): log in, see the Kupiansk settlements on the map, issue an order,
-//! register a household and see the settlement's count change. Screenshots go to
+//! from tests/browser), at desktop and at phone size: log in, see the Kupiansk settlements
+//! on the map, issue an order, register a household and see the settlement's count change,
+//! see a name made of markup shown as text. Screenshots go to
 //! target/test-artifacts/browser/. Skipped locally without Node modules or Chromium;
 //! required in CI (.ci/run installs both).
 
@@ -33,8 +34,14 @@ fn ui_in_headless_chromium() {
         .expect("node");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test failed:\n{text}");
-    assert!(text.contains("PASS") && text.contains("map shows 262 settlements"), "{text}");
-    for shot in ["01-map.png", "02-order-issued.png", "03-registered.png", "04-settlement.png", "05-english.png"] {
-        assert!(shots.join(shot).is_file(), "{shot}");
+    for size in ["desktop 1400x900", "phone 390x844"] {
+        assert!(text.contains(&format!("{size}: map shows 262 settlements")), "{text}");
+    }
+    assert!(text.contains("PASS"), "{text}");
+    eprintln!("{text}");
+    for prefix in ["", "phone-"] {
+        for shot in ["01-map.png", "02-order-issued.png", "03-registered.png", "04-settlement.png", "05-english.png"] {
+            assert!(shots.join(format!("{prefix}{shot}")).is_file(), "{prefix}{shot}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //!     cargo run --release -p evac-server --example load_bench -- [seconds] [clients]
 
 use evac_scenario::Scenario;
-use evac_store::{Role, Store};
+use evac_store::{Actor, Role, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ fn main() {
     let scenario = Scenario::load(&repo.join("scenarios/kupiansk")).expect("bundled scenario");
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("evac.sqlite")).unwrap();
-    store.add_user("bench", Role::Registrar, "bench-password").unwrap();
+    store.add_user(&Actor::command_line(), "bench", Role::Registrar, "bench-password").unwrap();
     let state = Arc::new(evac_server::AppState::build(&scenario, None, &dir.path().join("out"), store));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let bind: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();

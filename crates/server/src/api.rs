@@ -1,26 +1,30 @@
-//! HTTP API handlers, authentication and errors.
+//! HTTP API handlers, the typed requests and responses, and errors. Who may call what is not
+//! decided here: the route table ([`crate::routes`]) checks it before a handler runs.
 
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{Extensions, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use evac_store::{NewHousehold, Role, StoreError, User};
-use serde::Deserialize;
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use evac_store::{Actor, EventKind, Need, NewHousehold, Role, StatusCounts, StoreError, User};
+use evac_zone::Zone;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub type Shared = Arc<AppState>;
 
 /// An error answered as JSON: `{"error": "...", "fields": {...}}`.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct ApiError {
+    #[serde(skip)]
     pub status: StatusCode,
+    #[serde(rename = "error")]
     pub message: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
 }
 
@@ -35,12 +39,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({"error": self.message});
-        if !self.fields.is_empty() {
-            body["fields"] = json!(self.fields);
-        }
-        let mut r = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        let status = self.status;
+        let mut r = (status, Json(self)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("header"));
         }
         r
@@ -61,14 +62,17 @@ impl From<StoreError> for ApiError {
 type ApiResult<T> = Result<T, ApiError>;
 
 /// Run blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, StoreError> + Send + 'static) -> ApiResult<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(ApiError::from)
 }
 
-/// The authenticated caller (from `Authorization: Bearer <token>`) and their address.
+/// The authenticated caller, put in the request by the route table's access check.
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub user: User,
     pub ip: Option<String>,
@@ -76,43 +80,34 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn require(&self, roles: &[Role]) -> ApiResult<()> {
-        if roles.contains(&self.user.role) {
-            Ok(())
-        } else {
-            Err(ApiError::new(StatusCode::FORBIDDEN, format!("a {} may not do this", self.user.role.as_str())))
-        }
+    fn actor(&self) -> Actor {
+        Actor::user(&self.user, self.ip.clone())
     }
 }
 
-pub const PERSONAL_DATA: &[Role] = &[Role::Registrar, Role::Coordinator];
-pub const COORDINATORS: &[Role] = &[Role::Coordinator];
-
-impl FromRequestParts<Shared> for Caller {
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "log in first: send Authorization: Bearer <token> (POST /api/session)",
-                )
-            })?
-            .to_string();
-        let store = state.store.clone();
-        let t = token.clone();
-        let user = blocking(move || store.session_user(&t)).await?.ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "the session has expired or is unknown: log in again")
-        })?;
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        Ok(Caller { user, ip, token })
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Caller>().cloned().ok_or_else(|| {
+            // Only a public route has no access check; its handler must not ask who calls.
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "this call has no caller: it is public in the route table")
+        })
+    }
+}
+
+/// The caller's address, for the audit log (none when not served over TCP).
+pub struct ClientIp(pub Option<String>);
+
+pub(crate) fn client_ip(extensions: &Extensions) -> Option<String> {
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(&parts.extensions)))
     }
 }
 
@@ -130,6 +125,16 @@ fn body<T>(r: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     })
 }
 
+fn created<T: Serialize>(value: T) -> (StatusCode, Json<T>) {
+    (StatusCode::CREATED, Json(value))
+}
+
+/// `{"id": ...}`: what a created household event or user is answered with.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub id: i64,
+}
+
 // ---- session ----
 
 #[derive(Deserialize)]
@@ -138,73 +143,133 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-pub async fn login(State(s): State<Shared>, r: Result<Json<LoginRequest>, JsonRejection>) -> ApiResult<Json<Value>> {
+#[derive(Debug, Serialize)]
+pub struct Session {
+    pub token: String,
+    pub username: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Me {
+    pub username: String,
+    pub role: Role,
+}
+
+pub async fn login(
+    State(s): State<Shared>,
+    ClientIp(ip): ClientIp,
+    r: Result<Json<LoginRequest>, JsonRejection>,
+) -> ApiResult<Json<Session>> {
     let req = body(r)?;
     let store = s.store.clone();
-    match blocking(move || store.login(&req.username, &req.password, 12)).await? {
-        Some((token, user)) => Ok(Json(json!({"token": token, "username": user.username, "role": user.role}))),
+    match blocking(move || store.login(&req.username, &req.password, 12, ip)).await? {
+        Some((token, user)) => Ok(Json(Session { token, username: user.username, role: user.role })),
         None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong username or password")),
     }
 }
 
 pub async fn logout(State(s): State<Shared>, c: Caller) -> ApiResult<StatusCode> {
     let store = s.store.clone();
-    blocking(move || store.logout(&c.token)).await?;
+    blocking(move || store.logout(&c.actor(), &c.token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(c: Caller) -> Json<Value> {
-    Json(json!({"username": c.user.username, "role": c.user.role}))
+pub async fn me(c: Caller) -> Json<Me> {
+    Json(Me { username: c.user.username, role: c.user.role })
 }
 
 // ---- aggregate status (every role) ----
 
-fn settlement_rows(s: &AppState, counts: &std::collections::HashMap<String, evac_store::StatusCounts>) -> Vec<Value> {
-    s.settlements
-        .iter()
-        .map(|st| {
-            let c = counts.get(&st.id).cloned().unwrap_or_default();
-            let out = c.departed + c.arrived;
-            json!({
-                "id": st.id, "name": st.name, "name_uk": st.name_uk, "hromada": st.hromada,
-                "lat": st.lat, "lon": st.lon, "zone": st.zone, "distance_km": st.distance_km,
-                "population": st.population, "households": c.households, "registered": c.registered,
-                "departed": c.departed, "arrived": c.arrived, "refused": c.refused, "returned": c.returned,
-                "remaining": u64::from(st.population).saturating_sub(out),
-            })
-        })
-        .collect()
+#[derive(Debug, Serialize)]
+pub struct SettlementRow {
+    pub id: String,
+    pub name: String,
+    pub name_uk: Option<String>,
+    pub hromada: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub zone: Zone,
+    pub distance_km: f64,
+    pub population: u32,
+    pub households: u64,
+    pub registered: u64,
+    pub departed: u64,
+    pub arrived: u64,
+    pub refused: u64,
+    pub returned: u64,
+    /// Population minus the people on the way or arrived.
+    pub remaining: u64,
 }
 
-pub async fn settlements(State(s): State<Shared>, _c: Caller) -> ApiResult<Json<Value>> {
+fn settlement_row(s: &crate::state::SettlementInfo, counts: &HashMap<String, StatusCounts>) -> SettlementRow {
+    let c = counts.get(&s.id).cloned().unwrap_or_default();
+    SettlementRow {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        name_uk: s.name_uk.clone(),
+        hromada: s.hromada.clone(),
+        lat: s.lat,
+        lon: s.lon,
+        zone: s.zone,
+        distance_km: s.distance_km,
+        population: s.population,
+        households: c.households,
+        registered: c.registered,
+        departed: c.departed,
+        arrived: c.arrived,
+        refused: c.refused,
+        returned: c.returned,
+        remaining: u64::from(s.population).saturating_sub(c.departed + c.arrived),
+    }
+}
+
+pub async fn settlements(State(s): State<Shared>) -> ApiResult<Json<Vec<SettlementRow>>> {
     let store = s.store.clone();
     let counts = blocking(move || store.counts_by_settlement()).await?;
-    Ok(Json(json!(settlement_rows(&s, &counts))))
+    Ok(Json(s.settlements.iter().map(|st| settlement_row(st, &counts)).collect()))
 }
 
-pub async fn settlement(State(s): State<Shared>, _c: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn settlement(State(s): State<Shared>, Path(id): Path<String>) -> ApiResult<Json<SettlementRow>> {
     let Some(&i) = s.settlement_index.get(&id) else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, format!("no settlement {id} in this scenario")));
     };
     let store = s.store.clone();
     let counts = blocking(move || store.counts_by_settlement()).await?;
-    let rows = settlement_rows(&s, &counts);
-    Ok(Json(rows[i].clone()))
+    Ok(Json(settlement_row(&s.settlements[i], &counts)))
 }
 
-pub async fn centres(State(s): State<Shared>, _c: Caller) -> ApiResult<Json<Value>> {
+#[derive(Debug, Serialize)]
+pub struct CentreRow {
+    pub id: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub capacity: u32,
+    pub occupancy: u64,
+    pub free: u64,
+}
+
+pub async fn centres(State(s): State<Shared>) -> ApiResult<Json<Vec<CentreRow>>> {
     let store = s.store.clone();
     let occ = blocking(move || store.occupancy()).await?;
-    Ok(Json(json!(
+    Ok(Json(
         s.centres
             .iter()
             .map(|c| {
-                let o = occ.get(&c.id).copied().unwrap_or(0);
-                json!({"id": c.id, "name": c.name, "lat": c.lat, "lon": c.lon, "capacity": c.capacity, "occupancy": o,
-                   "free": u64::from(c.capacity).saturating_sub(o)})
+                let occupancy = occ.get(&c.id).copied().unwrap_or(0);
+                CentreRow {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    lat: c.lat,
+                    lon: c.lon,
+                    capacity: c.capacity,
+                    occupancy,
+                    free: u64::from(c.capacity).saturating_sub(occupancy),
+                }
             })
-            .collect::<Vec<_>>()
-    )))
+            .collect(),
+    ))
 }
 
 // ---- households (personal data) ----
@@ -218,68 +283,84 @@ pub async fn list_households(
     State(s): State<Shared>,
     c: Caller,
     Query(q): Query<HouseholdQuery>,
-) -> ApiResult<Json<Value>> {
-    c.require(PERSONAL_DATA)?;
+) -> ApiResult<Json<Vec<evac_store::Household>>> {
     let store = s.store.clone();
-    let target = q.settlement_id.clone().map_or("all settlements".to_string(), |id| format!("settlement {id}"));
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let rows = blocking(move || {
-        let rows = store.households(q.settlement_id.as_deref(), None)?;
-        // Who viewed personal data is part of the audit.
-        store.audit(&user, "view households", &target, ip, Some(format!("{} records", rows.len())))?;
-        Ok(rows)
-    })
-    .await?;
-    Ok(Json(json!(rows)))
+    Ok(Json(blocking(move || store.view_households(&c.actor(), q.settlement_id.as_deref())).await?))
 }
 
-pub async fn get_household(State(s): State<Shared>, c: Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
-    c.require(PERSONAL_DATA)?;
+pub async fn get_household(
+    State(s): State<Shared>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<evac_store::Household>> {
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let row = blocking(move || {
-        let mut rows = store.households(None, Some(id))?;
-        let row = rows.pop().ok_or_else(|| StoreError::NotFound(format!("no household {id}")))?;
-        store.audit(&user, "view household", &format!("household {id}"), ip, None)?;
-        Ok(row)
-    })
-    .await?;
-    Ok(Json(json!(row)))
+    Ok(Json(blocking(move || store.view_household(&c.actor(), id)).await?))
+}
+
+/// A registration as sent. Names stay text here so that every bad field is reported at once
+/// ([`RegisterRequest::check`]), not only the first one serde trips over.
+#[derive(Deserialize)]
+pub struct RegisterRequest {
+    pub settlement_id: String,
+    pub head_name: String,
+    pub members: u32,
+    #[serde(default)]
+    pub needs: Vec<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+impl RegisterRequest {
+    /// The household to store, or a message per bad field.
+    fn check(self, s: &AppState) -> ApiResult<NewHousehold> {
+        let mut fields = BTreeMap::new();
+        if !s.settlement_index.contains_key(&self.settlement_id) {
+            fields.insert("settlement_id".into(), format!("no settlement \"{}\" in this scenario", self.settlement_id));
+        }
+        let name_len = self.head_name.trim().chars().count();
+        if name_len == 0 || name_len > 200 {
+            fields.insert("head_name".into(), "expected the name of the head of household (1-200 characters)".into());
+        }
+        if !(1..=50).contains(&self.members) {
+            fields.insert("members".into(), "expected between 1 and 50 people".into());
+        }
+        let mut needs = Vec::with_capacity(self.needs.len());
+        for name in &self.needs {
+            match Need::parse(name) {
+                Some(need) => needs.push(need),
+                None => {
+                    fields
+                        .insert("needs".into(), format!("unknown need \"{name}\"; known: {}", Need::NAMES.join(", ")));
+                    break;
+                }
+            }
+        }
+        if let Some(p) = &self.phone
+            && (p.chars().count() > 32 || !p.chars().all(|ch| ch.is_ascii_digit() || " +()-".contains(ch)))
+        {
+            fields.insert("phone".into(), "expected a phone number (digits, spaces, + ( ) -)".into());
+        }
+        if !fields.is_empty() {
+            return Err(ApiError::invalid(fields));
+        }
+        Ok(NewHousehold {
+            settlement_id: self.settlement_id,
+            head_name: self.head_name,
+            members: self.members,
+            needs,
+            phone: self.phone,
+        })
+    }
 }
 
 pub async fn register(
     State(s): State<Shared>,
     c: Caller,
-    r: Result<Json<NewHousehold>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    c.require(PERSONAL_DATA)?;
-    let h = body(r)?;
-    let mut fields = BTreeMap::new();
-    if !s.settlement_index.contains_key(&h.settlement_id) {
-        fields.insert("settlement_id".into(), format!("no settlement \"{}\" in this scenario", h.settlement_id));
-    }
-    let name_len = h.head_name.trim().chars().count();
-    if name_len == 0 || name_len > 200 {
-        fields.insert("head_name".into(), "expected the name of the head of household (1-200 characters)".into());
-    }
-    if !(1..=50).contains(&h.members) {
-        fields.insert("members".into(), "expected between 1 and 50 people".into());
-    }
-    if let Some(bad) = h.needs.iter().find(|n| !evac_store::NEEDS.contains(&n.as_str())) {
-        fields.insert("needs".into(), format!("unknown need \"{bad}\"; known: {}", evac_store::NEEDS.join(", ")));
-    }
-    if let Some(p) = &h.phone
-        && (p.chars().count() > 32 || !p.chars().all(|ch| ch.is_ascii_digit() || " +()-".contains(ch)))
-    {
-        fields.insert("phone".into(), "expected a phone number (digits, spaces, + ( ) -)".into());
-    }
-    if !fields.is_empty() {
-        return Err(ApiError::invalid(fields));
-    }
+    r: Result<Json<RegisterRequest>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<evac_store::Registered>)> {
+    let h = body(r)?.check(&s)?;
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let registered = blocking(move || store.register(h, &user, ip)).await?;
-    Ok((StatusCode::CREATED, Json(json!(registered))))
+    Ok(created(blocking(move || store.register(&c.actor(), h)).await?))
 }
 
 #[derive(Deserialize)]
@@ -289,101 +370,132 @@ pub struct EventRequest {
     pub centre_id: Option<String>,
 }
 
+impl EventRequest {
+    /// The event kind and centre, or a message per bad field.
+    fn check(self, s: &AppState) -> ApiResult<(EventKind, Option<String>)> {
+        let mut fields = BTreeMap::new();
+        let kind = EventKind::parse(&self.kind);
+        if kind.is_none() {
+            fields.insert("kind".into(), format!("expected one of {}", EventKind::NAMES.join(", ")));
+        }
+        match (&self.centre_id, kind) {
+            (None, Some(EventKind::Arrived)) => {
+                fields.insert("centre_id".into(), "an arrival needs the reception centre's id".into());
+            }
+            (Some(cid), _) if !s.centres.iter().any(|c| &c.id == cid) => {
+                fields.insert("centre_id".into(), format!("no reception centre \"{cid}\""));
+            }
+            _ => {}
+        }
+        match kind {
+            Some(kind) if fields.is_empty() => Ok((kind, self.centre_id)),
+            _ => Err(ApiError::invalid(fields)),
+        }
+    }
+}
+
 pub async fn event(
     State(s): State<Shared>,
     c: Caller,
     Path(id): Path<i64>,
     r: Result<Json<EventRequest>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    c.require(PERSONAL_DATA)?;
-    let e = body(r)?;
-    let mut fields = BTreeMap::new();
-    if !evac_store::EVENT_KINDS.contains(&e.kind.as_str()) {
-        fields.insert("kind".into(), format!("expected one of {}", evac_store::EVENT_KINDS.join(", ")));
-    }
-    match (&e.centre_id, e.kind.as_str()) {
-        (None, "arrived") => {
-            fields.insert("centre_id".into(), "an arrival needs the reception centre's id".into());
-        }
-        (Some(cid), _) if !s.centres.iter().any(|c| &c.id == cid) => {
-            fields.insert("centre_id".into(), format!("no reception centre \"{cid}\""));
-        }
-        _ => {}
-    }
-    if !fields.is_empty() {
-        return Err(ApiError::invalid(fields));
-    }
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let (kind, centre_id) = body(r)?.check(&s)?;
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let event_id = blocking(move || store.event(id, &e.kind, e.centre_id, &user, ip)).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": event_id}))))
+    let id = blocking(move || store.event(&c.actor(), id, kind, centre_id)).await?;
+    Ok(created(Created { id }))
 }
 
 // ---- orders ----
 
-pub async fn draft_order(State(s): State<Shared>, _c: Caller) -> Json<Value> {
-    Json(json!(s.draft))
+pub async fn draft_order(State(s): State<Shared>) -> Response {
+    Json(&s.draft).into_response()
 }
 
-pub async fn list_orders(State(s): State<Shared>, _c: Caller) -> ApiResult<Json<Value>> {
+pub async fn list_orders(State(s): State<Shared>) -> ApiResult<Json<Vec<evac_store::IssuedOrder>>> {
     let store = s.store.clone();
-    Ok(Json(json!(blocking(move || store.orders()).await?)))
+    Ok(Json(blocking(move || store.orders()).await?))
 }
 
-pub async fn issue_order(State(s): State<Shared>, c: Caller) -> ApiResult<(StatusCode, Json<Value>)> {
-    c.require(COORDINATORS)?;
+pub async fn issue_order(State(s): State<Shared>, c: Caller) -> ApiResult<(StatusCode, Json<evac_store::IssuedOrder>)> {
     let store = s.store.clone();
     let state = s.clone();
     let body = serde_json::to_string(&s.draft).expect("order serialises");
     let t = s.draft.totals.ordered;
-    let (user, ip) = (c.user.clone(), c.ip.clone());
     let scope = format!(
         "all residents: mandatory within {} km, advisory within {} km",
         s.draft.mandatory_km, s.draft.advisory_km
     );
     let record =
         evac_store::OrderRecord { scope, settlements: i64::from(t.settlements), population: t.population as i64, body };
-    let issued =
-        blocking(move || store.issue_order(record, Box::new(move |n, at| state.order_html(n, at)), &user, ip)).await?;
-    Ok((StatusCode::CREATED, Json(json!(issued))))
+    let html_for = Box::new(move |n, at: &str| state.order_html(n, at));
+    Ok(created(blocking(move || store.issue_order(&c.actor(), record, html_for)).await?))
 }
 
-pub async fn get_order(State(s): State<Shared>, _c: Caller, Path(n): Path<i64>) -> ApiResult<Json<Value>> {
+async fn issued(s: &Shared, n: i64) -> ApiResult<(String, String)> {
     let store = s.store.clone();
-    let (body, _) = blocking(move || store.order(n))
+    blocking(move || store.order(n))
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no order number {n}")))?;
-    Ok(Json(serde_json::from_str(&body).unwrap_or(Value::Null)))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no order number {n}")))
 }
 
-pub async fn print_order(State(s): State<Shared>, _c: Caller, Path(n): Path<i64>) -> ApiResult<Html<String>> {
-    let store = s.store.clone();
-    let (_, html) = blocking(move || store.order(n))
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no order number {n}")))?;
+/// The order.json stored when the order was issued, byte for byte.
+pub async fn get_order(State(s): State<Shared>, Path(n): Path<i64>) -> ApiResult<Response> {
+    let (body, _) = issued(&s, n).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+pub async fn print_order(State(s): State<Shared>, Path(n): Path<i64>) -> ApiResult<Html<String>> {
+    let (_, html) = issued(&s, n).await?;
     Ok(Html(html))
 }
 
 // ---- plan ----
 
-pub async fn plan(State(s): State<Shared>, _c: Caller) -> Json<Value> {
-    Json(json!({"car": s.plan_summary, "transit": s.transit_summary}))
+/// The plan summaries `evac plan` / `evac transit` wrote, as they wrote them (when planned).
+#[derive(Debug, Serialize)]
+pub struct PlanSummaries<'a> {
+    pub car: Option<&'a serde_json::Value>,
+    pub transit: Option<&'a serde_json::Value>,
 }
 
-pub async fn plan_chart(State(s): State<Shared>, _c: Caller) -> ApiResult<Response> {
+pub async fn plan(State(s): State<Shared>) -> Response {
+    Json(PlanSummaries { car: s.plan_summary.as_ref(), transit: s.transit_summary.as_ref() }).into_response()
+}
+
+pub async fn plan_chart(State(s): State<Shared>) -> ApiResult<Response> {
     let svg = s.plan_chart.clone().ok_or_else(|| {
         ApiError::new(StatusCode::NOT_FOUND, "no plan yet: run `evac plan` (or `evac up`) for this scenario")
     })?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
-pub async fn layers(State(s): State<Shared>, _c: Caller) -> Response {
+pub async fn layers(State(s): State<Shared>) -> Response {
     ([(header::CONTENT_TYPE, "application/geo+json")], s.layers.clone()).into_response()
 }
 
-pub async fn scenario_info(State(s): State<Shared>, _c: Caller) -> Json<Value> {
-    Json(json!({"name": s.scenario_name, "authority": s.authority, "illustrative": s.illustrative,
-                "mandatory_km": s.draft.mandatory_km, "advisory_km": s.draft.advisory_km}))
+#[derive(Debug, Serialize)]
+pub struct ScenarioInfo<'a> {
+    pub name: &'a str,
+    pub authority: &'a str,
+    pub illustrative: Option<&'a str>,
+    pub mandatory_km: f64,
+    pub advisory_km: f64,
+}
+
+pub async fn scenario_info(State(s): State<Shared>) -> Response {
+    Json(ScenarioInfo {
+        name: &s.scenario_name,
+        authority: &s.authority,
+        illustrative: s.illustrative.as_deref(),
+        mandatory_km: s.draft.mandatory_km,
+        advisory_km: s.draft.advisory_km,
+    })
+    .into_response()
+}
+
+pub async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
 }
 
 // ---- coordinators ----
@@ -393,17 +505,18 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
 }
 
-pub async fn audit(State(s): State<Shared>, c: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Json<Value>> {
-    c.require(COORDINATORS)?;
+pub async fn audit(
+    State(s): State<Shared>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Vec<evac_store::AuditEntry>>> {
     let store = s.store.clone();
     let limit = q.limit.unwrap_or(200).clamp(1, 5000);
-    Ok(Json(json!(blocking(move || store.audit_log(limit)).await?)))
+    Ok(Json(blocking(move || store.audit_log(limit)).await?))
 }
 
-pub async fn users(State(s): State<Shared>, c: Caller) -> ApiResult<Json<Value>> {
-    c.require(COORDINATORS)?;
+pub async fn users(State(s): State<Shared>) -> ApiResult<Json<Vec<User>>> {
     let store = s.store.clone();
-    Ok(Json(json!(blocking(move || store.users()).await?)))
+    Ok(Json(blocking(move || store.users()).await?))
 }
 
 #[derive(Deserialize)]
@@ -417,27 +530,46 @@ pub async fn add_user(
     State(s): State<Shared>,
     c: Caller,
     r: Result<Json<NewUser>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    c.require(COORDINATORS)?;
+) -> ApiResult<(StatusCode, Json<Created>)> {
     let u = body(r)?;
     let role = Role::parse(&u.role).ok_or_else(|| {
-        ApiError::invalid(BTreeMap::from([(
-            "role".to_string(),
-            "expected coordinator, registrar or viewer".to_string(),
-        )]))
+        ApiError::invalid(BTreeMap::from([("role".to_string(), format!("expected {}", or_list(Role::NAMES)))]))
     })?;
     let store = s.store.clone();
-    let (user, ip) = (c.user.clone(), c.ip.clone());
-    let id = blocking(move || {
-        let id = store.add_user(&u.username, role, &u.password)?;
-        store.audit(&user, "add user", &u.username, ip, Some(role.as_str().to_string()))?;
-        Ok(id)
-    })
-    .await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    let id = blocking(move || store.add_user(&c.actor(), &u.username, role, &u.password)).await?;
+    Ok(created(Created { id }))
 }
 
-pub async fn not_found(headers: HeaderMap) -> ApiError {
-    let _ = headers;
+/// "a, b or c"
+fn or_list(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
+pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "no such API call: see /api/openapi.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_error_lists_the_roles() {
+        assert_eq!(or_list(Role::NAMES), "viewer, registrar or coordinator");
+        assert_eq!(or_list(&["one"]), "one");
+    }
+
+    #[test]
+    fn errors_are_json_with_fields_only_when_there_are_some() {
+        let e = ApiError::new(StatusCode::NOT_FOUND, "gone");
+        assert_eq!(serde_json::to_value(&e).unwrap(), serde_json::json!({"error": "gone"}));
+        let e = ApiError::invalid(BTreeMap::from([("members".into(), "too many".into())]));
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"error": "invalid input", "fields": {"members": "too many"}})
+        );
+    }
 }

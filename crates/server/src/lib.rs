@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod openapi;
+pub mod routes;
 pub mod state;
 mod ui;
 
@@ -10,36 +11,18 @@ pub use state::AppState;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Largest request body accepted (a registration is a few hundred bytes).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The API from the route table ([`routes::ROUTES`]), then what is not API: a JSON 404 for
+/// unknown API paths and the web UI's files.
 pub fn router(state: Arc<AppState>) -> Router {
-    use api::*;
-    Router::new()
-        .route("/api/session", post(login).delete(logout))
-        .route("/api/me", get(me))
-        .route("/api/scenario", get(scenario_info))
-        .route("/api/settlements", get(settlements))
-        .route("/api/settlements/{id}", get(settlement))
-        .route("/api/centres", get(centres))
-        .route("/api/households", get(list_households).post(register))
-        .route("/api/households/{id}", get(get_household))
-        .route("/api/households/{id}/events", post(event))
-        .route("/api/orders", get(list_orders).post(issue_order))
-        .route("/api/orders/draft", get(draft_order))
-        .route("/api/orders/{n}", get(get_order))
-        .route("/api/orders/{n}/print", get(print_order))
-        .route("/api/plan", get(plan))
-        .route("/api/plan/chart.svg", get(plan_chart))
-        .route("/api/map/layers", get(layers))
-        .route("/api/audit", get(audit))
-        .route("/api/users", get(users).post(add_user))
-        .route("/api/openapi.json", get(|| async { axum::Json(openapi::document()) }))
-        .route("/api/{*rest}", get(not_found).post(not_found))
+    routes::api_router(&state)
+        .route("/api/{*rest}", get(api::not_found).post(api::not_found))
         .route("/", get(ui::index))
         .route("/{*path}", get(ui::asset))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,137 +1,36 @@
-//! The OpenAPI document, generated from the route table (which the authorization tests use
-//! too, so documentation, access rules and tests cannot drift apart).
+//! The OpenAPI document, generated from the route table ([`crate::routes::ROUTES`]); the
+//! `enum` lists come from the store's enums (`NAMES`), never retyped.
 
+use crate::routes::{Access, ROUTES};
+use evac_store::{EventKind, HouseholdStatus, Need, Role};
+use evac_zone::Zone;
 use serde_json::{Value, json};
 
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Public,
-    /// Any logged-in user (aggregate, non-personal data).
-    Anyone,
-    /// Registrars and coordinators (personal data).
-    Registrars,
-    Coordinators,
-}
+/// The zones a settlement can be in, for the `enum` of the Settlement schema.
+const ZONES: [Zone; 3] = [Zone::Mandatory, Zone::Advisory, Zone::Outside];
 
-pub struct Route {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub summary: &'static str,
-    pub access: Access,
-    pub request: Option<&'static str>,
-    pub response: &'static str,
-    pub status: u16,
-}
+/// Fails to compile when a zone is added, until it is listed in [`ZONES`].
+const _: fn(Zone) = |z| match z {
+    Zone::Mandatory | Zone::Advisory | Zone::Outside => {}
+};
 
-macro_rules! route {
-    ($m:literal, $p:literal, $a:ident, $s:literal, $req:expr, $resp:literal, $st:literal) => {
-        Route { method: $m, path: $p, summary: $s, access: Access::$a, request: $req, response: $resp, status: $st }
-    };
+fn names(names: &[&str]) -> Value {
+    json!({"type": "string", "enum": names})
 }
-
-pub const ROUTES: &[Route] = &[
-    route!("post", "/api/session", Public, "Log in: returns a bearer token", Some("Login"), "Session", 200),
-    route!("delete", "/api/session", Anyone, "Log out (the token stops working)", None, "Empty", 204),
-    route!("get", "/api/me", Anyone, "Who am I", None, "Me", 200),
-    route!("get", "/api/scenario", Anyone, "The scenario: name, authority, zone distances", None, "Scenario", 200),
-    route!(
-        "get",
-        "/api/settlements",
-        Anyone,
-        "Every settlement with zone, population and people registered, departed, arrived, refused and remaining (aggregates only)",
-        None,
-        "SettlementList",
-        200
-    ),
-    route!("get", "/api/settlements/{id}", Anyone, "One settlement's counts", None, "Settlement", 200),
-    route!("get", "/api/centres", Anyone, "Reception centres with capacity and occupancy", None, "CentreList", 200),
-    route!(
-        "get",
-        "/api/households",
-        Registrars,
-        "Households (personal data; every view is audited); ?settlement_id= filters",
-        None,
-        "HouseholdList",
-        200
-    ),
-    route!(
-        "post",
-        "/api/households",
-        Registrars,
-        "Register a household; likely duplicates (similar name in any spelling, same phone) are returned",
-        Some("NewHousehold"),
-        "Registered",
-        201
-    ),
-    route!("get", "/api/households/{id}", Registrars, "One household (personal data; audited)", None, "Household", 200),
-    route!(
-        "post",
-        "/api/households/{id}/events",
-        Registrars,
-        "Record departed, arrived (with centre_id), refused or returned",
-        Some("Event"),
-        "Id",
-        201
-    ),
-    route!("get", "/api/orders", Anyone, "Issued orders", None, "OrderList", 200),
-    route!("get", "/api/orders/draft", Anyone, "The order as computed now, not yet issued", None, "Order", 200),
-    route!(
-        "post",
-        "/api/orders",
-        Coordinators,
-        "Issue the draft as the next numbered, immutable order",
-        None,
-        "IssuedOrder",
-        201
-    ),
-    route!("get", "/api/orders/{n}", Anyone, "An issued order", None, "Order", 200),
-    route!(
-        "get",
-        "/api/orders/{n}/print",
-        Anyone,
-        "An issued order as a printable A4 document (HTML)",
-        None,
-        "Html",
-        200
-    ),
-    route!("get", "/api/plan", Anyone, "The car plan and transit plan summaries (when planned)", None, "Plan", 200),
-    route!("get", "/api/plan/chart.svg", Anyone, "Vehicles safe over time (SVG)", None, "Svg", 200),
-    route!(
-        "get",
-        "/api/map/layers",
-        Anyone,
-        "Map layers (GeoJSON): boundary, zones, hazard, roads, rail, loads, bottlenecks",
-        None,
-        "GeoJson",
-        200
-    ),
-    route!(
-        "get",
-        "/api/audit",
-        Coordinators,
-        "Audit log: who did or viewed what, when, from where",
-        None,
-        "AuditList",
-        200
-    ),
-    route!("get", "/api/users", Coordinators, "Users", None, "UserList", 200),
-    route!("post", "/api/users", Coordinators, "Add a user", Some("NewUser"), "Id", 201),
-    route!("get", "/api/openapi.json", Public, "This document", None, "OpenApi", 200),
-];
 
 fn schemas() -> Value {
     let s = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
     let str_ = json!({"type": "string"});
     let int = json!({"type": "integer"});
     let num = json!({"type": "number"});
+    let role = names(Role::NAMES);
     json!({
         "Login": s(json!({"username": str_, "password": str_}), &["username", "password"]),
-        "Session": s(json!({"token": str_, "username": str_, "role": {"type": "string", "enum": ["coordinator", "registrar", "viewer"]}}), &["token"]),
-        "Me": s(json!({"username": str_, "role": str_}), &["username", "role"]),
+        "Session": s(json!({"token": str_, "username": str_, "role": role}), &["token"]),
+        "Me": s(json!({"username": str_, "role": role}), &["username", "role"]),
         "Scenario": s(json!({"name": str_, "authority": str_, "illustrative": str_, "mandatory_km": num, "advisory_km": num}), &["name"]),
         "Settlement": s(json!({"id": str_, "name": str_, "name_uk": str_, "hromada": str_, "lat": num, "lon": num,
-            "zone": {"type": "string", "enum": ["mandatory", "advisory", "outside"]}, "distance_km": num, "population": int,
+            "zone": names(&ZONES.map(Zone::as_str)), "distance_km": num, "population": int,
             "households": int, "registered": int, "departed": int, "arrived": int, "refused": int, "returned": int,
             "remaining": {"type": "integer", "description": "population minus people departed or arrived"}}),
             &["id", "name", "zone", "population", "registered", "departed", "arrived", "refused", "remaining"]),
@@ -139,13 +38,13 @@ fn schemas() -> Value {
         "Centre": s(json!({"id": str_, "name": str_, "lat": num, "lon": num, "capacity": int, "occupancy": int, "free": int}), &["id", "capacity", "occupancy"]),
         "CentreList": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}},
         "NewHousehold": s(json!({"settlement_id": str_, "head_name": {"type": "string", "maxLength": 200}, "members": {"type": "integer", "minimum": 1, "maximum": 50},
-            "needs": {"type": "array", "items": {"type": "string", "enum": evac_store::NEEDS}}, "phone": {"type": "string", "maxLength": 32}}),
+            "needs": {"type": "array", "items": names(Need::NAMES)}, "phone": {"type": "string", "maxLength": 32}}),
             &["settlement_id", "head_name", "members"]),
-        "Household": s(json!({"id": int, "settlement_id": str_, "head_name": str_, "members": int, "needs": {"type": "array", "items": str_},
-            "phone": str_, "status": str_, "centre_id": str_, "created_at": str_}), &["id", "settlement_id", "head_name", "members", "status"]),
+        "Household": s(json!({"id": int, "settlement_id": str_, "head_name": str_, "members": int, "needs": {"type": "array", "items": names(Need::NAMES)},
+            "phone": str_, "status": names(HouseholdStatus::NAMES), "centre_id": str_, "created_at": str_}), &["id", "settlement_id", "head_name", "members", "status"]),
         "HouseholdList": {"type": "array", "items": {"$ref": "#/components/schemas/Household"}},
         "Registered": s(json!({"id": int, "possible_duplicates": {"type": "array", "items": s(json!({"id": int, "head_name": str_, "reason": str_}), &["id"])}}), &["id"]),
-        "Event": s(json!({"kind": {"type": "string", "enum": evac_store::EVENT_KINDS}, "centre_id": str_}), &["kind"]),
+        "Event": s(json!({"kind": names(EventKind::NAMES), "centre_id": str_}), &["kind"]),
         "Id": s(json!({"id": int}), &["id"]),
         "IssuedOrder": s(json!({"number": int, "issued_at": str_, "issued_by": str_, "scope": str_, "settlements": int, "population": int}), &["number"]),
         "OrderList": {"type": "array", "items": {"$ref": "#/components/schemas/IssuedOrder"}},
@@ -153,29 +52,48 @@ fn schemas() -> Value {
         "Plan": {"type": "object", "properties": {"car": {"type": "object"}, "transit": {"type": "object"}}},
         "AuditEntry": s(json!({"id": int, "at": str_, "username": str_, "action": str_, "target": str_, "ip": str_, "detail": str_}), &["id", "at", "action"]),
         "AuditList": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
-        "User": s(json!({"id": int, "username": str_, "role": str_}), &["id", "username", "role"]),
+        "User": s(json!({"id": int, "username": str_, "role": role}), &["id", "username", "role"]),
         "UserList": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
-        "NewUser": s(json!({"username": str_, "role": {"type": "string", "enum": ["coordinator", "registrar", "viewer"]}, "password": {"type": "string", "minLength": 8}}), &["username", "role", "password"]),
+        "NewUser": s(json!({"username": str_, "role": role, "password": {"type": "string", "minLength": 8}}), &["username", "role", "password"]),
         "Error": s(json!({"error": str_, "fields": {"type": "object", "additionalProperties": str_}}), &["error"]),
         "Empty": {"type": "object"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
     })
 }
 
+/// How a response schema is sent (none: no body).
+fn media_type(schema: &str) -> Option<&'static str> {
+    match schema {
+        "Empty" => None,
+        "Html" => Some("text/html"),
+        "Svg" => Some("image/svg+xml"),
+        "GeoJson" => Some("application/geo+json"),
+        _ => Some("application/json"),
+    }
+}
+
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     for r in ROUTES {
+        let mut ok = json!({"description": "OK"});
+        if let Some(media) = media_type(r.response) {
+            ok["content"] = json!({media: {"schema": {"$ref": format!("#/components/schemas/{}", r.response)}}});
+        }
         let mut op = json!({
             "summary": r.summary,
             "responses": {
-                r.status.to_string(): {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{}", r.response)}}}},
+                r.status.to_string(): ok,
                 "400": {"description": "invalid input (field-level messages)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             },
             "x-access": format!("{:?}", r.access),
+            "x-roles": r.access.roles(),
         });
+        if r.personal_data {
+            op["x-personal-data"] = json!(true);
+        }
         if r.access != Access::Public {
             op["security"] = json!([{"bearer": []}]);
             op["responses"]["401"] = json!({"description": "no valid token"});
-            if matches!(r.access, Access::Registrars | Access::Coordinators) {
+            if Role::ALL.iter().any(|role| !r.access.allows(*role)) {
                 op["responses"]["403"] = json!({"description": "the role may not"});
             }
         }
@@ -192,7 +110,7 @@ pub fn document() -> Value {
             op["parameters"] = json!(params);
         }
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
-        entry[r.method] = op;
+        entry[r.method.as_str()] = op;
     }
     json!({
         "openapi": "3.0.3",
@@ -201,4 +119,156 @@ pub fn document() -> Value {
         "paths": paths,
         "components": {"schemas": schemas(), "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::*;
+    use serde::Serialize;
+    use std::collections::BTreeSet;
+
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(r)) = o.get("$ref") {
+                    out.push(r.trim_start_matches("#/components/schemas/").to_string());
+                }
+                o.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn documents_every_route_and_every_schema_it_names() {
+        let doc = document();
+        let mut documented = BTreeSet::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys() {
+                documented.insert((method.clone(), path.clone()));
+            }
+        }
+        let table: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.as_str().to_string(), r.path.to_string())).collect();
+        assert_eq!(documented, table);
+        let mut named = Vec::new();
+        refs(&doc, &mut named);
+        for r in ROUTES {
+            named.extend(r.request.map(str::to_string));
+            named.push(r.response.to_string());
+        }
+        for name in named {
+            assert!(doc["components"]["schemas"][&name].is_object(), "no schema {name}");
+        }
+        let households = &doc["paths"]["/api/households"]["get"];
+        assert_eq!(households["x-personal-data"], true);
+        assert_eq!(households["x-roles"], json!(["registrar", "coordinator"]));
+        assert!(households["responses"]["403"].is_object());
+        assert!(doc["paths"]["/api/me"]["get"]["responses"]["403"].is_null(), "every role may ask who it is");
+    }
+
+    #[test]
+    fn enum_lists_are_the_stores_names() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["NewHousehold"]["properties"]["needs"]["items"]["enum"], json!(Need::NAMES));
+        assert_eq!(schemas["Household"]["properties"]["status"]["enum"], json!(HouseholdStatus::NAMES));
+        assert_eq!(schemas["Event"]["properties"]["kind"]["enum"], json!(EventKind::NAMES));
+        assert_eq!(schemas["NewUser"]["properties"]["role"]["enum"], json!(Role::NAMES));
+        let zones: Vec<Value> = ZONES.iter().map(|z| serde_json::to_value(z).unwrap()).collect();
+        assert_eq!(schemas["Settlement"]["properties"]["zone"]["enum"], json!(zones));
+    }
+
+    /// The response types serialise to exactly the documented properties.
+    #[test]
+    fn responses_match_their_schemas() {
+        fn check<T: Serialize>(name: &str, value: T) {
+            let doc = document();
+            let schema = &doc["components"]["schemas"][name];
+            let v = serde_json::to_value(value).unwrap();
+            let keys: BTreeSet<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+            let props: BTreeSet<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(keys, props, "{name}");
+            for required in schema["required"].as_array().into_iter().flatten() {
+                assert!(!v[required.as_str().unwrap()].is_null(), "{required} is required: {v}");
+            }
+        }
+        let text = || "x".to_string();
+        check("Session", Session { token: text(), username: text(), role: Role::Viewer });
+        check("Me", Me { username: text(), role: Role::Viewer });
+        check(
+            "Scenario",
+            ScenarioInfo { name: "n", authority: "a", illustrative: None, mandatory_km: 10.0, advisory_km: 25.0 },
+        );
+        check(
+            "Settlement",
+            SettlementRow {
+                id: text(),
+                name: text(),
+                name_uk: None,
+                hromada: None,
+                lat: 49.7,
+                lon: 37.6,
+                zone: Zone::Mandatory,
+                distance_km: 3.0,
+                population: 100,
+                households: 1,
+                registered: 3,
+                departed: 0,
+                arrived: 3,
+                refused: 0,
+                returned: 0,
+                remaining: 97,
+            },
+        );
+        check(
+            "Centre",
+            CentreRow { id: text(), name: text(), lat: 50.0, lon: 36.2, capacity: 10, occupancy: 3, free: 7 },
+        );
+        check("Id", Created { id: 1 });
+        check("Plan", PlanSummaries { car: None, transit: None });
+        check(
+            "Household",
+            evac_store::Household {
+                id: 1,
+                settlement_id: text(),
+                head_name: text(),
+                members: 2,
+                needs: vec![Need::Pets],
+                phone: None,
+                status: HouseholdStatus::Registered,
+                centre_id: None,
+                created_at: text(),
+            },
+        );
+        check("Registered", evac_store::Registered { id: 1, possible_duplicates: vec![] });
+        check(
+            "IssuedOrder",
+            evac_store::IssuedOrder {
+                number: 1,
+                issued_at: text(),
+                issued_by: text(),
+                scope: text(),
+                settlements: 1,
+                population: 1,
+            },
+        );
+        check(
+            "AuditEntry",
+            evac_store::AuditEntry {
+                id: 1,
+                at: text(),
+                username: None,
+                action: text(),
+                target: None,
+                ip: None,
+                detail: None,
+            },
+        );
+        check("User", evac_store::User { id: 1, username: text(), role: Role::Registrar });
+        let mut e = ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid input");
+        e.fields.insert("members".into(), "expected between 1 and 50 people".into());
+        check("Error", e);
+    }
 }

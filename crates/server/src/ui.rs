@@ -1,54 +1,56 @@
-//! The web UI, embedded in the binary (no CDN, works offline).
+//! The web UI, embedded in the binary (no CDN, works offline): web/index.html, the ES
+//! modules in web/js/, the style sheet and vendored Leaflet. The Content-Type follows the
+//! file's extension (browsers refuse a module script not served as JavaScript).
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-const FILES: &[(&str, &str, &[u8])] = &[
-    ("index.html", "text/html; charset=utf-8", include_bytes!("../../../web/index.html")),
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../../web/app.js")),
-    ("style.css", "text/css; charset=utf-8", include_bytes!("../../../web/style.css")),
-    (
-        "vendor/leaflet-1.9.4/leaflet.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../../web/vendor/leaflet-1.9.4/leaflet.js"),
-    ),
-    (
-        "vendor/leaflet-1.9.4/leaflet.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../../web/vendor/leaflet-1.9.4/leaflet.css"),
-    ),
-    (
-        "vendor/leaflet-1.9.4/images/layers.png",
-        "image/png",
-        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/layers.png"),
-    ),
-    (
-        "vendor/leaflet-1.9.4/images/layers-2x.png",
-        "image/png",
-        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/layers-2x.png"),
-    ),
-    (
-        "vendor/leaflet-1.9.4/images/marker-icon.png",
-        "image/png",
-        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/marker-icon.png"),
-    ),
-    (
-        "vendor/leaflet-1.9.4/images/marker-icon-2x.png",
-        "image/png",
-        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/marker-icon-2x.png"),
-    ),
-    (
-        "vendor/leaflet-1.9.4/images/marker-shadow.png",
-        "image/png",
-        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/marker-shadow.png"),
-    ),
+macro_rules! web_files {
+    ($($path:literal),+ $(,)?) => {
+        &[$(($path, include_bytes!(concat!("../../../web/", $path)))),+]
+    };
+}
+
+/// Every file the UI loads, by its path under web/ (which is its URL path).
+const FILES: &[(&str, &[u8])] = web_files![
+    "index.html",
+    "style.css",
+    "js/main.js",
+    "js/admin.js",
+    "js/api.js",
+    "js/centres.js",
+    "js/dom.js",
+    "js/html.js",
+    "js/i18n.js",
+    "js/map.js",
+    "js/order.js",
+    "js/plan.js",
+    "js/register.js",
+    "js/settlement.js",
+    "vendor/leaflet-1.9.4/leaflet.js",
+    "vendor/leaflet-1.9.4/leaflet.css",
+    "vendor/leaflet-1.9.4/images/layers.png",
+    "vendor/leaflet-1.9.4/images/layers-2x.png",
+    "vendor/leaflet-1.9.4/images/marker-icon.png",
+    "vendor/leaflet-1.9.4/images/marker-icon-2x.png",
+    "vendor/leaflet-1.9.4/images/marker-shadow.png",
 ];
 
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
 fn serve(path: &str) -> Response {
-    match FILES.iter().find(|(p, _, _)| *p == path) {
-        Some((_, mime, bytes)) => {
-            ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "no-cache")], *bytes).into_response()
+    match FILES.iter().find(|(p, _)| *p == path) {
+        Some((p, bytes)) => {
+            ([(header::CONTENT_TYPE, content_type(p)), (header::CACHE_CONTROL, "no-cache")], *bytes).into_response()
         }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
@@ -60,4 +62,50 @@ pub async fn index() -> Response {
 
 pub async fn asset(Path(path): Path<String>) -> Response {
     serve(&path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn files_under(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                files_under(&p, root, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+
+    /// A module added to web/ but not here would be a 404 only the browser notices.
+    #[test]
+    fn every_web_file_is_served_with_its_type() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web");
+        let mut on_disk = Vec::new();
+        files_under(&root, &root, &mut on_disk);
+        for f in on_disk.iter().filter(|f| [".html", ".js", ".css", ".png"].iter().any(|e| f.ends_with(e))) {
+            assert!(FILES.iter().any(|(p, _)| p == f), "web/{f} is not embedded in ui.rs");
+        }
+        for (p, _) in FILES {
+            assert_ne!(content_type(p), "application/octet-stream", "{p}");
+        }
+        assert_eq!(content_type("js/html.js"), "text/javascript; charset=utf-8");
+    }
+
+    /// Every module the UI imports is embedded (imports are relative: './x.js').
+    #[test]
+    fn every_imported_module_is_served() {
+        let index = std::str::from_utf8(FILES.iter().find(|(p, _)| *p == "index.html").unwrap().1).unwrap();
+        assert!(index.contains(r#"<script type="module" src="/js/main.js"></script>"#));
+        for (p, bytes) in FILES.iter().filter(|(p, _)| p.starts_with("js/")) {
+            let text = std::str::from_utf8(bytes).unwrap();
+            for spec in text.split("from './").skip(1) {
+                let name = &spec[..spec.find('\'').unwrap()];
+                assert!(FILES.iter().any(|(f, _)| *f == format!("js/{name}")), "{p} imports ./{name}");
+            }
+        }
+    }
 }

@@ -1,29 +1,129 @@
-//! Records and requests.
+//! Records and requests, and the closed vocabularies (roles, statuses, event kinds, needs)
+//! shared by the database, the API and its OpenAPI document.
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Registrar,
-    Coordinator,
+/// A closed set of names: the enum, its `ALL` variants and `NAMES` in the same order, and
+/// one spelling per variant used by serde, SQL and the OpenAPI document alike (so the
+/// stored text, the JSON and the documented `enum` lists cannot disagree).
+macro_rules! named_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+            /// The names of `ALL`, in the same order.
+            pub const NAMES: &'static [&'static str] = &[$($text,)+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| serde::de::Error::unknown_variant(&s, $name::NAMES))
+            }
+        }
+
+        impl ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $name {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let s = value.as_str()?;
+                $name::parse(s).ok_or_else(|| {
+                    FromSqlError::Other(format!("unknown {} {s:?} in the database", stringify!($name)).into())
+                })
+            }
+        }
+    };
 }
 
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "coordinator" => Some(Role::Coordinator),
-            "registrar" => Some(Role::Registrar),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
+named_enum! {
+    /// What a user may do (see docs/operations.md).
+    pub enum Role {
+        Viewer = "viewer",
+        Registrar = "registrar",
+        Coordinator = "coordinator",
     }
-    pub fn as_str(self) -> &'static str {
+}
+
+named_enum! {
+    /// Where a household is: registered, and then as its last event says.
+    pub enum HouseholdStatus {
+        Registered = "registered",
+        Departed = "departed",
+        Arrived = "arrived",
+        Refused = "refused",
+        Returned = "returned",
+    }
+}
+
+named_enum! {
+    /// What a registrar records about a household.
+    pub enum EventKind {
+        Departed = "departed",
+        /// At a reception centre (the event names it).
+        Arrived = "arrived",
+        Refused = "refused",
+        Returned = "returned",
+    }
+}
+
+named_enum! {
+    /// Help a household needs to leave.
+    pub enum Need {
+        Wheelchair = "wheelchair",
+        Stretcher = "stretcher",
+        Medical = "medical",
+        Children = "children",
+        Elderly = "elderly",
+        Pets = "pets",
+        NoCar = "no_car",
+        Hearing = "hearing",
+    }
+}
+
+impl EventKind {
+    /// The household's status once this event is recorded.
+    pub fn status(self) -> HouseholdStatus {
         match self {
-            Role::Coordinator => "coordinator",
-            Role::Registrar => "registrar",
-            Role::Viewer => "viewer",
+            EventKind::Departed => HouseholdStatus::Departed,
+            EventKind::Arrived => HouseholdStatus::Arrived,
+            EventKind::Refused => HouseholdStatus::Refused,
+            EventKind::Returned => HouseholdStatus::Returned,
         }
     }
 }
@@ -35,14 +135,32 @@ pub struct User {
     pub role: Role,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Who makes a change or reads personal data, as the audit log records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    /// `None`: the operator at the server's command line (`evac user add`, the first
+    /// account), who has no session and no address.
+    pub user: Option<User>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn user(user: &User, ip: Option<String>) -> Actor {
+        Actor { user: Some(user.clone()), ip }
+    }
+
+    pub fn command_line() -> Actor {
+        Actor { user: None, ip: None }
+    }
+}
+
+/// A household as registered (checked by the API: known settlement, 1-50 people, ...).
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewHousehold {
     pub settlement_id: String,
     pub head_name: String,
     pub members: u32,
-    #[serde(default)]
-    pub needs: Vec<String>,
-    #[serde(default)]
+    pub needs: Vec<Need>,
     pub phone: Option<String>,
 }
 
@@ -52,22 +170,22 @@ pub struct Household {
     pub settlement_id: String,
     pub head_name: String,
     pub members: u32,
-    pub needs: Vec<String>,
+    pub needs: Vec<Need>,
     pub phone: Option<String>,
-    pub status: String,
+    pub status: HouseholdStatus,
     pub centre_id: Option<String>,
     pub created_at: String,
 }
 
 /// A likely duplicate found when registering.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DuplicateHint {
     pub id: i64,
     pub head_name: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Registered {
     pub id: i64,
     pub possible_duplicates: Vec<DuplicateHint>,
@@ -84,7 +202,22 @@ pub struct StatusCounts {
     pub returned: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl StatusCounts {
+    /// Count `households` households of `people` people now in `status`.
+    pub fn add(&mut self, status: HouseholdStatus, households: u64, people: u64) {
+        self.households += households;
+        self.registered += people;
+        match status {
+            HouseholdStatus::Registered => {}
+            HouseholdStatus::Departed => self.departed += people,
+            HouseholdStatus::Arrived => self.arrived += people,
+            HouseholdStatus::Refused => self.refused += people,
+            HouseholdStatus::Returned => self.returned += people,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IssuedOrder {
     pub number: i64,
     pub issued_at: String,
@@ -105,5 +238,38 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
-pub const EVENT_KINDS: [&str; 4] = ["departed", "arrived", "refused", "returned"];
-pub const NEEDS: [&str; 8] = ["wheelchair", "stretcher", "medical", "children", "elderly", "pets", "no_car", "hearing"];
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_todays_strings_in_json_and_parse_back() {
+        assert_eq!(
+            Need::NAMES,
+            ["wheelchair", "stretcher", "medical", "children", "elderly", "pets", "no_car", "hearing"]
+        );
+        assert_eq!(EventKind::NAMES, ["departed", "arrived", "refused", "returned"]);
+        assert_eq!(HouseholdStatus::NAMES, ["registered", "departed", "arrived", "refused", "returned"]);
+        assert_eq!(Role::NAMES, ["viewer", "registrar", "coordinator"]);
+        for (need, name) in Need::ALL.iter().zip(Need::NAMES) {
+            assert_eq!(serde_json::to_string(need).unwrap(), format!("\"{name}\""));
+            assert_eq!(serde_json::from_str::<Need>(&format!("\"{name}\"")).unwrap(), *need);
+            assert_eq!(Need::parse(name), Some(*need));
+        }
+        for kind in EventKind::ALL {
+            assert_eq!(kind.as_str(), kind.status().as_str(), "an event names the status it leads to");
+        }
+        let err = serde_json::from_str::<Need>("\"jetpack\"").unwrap_err().to_string();
+        assert!(err.contains("jetpack") && err.contains("no_car"), "{err}");
+        assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn counts_add_people_by_status() {
+        let mut c = StatusCounts::default();
+        c.add(HouseholdStatus::Registered, 2, 5);
+        c.add(HouseholdStatus::Arrived, 1, 3);
+        c.add(HouseholdStatus::Refused, 1, 1);
+        assert_eq!(c, StatusCounts { households: 4, registered: 9, departed: 0, arrived: 3, refused: 1, returned: 0 });
+    }
+}

@@ -1,0 +1,273 @@
+//! The route table: every API call once, with who may make it. The axum router, the access
+//! check and the OpenAPI document are all built from [`ROUTES`], and the authorization
+//! test (crates/cli/tests/serve.rs) calls every row with every role, so what is served,
+//! what is allowed and what is documented cannot drift apart.
+
+use crate::api::{self, ApiError, Caller, Shared, blocking, client_ip};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter};
+use evac_store::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    /// The lower-case name OpenAPI uses.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Post => "post",
+            Method::Delete => "delete",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+            Method::Delete => MethodFilter::DELETE,
+        }
+    }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No session needed.
+    Public,
+    /// Any logged-in user (aggregate, non-personal data).
+    Anyone,
+    /// Registrars and coordinators (personal data).
+    Registrars,
+    Coordinators,
+}
+
+impl Access {
+    /// The roles allowed (none for a public route: it needs no session at all).
+    pub const fn roles(self) -> &'static [Role] {
+        match self {
+            Access::Public => &[],
+            Access::Anyone => Role::ALL,
+            Access::Registrars => &[Role::Registrar, Role::Coordinator],
+            Access::Coordinators => &[Role::Coordinator],
+        }
+    }
+
+    pub fn allows(self, role: Role) -> bool {
+        self.roles().contains(&role)
+    }
+}
+
+/// One API call.
+#[derive(Debug)]
+pub struct Route {
+    pub method: Method,
+    /// axum's syntax, which is also OpenAPI's: `/api/households/{id}`.
+    pub path: &'static str,
+    pub access: Access,
+    /// Answers with or changes personal data (names, phones, needs, who refuses to leave):
+    /// only for registrars and coordinators, never cached, and the handler audits reads.
+    pub personal_data: bool,
+    pub summary: &'static str,
+    /// Schema names (components/schemas of the OpenAPI document).
+    pub request: Option<&'static str>,
+    pub response: &'static str,
+    /// The status of a successful call.
+    pub status: u16,
+    /// Attaches the handler for `method` (a plain function, so the table is a constant).
+    pub handler: fn(MethodFilter) -> MethodRouter<Shared>,
+}
+
+macro_rules! route {
+    ($method:ident $path:literal => $handler:path, $access:ident $(+ $personal:ident)?,
+     $request:tt -> $response:literal $status:literal, $summary:literal) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            access: Access::$access,
+            personal_data: route!(@personal $($personal)?),
+            summary: $summary,
+            request: route!(@request $request),
+            response: $response,
+            status: $status,
+            handler: |m| axum::routing::on(m, $handler),
+        }
+    };
+    (@personal personal_data) => { true };
+    (@personal) => { false };
+    (@request _) => { None };
+    (@request $name:literal) => { Some($name) };
+}
+
+pub const ROUTES: &[Route] = &[
+    route!(Post "/api/session" => api::login, Public, "Login" -> "Session" 200, "Log in: returns a bearer token"),
+    route!(Delete "/api/session" => api::logout, Anyone, _ -> "Empty" 204, "Log out (the token stops working)"),
+    route!(Get "/api/me" => api::me, Anyone, _ -> "Me" 200, "Who am I"),
+    route!(
+        Get "/api/scenario" => api::scenario_info, Anyone,
+        _ -> "Scenario" 200, "The scenario: name, authority, zone distances"
+    ),
+    route!(
+        Get "/api/settlements" => api::settlements, Anyone,
+        _ -> "SettlementList" 200,
+        "Every settlement with zone, population and people registered, departed, arrived, refused and remaining (aggregates only)"
+    ),
+    route!(Get "/api/settlements/{id}" => api::settlement, Anyone, _ -> "Settlement" 200, "One settlement's counts"),
+    route!(
+        Get "/api/centres" => api::centres, Anyone,
+        _ -> "CentreList" 200, "Reception centres with capacity and occupancy"
+    ),
+    route!(
+        Get "/api/households" => api::list_households, Registrars + personal_data,
+        _ -> "HouseholdList" 200, "Households (personal data; every view is audited); ?settlement_id= filters"
+    ),
+    route!(
+        Post "/api/households" => api::register, Registrars + personal_data,
+        "NewHousehold" -> "Registered" 201,
+        "Register a household; likely duplicates (similar name in any spelling, same phone) are returned"
+    ),
+    route!(
+        Get "/api/households/{id}" => api::get_household, Registrars + personal_data,
+        _ -> "Household" 200, "One household (personal data; audited)"
+    ),
+    route!(
+        Post "/api/households/{id}/events" => api::event, Registrars + personal_data,
+        "Event" -> "Id" 201, "Record departed, arrived (with centre_id), refused or returned"
+    ),
+    route!(Get "/api/orders" => api::list_orders, Anyone, _ -> "OrderList" 200, "Issued orders"),
+    route!(
+        Get "/api/orders/draft" => api::draft_order, Anyone,
+        _ -> "Order" 200, "The order as computed now, not yet issued"
+    ),
+    route!(
+        Post "/api/orders" => api::issue_order, Coordinators,
+        _ -> "IssuedOrder" 201, "Issue the draft as the next numbered, immutable order"
+    ),
+    route!(Get "/api/orders/{n}" => api::get_order, Anyone, _ -> "Order" 200, "An issued order"),
+    route!(
+        Get "/api/orders/{n}/print" => api::print_order, Anyone,
+        _ -> "Html" 200, "An issued order as a printable A4 document (HTML)"
+    ),
+    route!(
+        Get "/api/plan" => api::plan, Anyone,
+        _ -> "Plan" 200, "The car plan and transit plan summaries (when planned)"
+    ),
+    route!(Get "/api/plan/chart.svg" => api::plan_chart, Anyone, _ -> "Svg" 200, "Vehicles safe over time (SVG)"),
+    route!(
+        Get "/api/map/layers" => api::layers, Anyone,
+        _ -> "GeoJson" 200, "Map layers (GeoJSON): boundary, zones, hazard, roads, rail, loads, bottlenecks"
+    ),
+    route!(
+        Get "/api/audit" => api::audit, Coordinators,
+        _ -> "AuditList" 200, "Audit log: who did or viewed what, when, from where"
+    ),
+    route!(Get "/api/users" => api::users, Coordinators, _ -> "UserList" 200, "Users"),
+    route!(Post "/api/users" => api::add_user, Coordinators, "NewUser" -> "Id" 201, "Add a user"),
+    route!(Get "/api/openapi.json" => api::openapi, Public, _ -> "OpenApi" 200, "This document"),
+];
+
+/// The API: every row of [`ROUTES`], each behind its access check.
+pub fn api_router(state: &Shared) -> Router<Shared> {
+    ROUTES.iter().fold(Router::new(), |router, route| {
+        let mut endpoint = (route.handler)(route.method.filter());
+        if route.access != Access::Public {
+            // route_layer: a request for another method gets its 405 without a session.
+            endpoint = endpoint.route_layer(middleware::from_fn_with_state(Gate { state: state.clone(), route }, gate));
+        }
+        // Rows with the same path are merged into one method router by axum.
+        router.route(route.path, endpoint)
+    })
+}
+
+/// The access check of one route.
+#[derive(Clone)]
+struct Gate {
+    state: Shared,
+    route: &'static Route,
+}
+
+/// No session: 401. A role the route does not allow: 403. Otherwise the handler runs with
+/// the [`Caller`] in the request, and personal data is marked not to be cached.
+async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
+    let ip = client_ip(request.extensions());
+    let caller = match authenticate(&gate.state, request.headers(), ip).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
+    };
+    let role = caller.user.role;
+    if !gate.route.access.allows(role) {
+        return ApiError::new(StatusCode::FORBIDDEN, format!("a {role} may not do this")).into_response();
+    }
+    request.extensions_mut().insert(caller);
+    let mut response = next.run(request).await;
+    if gate.route.personal_data {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The caller of `Authorization: Bearer <token>`.
+async fn authenticate(state: &Shared, headers: &HeaderMap, ip: Option<String>) -> Result<Caller, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "log in first: send Authorization: Bearer <token> (POST /api/session)",
+            )
+        })?
+        .to_string();
+    let store = state.store.clone();
+    let t = token.clone();
+    let user = blocking(move || store.session_user(&t)).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::UNAUTHORIZED, "the session has expired or is unknown: log in again")
+    })?;
+    Ok(Caller { user, ip, token })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn each_method_and_path_once() {
+        let mut seen = HashSet::new();
+        for r in ROUTES {
+            assert!(seen.insert((r.method, r.path)), "{} {} twice", r.method.as_str(), r.path);
+            assert!(r.path.starts_with("/api/"), "{}", r.path);
+            assert!((200..300).contains(&r.status), "{}", r.path);
+        }
+    }
+
+    #[test]
+    fn personal_data_only_for_registrars_and_coordinators() {
+        for r in ROUTES.iter().filter(|r| r.personal_data) {
+            assert!(!r.access.allows(Role::Viewer) && r.access != Access::Public, "{} {}", r.method.as_str(), r.path);
+        }
+        // Every household route is marked.
+        for r in ROUTES.iter().filter(|r| r.path.starts_with("/api/households")) {
+            assert!(r.personal_data, "{}", r.path);
+        }
+    }
+
+    #[test]
+    fn access_levels_nest() {
+        assert_eq!(Access::Public.roles(), &[] as &[Role]);
+        assert!(Role::ALL.iter().all(|r| Access::Anyone.allows(*r)));
+        assert!(!Access::Registrars.allows(Role::Viewer) && Access::Registrars.allows(Role::Registrar));
+        assert!(!Access::Coordinators.allows(Role::Registrar) && Access::Coordinators.allows(Role::Coordinator));
+    }
+}
