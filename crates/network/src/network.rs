@@ -259,6 +259,13 @@ impl Network {
         if out.windows(2).any(|w| w[0] > w[1]) || inn.windows(2).any(|w| w[0] > w[1]) {
             return Err("adjacency offsets are not sorted".into());
         }
+        if self
+            .nodes()
+            .iter()
+            .any(|v| !(v.lat.is_finite() && v.lon.is_finite() && v.lat.abs() <= 90.0 && v.lon.abs() <= 180.0))
+        {
+            return Err("a node lies outside -90..90, -180..180".into());
+        }
         let coords = self.coords().len() as u64;
         let strings = self.raw_u32(6).len().saturating_sub(1) as u32;
         let str_ok = |s: u32| s == NONE || s < strings;
@@ -271,6 +278,12 @@ impl Network {
             }
             if !(str_ok(e.name) && str_ok(e.ref_) && str_ok(e.crossing)) || (e.twin != NONE && e.twin as usize >= m) {
                 return Err(format!("edge {i} has a bad index"));
+            }
+            // Searches assume non-negative finite costs: a damaged value would send them in
+            // circles (a negative time) or poison every sum (NaN).
+            let sane = |x: f32, max: f32| x.is_finite() && (0.0..=max).contains(&x);
+            if !(sane(e.time_s, 1.0e7) && sane(e.length_m, 1.0e7) && sane(e.capacity_vph, 1.0e6)) {
+                return Err(format!("edge {i} has a time, length or capacity out of range"));
             }
         }
         if in_edges.iter().any(|&e| e as usize >= m) {
