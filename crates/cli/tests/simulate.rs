@@ -83,6 +83,8 @@ fn andorra_mini_plan_and_baseline_in_sumo() {
         let m = &x["mapping"];
         assert_eq!(m["vehicles_unmapped"], 0, "{run}: {m}");
         assert!(m["legs_exact"].as_f64().unwrap() >= 0.95 * m["legs"].as_f64().unwrap(), "{run}: {m}");
+        // Junctions sit exactly on the plan's nodes: the projection round trip holds.
+        assert!(m["max_junction_offset_m"].as_f64().unwrap() < 0.5, "{run}: {m}");
         // Everyone gets out in SUMO, in order, and the figures are consistent.
         let sim = &x["simulated"];
         assert_eq!(sim["arrived"].as_u64(), Some(vehicles), "{run}: {sim}");

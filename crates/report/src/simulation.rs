@@ -204,11 +204,8 @@ pub fn summary_text(r: &SimReport) -> String {
         run_lines(&mut out, b);
     }
     for run in std::iter::once(&r.plan).chain(&r.baseline) {
-        let _ = writeln!(
-            out,
-            "\nwhere SUMO queues, {} (vehicle-hours lost; * = on the planner's bottleneck list):",
-            run.label
-        );
+        let legend = if run.planner_bottlenecks.is_empty() { "" } else { "; * = on the planner's bottleneck list" };
+        let _ = writeln!(out, "\nwhere SUMO queues, {} (vehicle-hours lost{legend}):", run.label);
         for q in &run.queues {
             let _ = writeln!(
                 out,

@@ -447,19 +447,22 @@ impl Context<'_> {
         let (mut on_road, mut free_flow) = (0.0f64, 0.0f64);
         for t in &trips {
             let info = out.trips.get(&t.id);
-            match info.filter(|i| i.arrival_s.is_some()) {
-                Some(i) => {
-                    arrivals.push(i.arrival_s.unwrap_or_default());
+            let exits = out.exits.get(&t.id);
+            // A vehicle a teleport carried beyond its destination left the network there:
+            // tripinfo has no arrival for it, vehroute has (teleports are reported).
+            match (info, info.and_then(|i| i.arrival_s).or_else(|| exits.and_then(|x| x.arrival_s))) {
+                (Some(i), Some(arrival)) => {
+                    arrivals.push(arrival);
                     on_road += i.duration_s;
                     free_flow += i.duration_s - i.time_loss_s;
                 }
-                None => unfinished += 1,
+                _ => unfinished += 1,
             }
             if let Some(i) = info {
                 delay_sum += i.depart_delay_s;
                 delay_max = delay_max.max(i.depart_delay_s);
             }
-            exposure_s += self.simulated_exposure_s(&routes[owner[&t.id].1], out.exits.get(&t.id), info);
+            exposure_s += self.simulated_exposure_s(&routes[owner[&t.id].1], exits, info);
         }
         let arrived = arrivals.len().max(1) as f64;
         let vehicles = plan.vehicles().max(1) as f64;
@@ -527,13 +530,19 @@ impl Context<'_> {
             _ => route.to_vec(),
         };
         let times = exits.map(|x| x.times.as_slice()).unwrap_or(&[]);
-        for (k, &e) in driven.iter().enumerate() {
-            if !self.junction_in_zone[edges[e as usize].to as usize] {
-                return times.get(k).copied().unwrap_or(self.settings.end_s);
-            }
+        let arrival = info.and_then(|i| i.arrival_s).or_else(|| exits.and_then(|x| x.arrival_s));
+        if let Some(k) = driven.iter().position(|&e| !self.junction_in_zone[edges[e as usize].to as usize]) {
+            // Out when it left that edge; a teleport over it leaves no exit time, and the
+            // next one recorded (or the arrival) is when it was out at the latest.
+            return times[k.min(times.len())..]
+                .iter()
+                .copied()
+                .find(|&t| t >= 0.0)
+                .or(arrival)
+                .unwrap_or(self.settings.end_s);
         }
         // The whole route lies in the zone (a destination inside it): out on arrival.
-        info.and_then(|i| i.arrival_s).unwrap_or(self.settings.end_s)
+        arrival.unwrap_or(self.settings.end_s)
     }
 
     /// The roads with the most lost time, each named as evac names it and set against the

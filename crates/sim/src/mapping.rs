@@ -2,17 +2,21 @@
 //!
 //! A plan's route is a sequence of evac network nodes, each an OSM node (`NodeRec.osm_id`);
 //! netconvert keeps OSM node ids as junction ids. Each leg (evac edge u -> v, a contracted
-//! chain of OSM ways) becomes the shortest SUMO path, by length, from junction u to junction
-//! v that a car may drive: the search runs over SUMO's lane connections starting from the
-//! edge the previous leg ended on, so turn restrictions and missing turns are respected and
-//! the concatenated route is one SUMO accepts.
+//! chain of OSM ways) becomes a SUMO path from junction u to junction v that a car may
+//! drive, found by a shortest-path search over SUMO's lane connections that starts from the
+//! edge the previous leg ended on (so turn restrictions and missing turns are respected and
+//! the concatenated route is one SUMO accepts). The search follows the leg's own road: a
+//! SUMO edge whose two junctions lie on the evac edge's geometry costs its length, any other
+//! edge twenty times its length, so a shorter parallel street never replaces the planned one
+//! while a detour is still found where the planned road cannot be driven in SUMO.
 //!
-//! A leg is mapped **exactly** when both of its nodes are junctions by id and the SUMO path
-//! is as long as the evac edge (within 40 m + 15%: SUMO's lanes stop at junction borders).
-//! Otherwise it is a **fallback**: a node netconvert did not keep as a junction is skipped
-//! (the path runs on to the next node that is one), a source or destination that is not a
-//! junction is replaced by the nearest junction by coordinates, and a path of another
-//! length (a detour around a missing turn) is accepted but counted.
+//! A leg is mapped **exactly** when both of its nodes are junctions by id, every SUMO edge
+//! of its path lies on its geometry, and the path is as long as the evac edge (within
+//! 40 m + 15%: SUMO's lanes stop at junction borders). Otherwise it is a **fallback**: a
+//! node netconvert did not keep as a junction is skipped (the path runs on to the next node
+//! that is one, along the geometry of the legs in between), a source or destination that is
+//! not a junction is replaced by the nearest junction by coordinates, and a detour is
+//! accepted but counted.
 
 use crate::net::{NetProjection, SumoNet};
 use evac_network::{EdgeId, Network};
@@ -40,8 +44,14 @@ pub struct MappingStats {
     /// destinations) replaced by the nearest junction.
     pub nodes_skipped: u64,
     pub nodes_nearest: u64,
+    /// The largest distance between a plan node and the SUMO junction of the same OSM id, in
+    /// metres: both are the OSM node in the same projection, so anything but ~0 means
+    /// netconvert moved junctions (or the projection is off) and zone membership would be too.
+    pub max_junction_offset_m: f64,
     /// Why groups could not be mapped (the first few).
     pub unmapped: Vec<String>,
+    /// Why legs were mapped by fallback (the first few distinct cases).
+    pub fallback_examples: Vec<String>,
 }
 
 /// One route on SUMO edges, with how each of its legs mapped.
@@ -51,8 +61,20 @@ pub struct MappedRoute {
     pub leg_exact: Vec<bool>,
 }
 
-/// A path over SUMO edges and its length in metres.
-type SumoPath = (Vec<u32>, f64);
+/// A SUMO junction within this distance of a leg's geometry is on it (junctions are the OSM
+/// nodes themselves, projected the same way: the tolerance only absorbs rounding).
+const ON_ROAD_M: f64 = 5.0;
+
+/// What leaving the planned road costs per metre, against 1 on it.
+const OFF_ROAD_FACTOR: f64 = 20.0;
+
+/// A path over SUMO edges, its length in metres, and whether it stays on the leg's road.
+#[derive(Debug, Clone, PartialEq)]
+struct SumoPath {
+    edges: Vec<u32>,
+    length_m: f64,
+    on_road: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum From {
@@ -75,7 +97,8 @@ pub struct Mapper<'a> {
     incoming: Vec<u32>,
     by_id: HashMap<u32, Option<u32>>,
     nearest: HashMap<(u32, bool), Option<u32>>,
-    paths: HashMap<(From, u32), Option<SumoPath>>,
+    paths: HashMap<(From, u32, Vec<EdgeId>), Option<SumoPath>>,
+    geometry: HashMap<EdgeId, Vec<(f64, f64)>>,
     routes: HashMap<Vec<u32>, Result<MappedRoute, String>>,
     /// The network edge each SUMO edge carries (from exactly mapped legs first).
     evac_of: HashMap<u32, EdgeId>,
@@ -99,6 +122,7 @@ impl<'a> Mapper<'a> {
             by_id: HashMap::new(),
             nearest: HashMap::new(),
             paths: HashMap::new(),
+            geometry: HashMap::new(),
             routes: HashMap::new(),
             evac_of: HashMap::new(),
             edge_exact: HashMap::new(),
@@ -165,8 +189,18 @@ impl<'a> Mapper<'a> {
     }
 
     fn junction_by_id(&mut self, v: u32) -> Option<u32> {
-        let osm = self.osm(v);
-        *self.by_id.entry(v).or_insert_with(|| self.net.junction(&osm.to_string()))
+        if let Some(&j) = self.by_id.get(&v) {
+            return j;
+        }
+        let j = self.net.junction(&self.osm(v).to_string());
+        if let Some(j) = j {
+            let (x, y) = self.projection.to_xy(self.network.node_location(v));
+            let at = &self.net.junctions[j as usize];
+            let offset = (at.x - x).hypot(at.y - y);
+            self.stats.max_junction_offset_m = self.stats.max_junction_offset_m.max(offset);
+        }
+        self.by_id.insert(v, j);
+        j
     }
 
     /// The junction nearest to node `v` with a car edge leaving (`leaving`) or arriving.
@@ -229,7 +263,7 @@ impl<'a> Mapper<'a> {
                 NodeMatch::ById(j) | NodeMatch::Nearest(j) => j,
                 NodeMatch::Missing => continue,
             };
-            let Some((path, length)) = self.search(from, target) else {
+            let Some(found) = self.search(from, target, &edges[segment_start..=leg]) else {
                 if leg + 1 < last {
                     // Unreachable as a waypoint (a junction with no way on for cars):
                     // carry on to the next node.
@@ -242,11 +276,36 @@ impl<'a> Mapper<'a> {
                     describe(self, nodes[leg + 1])
                 ));
             };
+            let SumoPath { edges: path, length_m: length, on_road } = found;
             let exact = leg == segment_start
                 && matches!(matches[segment_start], NodeMatch::ById(_))
                 && matches!(matches[leg + 1], NodeMatch::ById(_))
+                && on_road
                 && (length - segment_m).abs() <= 40.0 + 0.15 * segment_m;
             leg_exact[leg] = exact;
+            if !exact && self.stats.fallback_examples.len() < 5 {
+                let legs = leg + 1 - segment_start;
+                let why = format!(
+                    "{} (edge {}{}): {:.0} m in SUMO (via {}{}) against {:.0} m{}",
+                    self.network.edge_label(edges[segment_start]),
+                    edges[segment_start],
+                    if legs > 1 { format!(" and {} more", legs - 1) } else { String::new() },
+                    length,
+                    path.iter().map(|&e| self.net.edges[e as usize].id.as_str()).collect::<Vec<_>>().join(" "),
+                    if on_road { "" } else { ", off the planned road" },
+                    segment_m,
+                    if matches!(matches[segment_start], NodeMatch::ById(_))
+                        && matches!(matches[leg + 1], NodeMatch::ById(_))
+                    {
+                        ""
+                    } else {
+                        " (an end is not a SUMO junction)"
+                    }
+                );
+                if !self.stats.fallback_examples.contains(&why) {
+                    self.stats.fallback_examples.push(why);
+                }
+            }
             for &e in &path {
                 if exact {
                     self.evac_of.insert(e, edges[leg]);
@@ -262,15 +321,63 @@ impl<'a> Mapper<'a> {
         Ok(MappedRoute { edges: route, leg_exact })
     }
 
-    /// The shortest car path (SUMO edges, length) from a junction or from the end of an edge
-    /// to `target`, at least one edge long.
-    fn search(&mut self, from: From, target: u32) -> Option<SumoPath> {
-        if let Some(r) = self.paths.get(&(from, target)) {
+    /// The evac edge's geometry in SUMO's coordinates.
+    fn polyline(&mut self, e: EdgeId) -> &[(f64, f64)] {
+        let (network, projection) = (self.network, self.projection);
+        self.geometry
+            .entry(e)
+            .or_insert_with(|| network.edge_geometry(e).into_iter().map(|p| projection.to_xy(p)).collect())
+    }
+
+    /// The car path from a junction or from the end of an edge to `target` along the
+    /// geometry of `legs`, at least one edge long.
+    fn search(&mut self, from: From, target: u32, legs: &[EdgeId]) -> Option<SumoPath> {
+        let key = (from, target, legs.to_vec());
+        if let Some(r) = self.paths.get(&key) {
             return r.clone();
         }
-        let r = shortest_path(self.net, from, target);
-        self.paths.insert((from, target), r.clone());
+        let mut road: Vec<(f64, f64)> = Vec::new();
+        for &e in legs {
+            let line = self.polyline(e).to_vec();
+            road.extend(line);
+        }
+        let net = self.net;
+        let near = |j: u32| {
+            let p = &net.junctions[j as usize];
+            distance_to_polyline((p.x, p.y), &road) <= ON_ROAD_M
+        };
+        let mut cache: HashMap<u32, bool> = HashMap::new();
+        let mut on_road = |e: u32| {
+            let edge = &net.edges[e as usize];
+            let mut at = |j: u32| *cache.entry(j).or_insert_with(|| near(j));
+            at(edge.from) && at(edge.to)
+        };
+        let r = shortest_path(net, from, target, |e| {
+            let len = net.edges[e as usize].length_m;
+            if on_road(e) { len } else { len * OFF_ROAD_FACTOR }
+        })
+        .map(|edges| {
+            let length_m = edges.iter().map(|&e| net.edges[e as usize].length_m).sum();
+            let on_road = edges.iter().all(|&e| on_road(e));
+            SumoPath { edges, length_m, on_road }
+        });
+        self.paths.insert(key, r.clone());
         r
+    }
+}
+
+/// Distance from a point to a polyline (planar, metres).
+fn distance_to_polyline(p: (f64, f64), line: &[(f64, f64)]) -> f64 {
+    let segment = |a: (f64, f64), b: (f64, f64)| {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 == 0.0 { 0.0 } else { (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0) };
+        (p.0 - a.0 - t * dx).hypot(p.1 - a.1 - t * dy)
+    };
+    match line {
+        [] => f64::INFINITY,
+        [a] => segment(*a, *a),
+        _ => line.windows(2).map(|w| segment(w[0], w[1])).fold(f64::INFINITY, f64::min),
     }
 }
 
@@ -288,9 +395,9 @@ impl PartialOrd for Item {
     }
 }
 
-/// Dijkstra over edges (the cost of an edge includes its own length), so that a path's
+/// Dijkstra over edges (an edge's cost is paid on entering it), so that a path's
 /// consecutive edges are always joined by a car connection.
-fn shortest_path(net: &SumoNet, from: From, target: u32) -> Option<SumoPath> {
+fn shortest_path(net: &SumoNet, from: From, target: u32, mut cost: impl FnMut(u32) -> f64) -> Option<Vec<u32>> {
     let first: &[u32] = match from {
         From::Junction(j) => &net.out_edges[j as usize],
         From::Edge(e) => &net.successors[e as usize],
@@ -298,7 +405,7 @@ fn shortest_path(net: &SumoNet, from: From, target: u32) -> Option<SumoPath> {
     let mut best: HashMap<u32, (f64, Option<u32>)> = HashMap::new();
     let mut heap = BinaryHeap::new();
     for &e in first {
-        let c = net.edges[e as usize].length_m;
+        let c = cost(e);
         if best.get(&e).is_none_or(|b| c < b.0) {
             best.insert(e, (c, None));
             heap.push(Item(c, e));
@@ -316,10 +423,10 @@ fn shortest_path(net: &SumoNet, from: From, target: u32) -> Option<SumoPath> {
                 at = prev;
             }
             path.reverse();
-            return Some((path, c));
+            return Some(path);
         }
         for &n in &net.successors[e as usize] {
-            let nc = c + net.edges[n as usize].length_m;
+            let nc = c + cost(n);
             if best.get(&n).is_none_or(|b| nc < b.0) {
                 best.insert(n, (nc, Some(e)));
                 heap.push(Item(nc, n));
@@ -439,10 +546,10 @@ mod tests {
         let net = tiny();
         // From the end of 100#1 (at junction 3) the only car turn is the turnaround.
         let e = net.edge_index("100#1").unwrap();
-        let (path, len) = shortest_path(&net, From::Edge(e), net.junction("2").unwrap()).unwrap();
+        let length = |e: u32| net.edges[e as usize].length_m;
+        let path = shortest_path(&net, From::Edge(e), net.junction("2").unwrap(), length).unwrap();
         assert_eq!(path, vec![net.edge_index("-100#1").unwrap()]);
-        assert!((len - 100.0).abs() < 1e-9);
         // Junction 4 has no car edge out at all.
-        assert!(shortest_path(&net, From::Junction(net.junction("4").unwrap()), 0).is_none());
+        assert!(shortest_path(&net, From::Junction(net.junction("4").unwrap()), 0, length).is_none());
     }
 }

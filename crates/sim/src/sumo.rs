@@ -115,7 +115,11 @@ pub struct EdgeTotals {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Exits {
     pub edges: Vec<String>,
+    /// Negative where SUMO recorded none (an edge skipped by a teleport).
     pub times: Vec<f64>,
+    /// When SUMO took the vehicle off the network at its destination, also when a teleport
+    /// carried it there (tripinfo then reports no arrival).
+    pub arrival_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
@@ -153,6 +157,9 @@ pub fn run_sumo(
     let work_dir = work_dir.canonicalize().map_err(SimError::io(work_dir))?;
     let file = |suffix: &str| work_dir.join(format!("{label}.{suffix}"));
     let (rou, cfg) = (file("rou.xml"), file("sumocfg"));
+    // Absolute, so the saved configuration runs from anywhere.
+    let net = net.canonicalize().map_err(SimError::io(net))?;
+    let net = net.as_path();
     let (tripinfo, vehroute, edgedata, stats, log) =
         (file("tripinfo.xml"), file("vehroute.xml"), file("edgedata.xml"), file("stats.xml"), file("log"));
     // Outputs of an earlier run must not pass for this one's.
@@ -278,9 +285,13 @@ pub fn parse_tripinfo<R: BufRead>(input: R) -> Result<HashMap<String, TripInfo>,
 pub fn parse_vehroute<R: BufRead>(input: R) -> Result<HashMap<String, Exits>, String> {
     let mut out = HashMap::new();
     let mut vehicle: Option<String> = None;
+    let mut arrival: Option<f64> = None;
     each_element(input, |e| {
         match e.name().as_ref() {
-            b"vehicle" => vehicle = attr(e, b"id"),
+            b"vehicle" => {
+                vehicle = attr(e, b"id");
+                arrival = num(e, b"arrival").filter(|&a| a >= 0.0);
+            }
             b"route" => {
                 let (Some(v), Some(edges), Some(times)) = (&vehicle, attr(e, b"edges"), attr(e, b"exitTimes")) else {
                     return Ok(());
@@ -294,7 +305,7 @@ pub fn parse_vehroute<R: BufRead>(input: R) -> Result<HashMap<String, Exits>, St
                 if times.len() > edges.len() {
                     return Err(format!("vehicle {v}: more exit times than edges"));
                 }
-                out.insert(v.clone(), Exits { edges, times });
+                out.insert(v.clone(), Exits { edges, times, arrival_s: arrival });
             }
             _ => {}
         }
@@ -391,6 +402,10 @@ mod tests {
         assert_eq!(v["p0.0"].times, vec![10.0, 50.0, 95.0]);
         assert_eq!(v["p0.0"].edges, vec!["a", "b", "c"]);
         assert_eq!(v["p0.1"].times, vec![11.0]);
+        assert_eq!((v["p0.0"].arrival_s, v["p0.1"].arrival_s), (Some(95.0), None));
+        let teleported = r#"<routes><vehicle id="t" depart="1" arrival="50"><route edges="a b c" exitTimes="5 -1 -1"/></vehicle></routes>"#;
+        let t = parse_vehroute(teleported.as_bytes()).unwrap();
+        assert_eq!((t["t"].times[1], t["t"].arrival_s), (-1.0, Some(50.0)));
         assert!(
             parse_vehroute(
                 r#"<routes><vehicle id="x"><route edges="a" exitTimes="1 2"/></vehicle></routes>"#.as_bytes()
