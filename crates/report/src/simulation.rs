@@ -61,7 +61,8 @@ pub fn simulation_svg(report: &SimReport) -> String {
         curves.iter().map(|(l, c, v, d)| (l.as_str(), *c, v.clone(), *d)).collect();
     let total = report.plan.vehicles.max(report.baseline.as_ref().map_or(0, |b| b.vehicles));
     let svg = safe_over_time_svg(
-        &format!("Vehicles safe over time, planned and simulated — {}", report.scenario),
+        // Short: scenario names are long and the title is one line.
+        &format!("Planned vs SUMO {mode} — {}", report.scenario),
         report.step_s,
         &refs,
         total,
