@@ -7,6 +7,7 @@ mod plan;
 mod progress;
 mod scenario;
 mod serve;
+mod simulate;
 mod transit;
 mod up;
 
@@ -79,6 +80,14 @@ evac plan scenarios/rhine --what-if bridges\n  evac plan scenarios/rhine --json 
     /// would finish in time.
     #[command(after_help = "Examples:\n  evac transit scenarios/rhine\n  evac transit scenarios/rhine --deadline 3h")]
     Transit(transit::TransitArgs),
+    /// Check a plan in Eclipse SUMO: build SUMO's network from the scenario's OSM extract,
+    /// replay every group of plan.json on it (and with --baseline the naive baseline), and
+    /// set planned against simulated clearance, 90% times, exposure and queues. Needs SUMO
+    /// (`apt-get install sumo sumo-tools`) and, for PBF extracts, osmium.
+    #[command(after_help = "Examples:\n  evac plan scenarios/rhine && evac simulate scenarios/rhine --baseline\n  \
+evac simulate scenarios/rhine --meso --baseline --out /tmp/rhine-meso --plan scenarios/rhine/out/plan.json\n  \
+evac simulate scenarios/rhine --json | jq '.plan.simulated.last_arrival_s'")]
+    Simulate(simulate::SimulateArgs),
     /// Serve the operations web application (map, orders, registration, tracking, audit)
     /// over an embedded SQLite database, created on first start.
     #[command(after_help = "Example:\n  evac serve scenarios/kupiansk --db evac.sqlite --bind 127.0.0.1:8080")]
@@ -101,6 +110,7 @@ fn main() -> ExitCode {
         Command::Route(args) => network::route(args),
         Command::Plan(args) => plan::run(args),
         Command::Transit(args) => transit::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Serve(args) => serve::serve(args),
         Command::User(cmd) => serve::user(cmd),
         Command::Scenario(scenario::ScenarioCommand::FromOsm(args)) => scenario::from_osm(args),

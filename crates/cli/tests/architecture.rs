@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The stages, in pipeline order: a crate may depend on the ones before it only.
-const STAGES: [&str; 14] = [
+const STAGES: [&str; 15] = [
     "evac-model",
     "evac-files",
     "evac-names",
@@ -18,6 +18,7 @@ const STAGES: [&str; 14] = [
     "evac-osm",
     "evac-plan",
     "evac-transit",
+    "evac-sim",
     "evac-report",
     "evac-store",
     "evac-server",

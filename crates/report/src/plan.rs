@@ -434,8 +434,10 @@ pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
 /// A chart of vehicles safe over time, one line per curve (label, colour, cumulative
 /// vehicles per step, dashed).
 pub fn safe_over_time_svg(title: &str, step_s: f64, curves: &[(&str, &str, Vec<u64>, bool)], total: u64) -> String {
-    let (w, h) = (760.0, 420.0);
-    let (left, right, top, bottom) = (70.0, 20.0, 40.0, 60.0);
+    // Three legend entries fit a row; more (planned against simulated) add rows below.
+    let extra_rows = curves.len().saturating_sub(1) / 3;
+    let (w, h) = (760.0, 420.0 + 18.0 * extra_rows as f64);
+    let (left, right, top, bottom) = (70.0, 20.0, 40.0, 60.0 + 18.0 * extra_rows as f64);
     let steps = curves.iter().map(|c| c.2.len()).max().unwrap_or(1).max(2) as f64 - 1.0;
     let minutes = steps * step_s / 60.0;
     let x = |step: f64| left + step / steps * (w - left - right);
@@ -499,8 +501,8 @@ pub fn safe_over_time_svg(title: &str, step_s: f64, curves: &[(&str, &str, Vec<u
         let _ = write!(d, "L{:.1},{:.1}", x(steps), y(last as f64));
         let dash = if *dashed { r#" stroke-dasharray="6 4""# } else { "" };
         let _ = writeln!(svg, r##"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.4"{dash}/>"##);
-        let ly = h - 14.0;
-        let lx = left + i as f64 * 230.0;
+        let ly = h - 14.0 - 18.0 * (extra_rows - i / 3) as f64;
+        let lx = left + (i % 3) as f64 * 230.0;
         let _ = writeln!(
             svg,
             r##"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="3"{dash}/><text x="{}" y="{}">{}</text>"##,

@@ -1,0 +1,282 @@
+//! The plan to simulate, from `plan.json` (what `evac plan` published) or from a plan the
+//! library holds (the naive baseline), as one neutral shape: groups of vehicles with their
+//! departure, planned arrival and route as network nodes and edges.
+
+use crate::error::SimError;
+use evac_network::{EdgeId, Network};
+use evac_plan::{Plan, Problem};
+use serde::Deserialize;
+use std::path::Path;
+
+/// Vehicles that leave together along one route.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimGroup {
+    /// The plan's source id (`<settlement>#<n>`), for messages.
+    pub source: String,
+    pub vehicles: u32,
+    /// Entering the first road, in steps after the order (waiting at home is leaving later).
+    pub depart_step: f64,
+    /// Reaching the destination, in steps, as planned.
+    pub arrive_step: f64,
+    /// Network nodes from the source to the destination (one more than `edges`).
+    pub nodes: Vec<u32>,
+    /// Network edges in order.
+    pub edges: Vec<EdgeId>,
+    /// The step at which the end of each edge is reached, as planned.
+    pub reach_steps: Vec<f64>,
+    /// The route's free-flow time in the plan's model (its edges' travel steps added up),
+    /// when the plan says what they are.
+    pub free_flow_steps: Option<f64>,
+}
+
+/// A plan ready to simulate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanInput {
+    /// "plan" or "baseline".
+    pub label: String,
+    pub step_s: f64,
+    pub groups: Vec<SimGroup>,
+    /// The roads the planner reported as its bottlenecks (plan.json's list), in its order.
+    pub bottlenecks: Vec<String>,
+}
+
+impl PlanInput {
+    pub fn vehicles(&self) -> u64 {
+        self.groups.iter().map(|g| u64::from(g.vehicles)).sum()
+    }
+
+    /// Read `plan.json` as `evac plan` writes it, checking it belongs to `network`.
+    pub fn read(path: &Path, network: &Network) -> Result<PlanInput, SimError> {
+        let text = std::fs::read_to_string(path).map_err(SimError::io(path))?;
+        Self::parse(&text, network).map_err(|message| SimError::Plan { path: path.to_path_buf(), message })
+    }
+
+    /// Parse plan.json text. Only the keys the simulation needs are read, so fields added to
+    /// the format later do not break it; numbers of steps may be fractional.
+    pub fn parse(text: &str, network: &Network) -> Result<PlanInput, String> {
+        let file: PlanFile =
+            serde_json::from_str(text).map_err(|e| format!("not a plan.json written by evac plan: {e}"))?;
+        if !(file.step_s.is_finite() && file.step_s > 0.0) {
+            return Err(format!("step_s is {}, expected a positive number of seconds", file.step_s));
+        }
+        let edges = network.edges();
+        let another = "plan.json was made on another road network: re-run `evac plan` on this scenario";
+        let mut travel: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        for e in &file.edges {
+            let Some(n) = edges.get(e.id as usize) else {
+                return Err(format!("edge {} is not in the network ({another})", e.id));
+            };
+            if (n.from, n.to) != (e.from, e.to) {
+                return Err(format!(
+                    "edge {} runs {} -> {} here but {} -> {} in the network ({another})",
+                    e.id, e.from, e.to, n.from, n.to
+                ));
+            }
+            travel.insert(e.id, e.travel_steps);
+        }
+        let sources: std::collections::HashMap<&str, u32> =
+            file.sources.iter().map(|s| (s.id.as_str(), s.node)).collect();
+        let mut groups = Vec::with_capacity(file.groups.len());
+        for (i, g) in file.groups.iter().enumerate() {
+            let at = format!("group {} (source {})", i + 1, g.source);
+            let Some(&source_node) = sources.get(g.source.as_str()) else {
+                return Err(format!("{at}: the source is not listed under `sources`"));
+            };
+            if g.legs.is_empty() {
+                return Err(format!("{at}: no legs"));
+            }
+            let mut nodes = vec![source_node];
+            let mut ids = Vec::with_capacity(g.legs.len());
+            let mut enter = Vec::with_capacity(g.legs.len());
+            for (k, l) in g.legs.iter().enumerate() {
+                let Some(e) = edges.get(l.edge as usize) else {
+                    return Err(format!("{at}: leg {} uses edge {}, not in the network ({another})", k + 1, l.edge));
+                };
+                let here = *nodes.last().expect("never empty");
+                if e.from != here {
+                    return Err(format!(
+                        "{at}: leg {} (edge {}) starts at node {} but the previous leg ends at node {here}",
+                        k + 1,
+                        l.edge,
+                        e.from
+                    ));
+                }
+                if !(l.enter_step.is_finite() && l.enter_step >= enter.last().copied().unwrap_or(0.0)) {
+                    return Err(format!(
+                        "{at}: leg {} enters at step {}, before the leg before it",
+                        k + 1,
+                        l.enter_step
+                    ));
+                }
+                nodes.push(e.to);
+                ids.push(EdgeId(l.edge));
+                enter.push(l.enter_step);
+            }
+            let last = g.legs.last().expect("not empty");
+            let arrive_step = match (g.arrive_step, travel.get(&last.edge)) {
+                (Some(a), _) => a,
+                (None, Some(t)) => last.enter_step + t,
+                (None, None) => return Err(format!("{at}: no arrive_step and edge {} is not listed", last.edge)),
+            };
+            if g.vehicles == 0 {
+                return Err(format!("{at}: 0 vehicles"));
+            }
+            // The end of a leg is reached after its travel time; without the edge list, the
+            // next leg's entry is the latest it can have been reached.
+            let reach_steps = (0..ids.len())
+                .map(|k| match travel.get(&ids[k].0) {
+                    Some(t) => enter[k] + t,
+                    None => enter.get(k + 1).copied().unwrap_or(arrive_step),
+                })
+                .collect();
+            let free_flow_steps = ids.iter().map(|e| travel.get(&e.0)).sum::<Option<f64>>();
+            groups.push(SimGroup {
+                source: g.source.clone(),
+                vehicles: g.vehicles,
+                depart_step: enter[0],
+                arrive_step,
+                nodes,
+                edges: ids,
+                reach_steps,
+                free_flow_steps,
+            });
+        }
+        if groups.is_empty() {
+            return Err("the plan has no groups of vehicles".into());
+        }
+        Ok(PlanInput {
+            label: "plan".into(),
+            step_s: file.step_s,
+            groups,
+            bottlenecks: file.bottlenecks.into_iter().map(|b| b.label).collect(),
+        })
+    }
+
+    /// A plan the planner returned (e.g. the naive baseline) on its problem.
+    pub fn from_plan(label: &str, problem: &Problem, plan: &Plan) -> PlanInput {
+        let groups = plan
+            .groups
+            .iter()
+            .filter(|g| !g.legs.is_empty())
+            .map(|g| {
+                let source = &problem.sources()[g.source as usize];
+                let mut nodes = vec![source.node];
+                nodes.extend(g.legs.iter().map(|l| problem.edge(l.edge).to));
+                SimGroup {
+                    source: source.id.clone(),
+                    vehicles: g.vehicles,
+                    depart_step: f64::from(g.depart_step()),
+                    arrive_step: f64::from(g.arrival_step(problem)),
+                    nodes,
+                    edges: g.legs.iter().map(|l| problem.edge(l.edge).id).collect(),
+                    reach_steps: g
+                        .legs
+                        .iter()
+                        .map(|l| f64::from(l.enter_step + problem.edge(l.edge).travel_steps))
+                        .collect(),
+                    free_flow_steps: Some(g.legs.iter().map(|l| f64::from(problem.edge(l.edge).travel_steps)).sum()),
+                }
+            })
+            .collect();
+        PlanInput { label: label.into(), step_s: problem.step_s(), groups, bottlenecks: Vec::new() }
+    }
+}
+
+#[derive(Deserialize)]
+struct PlanFile {
+    step_s: f64,
+    #[serde(default)]
+    edges: Vec<EdgeRec>,
+    sources: Vec<SourceRec>,
+    groups: Vec<GroupRec>,
+    #[serde(default)]
+    bottlenecks: Vec<BottleneckRec>,
+}
+
+#[derive(Deserialize)]
+struct EdgeRec {
+    id: u32,
+    from: u32,
+    to: u32,
+    travel_steps: f64,
+}
+
+#[derive(Deserialize)]
+struct SourceRec {
+    id: String,
+    node: u32,
+}
+
+#[derive(Deserialize)]
+struct GroupRec {
+    source: String,
+    vehicles: u32,
+    #[serde(default)]
+    arrive_step: Option<f64>,
+    legs: Vec<LegRec>,
+}
+
+#[derive(Deserialize)]
+struct LegRec {
+    edge: u32,
+    enter_step: f64,
+}
+
+#[derive(Deserialize)]
+struct BottleneckRec {
+    label: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use evac_network::build_network;
+    use evac_network::testing::grid;
+
+    fn json(groups: &str) -> String {
+        format!(
+            r#"{{"step_s": 60, "future_field": {{"x": 1}}, "sources": [{{"id": "a#1", "node": 0, "vehicles": 5}}],
+               "edges": [], "groups": {groups}, "bottlenecks": [{{"label": "Zollstrasse", "edge": 3}}]}}"#
+        )
+    }
+
+    #[test]
+    fn reads_routes_and_ignores_unknown_keys() {
+        let net = build_network(&grid(3, 3, 0.001)).unwrap();
+        // Two contiguous edges from node 0.
+        let e1 = net.out_edge_ids(0).next().unwrap();
+        let mid = net.edges()[e1 as usize].to;
+        let e2 = net.out_edge_ids(mid).find(|&e| net.edges()[e as usize].to != 0).unwrap();
+        let text = json(&format!(
+            r#"[{{"source": "a#1", "destination": "d", "vehicles": 5, "depart_step": 2, "arrive_step": 4.5,
+                 "legs": [{{"edge": {e1}, "enter_step": 2}}, {{"edge": {e2}, "enter_step": 3.25, "new": true}}]}}]"#
+        ));
+        let p = PlanInput::parse(&text, &net).unwrap();
+        assert_eq!(p.vehicles(), 5);
+        let g = &p.groups[0];
+        assert_eq!(g.nodes, vec![0, mid, net.edges()[e2 as usize].to]);
+        assert_eq!((g.depart_step, g.arrive_step), (2.0, 4.5));
+        // No edge list: the end of a leg is reached by the next leg's entry at the latest.
+        assert_eq!(g.reach_steps, vec![3.25, 4.5]);
+        assert_eq!(g.free_flow_steps, None);
+        assert_eq!(p.bottlenecks, vec!["Zollstrasse".to_string()]);
+    }
+
+    #[test]
+    fn plans_of_another_network_are_refused() {
+        let net = build_network(&grid(3, 3, 0.001)).unwrap();
+        let far =
+            json(r#"[{"source": "a#1", "vehicles": 5, "arrive_step": 1, "legs": [{"edge": 999, "enter_step": 0}]}]"#);
+        assert!(PlanInput::parse(&far, &net).unwrap_err().contains("another road network"));
+        // Legs that do not join up.
+        let e1 = net.out_edge_ids(0).next().unwrap();
+        let other = net.edge_ids().find(|e| net.edge(*e).from != net.edges()[e1 as usize].to).unwrap().0;
+        let broken = json(&format!(
+            r#"[{{"source": "a#1", "vehicles": 5, "arrive_step": 3, "legs": [{{"edge": {e1}, "enter_step": 0}}, {{"edge": {other}, "enter_step": 1}}]}}]"#
+        ));
+        assert!(PlanInput::parse(&broken, &net).unwrap_err().contains("previous leg ends"));
+        let unknown_source = r#"{"step_s": 60, "sources": [], "groups": [{"source": "x", "vehicles": 1, "legs": []}]}"#;
+        assert!(PlanInput::parse(unknown_source, &net).unwrap_err().contains("not listed"));
+        assert!(PlanInput::parse("{\"groups\": []}", &net).unwrap_err().contains("not a plan.json"));
+    }
+}
