@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The stages, in pipeline order: a crate may depend on the ones before it only.
-const STAGES: [&str; 14] = [
+const STAGES: [&str; 15] = [
     "evac-model",
     "evac-files",
     "evac-names",
@@ -16,6 +16,7 @@ const STAGES: [&str; 14] = [
     "evac-zone",
     "evac-network",
     "evac-osm",
+    "evac-layers",
     "evac-plan",
     "evac-transit",
     "evac-report",

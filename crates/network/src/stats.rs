@@ -203,7 +203,8 @@ pub fn stats(network: &Network) -> NetworkStats {
                 snap_m: f64::from(s.snap_m),
             })
             .collect(),
-        rail_km: (rail_km * 1000.0).round() / 1000.0,
+        // + 0.0: an empty sum is -0.0, printed "-0.0 km".
+        rail_km: (rail_km * 1000.0).round() / 1000.0 + 0.0,
         dropped: Dropped {
             components: meta.dropped_components,
             nodes: meta.dropped_nodes,
