@@ -63,6 +63,7 @@ pub fn approximate_use(car: &CarPlan, network: &Network, occupancy: f64) -> Appr
         share: if total == 0 { 0.0 } else { vehicles as f64 / total as f64 },
         settlements: settlements.len() as u64,
         links_used: used.len() as u64,
-        km_used: used.iter().map(|&e| f64::from(edges[e as usize].length_m)).sum::<f64>().round() / 1000.0,
+        // + 0.0: an empty sum is -0.0.
+        km_used: used.iter().map(|&e| f64::from(edges[e as usize].length_m)).sum::<f64>().round() / 1000.0 + 0.0,
     }
 }
