@@ -77,7 +77,7 @@ fn closing_a_bridge_slows_the_evacuation() {
 
 #[test]
 fn scenario_without_network_says_what_to_add() {
-    let o = evac(&["plan", repo().join("scenarios/kupiansk").to_str().unwrap()]);
+    let o = evac(&["plan", repo().join("scenarios/kharkiv-oblast").to_str().unwrap()]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("has no road network") && err.contains("network ="), "{err}");

@@ -109,11 +109,17 @@ fn along(set: &RoadSet, w: usize, s: f64) -> Hit {
     unreachable!("a way has at least one segment")
 }
 
-/// Mark each listed bridge on the road nearest its point; returns the crossing markers.
-/// A point with no road within [`MAX_OFFSET_M`] is an error naming its line.
-pub fn mark_bridges(set: &mut RoadSet, rows: &[BridgeRow], path: &Path) -> Result<Vec<CrossingMarker>, InputError> {
+/// Mark each listed bridge inside the area on the road nearest its point; returns the
+/// crossing markers. A point inside the area with no road within [`MAX_OFFSET_M`] is an
+/// error naming its line (a list may cover more than the area clipped to).
+pub fn mark_bridges(
+    set: &mut RoadSet,
+    rows: &[BridgeRow],
+    path: &Path,
+    inside: &dyn Fn(f64, f64) -> bool,
+) -> Result<Vec<CrossingMarker>, InputError> {
     let mut markers = Vec::new();
-    for row in rows {
+    for row in rows.iter().filter(|r| inside(r.lon, r.lat)) {
         let p = [row.lon, row.lat];
         let Some(hit) = set.closest(p, MAX_OFFSET_M, |w| w.flags & flags::APPROXIMATE == 0) else {
             return Err(InputError::at(
@@ -121,7 +127,7 @@ pub fn mark_bridges(set: &mut RoadSet, rows: &[BridgeRow], path: &Path) -> Resul
                 Location::Line(row.line),
                 Some("lat"),
                 format!(
-                    "no road of the layers within {MAX_OFFSET_M:.0} m of {:.5},{:.5} ({}): the point must be on the road where it crosses the river (or outside the clip area?)",
+                    "no road of the layers within {MAX_OFFSET_M:.0} m of {:.5},{:.5} ({}): the point must be on the road where it crosses the river",
                     row.lat, row.lon, row.name
                 ),
             ));

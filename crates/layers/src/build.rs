@@ -69,7 +69,7 @@ pub fn build_parts(layers: &LayersFile, profile: &Profile) -> Result<NetworkPart
     let snapped = set.snap_ends(layers.snap_m);
     let (_, after) = set.components();
     let markers = match &layers.bridges {
-        Some(p) => mark_bridges(&mut set, &read_bridges(p)?, p)?,
+        Some(p) => mark_bridges(&mut set, &read_bridges(p)?, p, &inside)?,
         None => Vec::new(),
     };
     let mut report = LayerReport {
