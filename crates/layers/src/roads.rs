@@ -10,6 +10,9 @@ use rstar::primitives::{GeomWithData, Line};
 use rstar::{AABB, RTree};
 use std::collections::HashMap;
 
+/// Road segments (degrees) with their (way, segment) positions.
+type SegmentTree = RTree<GeomWithData<Line<[f64; 2]>, (u32, u32)>>;
+
 /// A road of the set: node ids into [`RoadSet::coords`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Way {
@@ -212,7 +215,7 @@ impl RoadSet {
         roots.iter().map(|&r| Some(r) == best).collect()
     }
 
-    fn segment_index(&self, use_way: impl Fn(&Way) -> bool) -> RTree<GeomWithData<Line<[f64; 2]>, (u32, u32)>> {
+    fn segment_index(&self, use_way: impl Fn(&Way) -> bool) -> SegmentTree {
         let mut segments = Vec::new();
         for (wi, w) in self.ways.iter().enumerate().filter(|(_, w)| use_way(w)) {
             for (si, s) in w.nodes.windows(2).enumerate() {
@@ -227,13 +230,7 @@ impl RoadSet {
 
     /// The closest point of the roads in `tree` to `p` within `max_m`, skipping ways for
     /// which `skip` holds. Ties go to the lowest (way, segment), so results are reproducible.
-    fn nearest(
-        &self,
-        tree: &RTree<GeomWithData<Line<[f64; 2]>, (u32, u32)>>,
-        p: [f64; 2],
-        max_m: f64,
-        skip: impl Fn(u32) -> bool,
-    ) -> Option<Hit> {
+    fn nearest(&self, tree: &SegmentTree, p: [f64; 2], max_m: f64, skip: impl Fn(u32) -> bool) -> Option<Hit> {
         let (kx, ky) = metres_per_degree(p[1]);
         // Search a small box first and widen it: most places are near a road.
         let mut radius = max_m.min(2_000.0);
