@@ -364,13 +364,17 @@ Chuhuiv-Malynivka,Siverskyi Donets,49.825180,36.712050,"administrative boundary:
 Chuhuiv (M-03),Siverskyi Donets,49.837770,36.722060,"administrative boundary: where the international road crosses the same Chuhuivska/Malynivska hromada boundary (inside the 10.5 km OSM way 734565907, so a 200 m piece is marked); river named from geography, not from the data: position +-300 m, unverified"
 """
 
-KUPIANSK_NETWORK = """# The road network of the Kupiansk scenario, built by evac on first use from the shared
+def network_toml(title, places):
+    return NETWORK_TEMPLATE.replace("@TITLE@", title).replace("@PLACES@", ", ".join('"%s"' % p for p in places))
+
+
+NETWORK_TEMPLATE = """# The road network of the @TITLE@ scenario, built by evac on first use from the shared
 # main-road layers and cached in .cache/ (rebuilt when any file below changes).
 # Written by scripts/build_ukraine_scenarios.py. Paths are relative to this file:
 # ../../../shared is the shared data beside the repository. Main roads only: settlements,
 # centres and stations are joined to them by straight access links, flagged approximate
 # beyond 500 m (docs/network.md, "Road layers").
-name = "Kupiansk: Ukraine's main roads (KSE shapefiles) with access links"
+name = "@TITLE@: Ukraine's main roads (KSE shapefiles) with access links"
 snap_m = 50
 # Kharkiv oblast and the reception cities Poltava and Dnipro.
 bbox = [34.3, 48.3, 38.6, 50.6]
@@ -387,7 +391,7 @@ class = "primary"
 id_field = "osm_id"
 
 [access]
-places = ["settlements.csv", "centres.csv", "stations.csv"]
+places = [@PLACES@]
 approximate_beyond_m = 500
 speed_kmh = 25
 class = "unclassified"
@@ -513,7 +517,7 @@ def main():
         if slug == "kupiansk":
             write_text(os.path.join(d, "stations.csv"), stations_csv(args.shared))
             write_text(os.path.join(d, "bridges.csv"), KUPIANSK_BRIDGES)
-            write_text(os.path.join(d, "network.toml"), KUPIANSK_NETWORK)
+            write_text(os.path.join(d, "network.toml"), network_toml("Kupiansk", ["settlements.csv", "centres.csv", "stations.csv"]))
             write_text(os.path.join(d, "rail.toml"), KUPIANSK_RAIL)
             write_text(os.path.join(d, "fleet.csv"), KUPIANSK_FLEET)
             extra = (
@@ -521,6 +525,14 @@ def main():
                 'network = "network.toml"\n'
                 'fleet = "fleet.csv"\n'
                 'rail = "rail.toml"\n'
+            )
+        if slug == "kharkiv-oblast":
+            # The same main-road skeleton; no fleet or trains (a scale case for the car plan).
+            write_text(os.path.join(d, "bridges.csv"), KUPIANSK_BRIDGES)
+            write_text(os.path.join(d, "network.toml"), network_toml("Kharkiv oblast", ["settlements.csv", "centres.csv"]))
+            extra = (
+                "# Built from the shared main-road shapefiles on first use (network.toml, docs/network.md).\n"
+                'network = "network.toml"\n'
             )
         write_text(os.path.join(d, "scenario.toml"), scenario_toml(title, authority, "boundary.geojson", extra))
         by_source = {}

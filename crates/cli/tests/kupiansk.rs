@@ -139,3 +139,27 @@ fn road_layers_import_from_the_command_line() {
         assert!(!bad.exists());
     }
 }
+
+/// The Kharkiv oblast scenario on the same skeleton (1,671 settlements joined): slow in a
+/// debug build, so run with `cargo test -p evac-cli --test kupiansk -- --ignored`.
+#[test]
+#[ignore]
+fn kharkiv_oblast_plans_on_the_same_skeleton() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("scenarios/kharkiv-oblast");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let shared = repo().join("../shared").canonicalize().unwrap();
+    let toml = std::fs::read_to_string(dir.path().join("network.toml")).unwrap();
+    std::fs::write(dir.path().join("network.toml"), toml.replace("../../../shared", shared.to_str().unwrap())).unwrap();
+    let out = dir.path().join("out");
+    let o = evac(&["plan", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan = read_json(&out.join("plan.json"));
+    assert!(plan["approximate_links"]["network_links"].as_u64().unwrap() > 1500);
+    assert!(plan["lower_bound_steps"].as_u64().unwrap() <= plan["clearance_steps"].as_u64().unwrap());
+}
