@@ -18,6 +18,15 @@ What it does, per settlement of the KATOTTG codifier in the chosen area:
     hromada when a settlement has no polygon) -> `population_source=estimate_hromada_area`.
   * alt_names: Cyrillic alternates from GeoNames and OSM `name:ru` / `old_name`, so that
     `evac find` matches Russian-era spellings.
+  * population_source says what kind of figure each is: `official_ukrstat_2022` (State
+    Statistics Service, present population on 1 January 2022: the towns of Kupiansk raion),
+    `unknown_date_geonames` / `unknown_date_osm_tag` (third-party figures of unknown date),
+    `estimate_hromada_area` (our estimate, starred on the order).
+
+For Kupiansk raion it also writes the road network recipe (network.toml: the shared
+main-road shapefiles, bridges.csv, access links), the railway stations of the area
+(stations.csv, OSM via ukraine-rail-osm), evacuation trains (rail.toml) and a fleet
+(fleet.csv); trains and fleet are ILLUSTRATIVE.
 """
 
 import argparse
@@ -28,6 +37,7 @@ import math
 import os
 import statistics
 import sys
+import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -112,6 +122,23 @@ def simplify_geometry(geom, tol_deg):
     }
 
 
+def norm_apostrophe(name):
+    return name.replace("\u2019", "'").replace("\u02bc", "'")
+
+
+def official_towns(shared):
+    """(Ukrainian name, KATOTTG category) -> present population on 1 Jan 2022 (Ukrstat),
+    for the city (м.) and urban-type settlements (смт) of Kupiansk raion."""
+    path = os.path.join(shared, "data", "ukraine-main-roads", "kupiansk_raion_population_2022.csv")
+    out = {}
+    for r in read_csv(path):
+        name = r["name_uk"]
+        for prefix, category in (("м. ", "M"), ("смт ", "X")):
+            if name.startswith(prefix):
+                out[(norm_apostrophe(name[len(prefix):]), category)] = int(r["present_population_2022_01_01"])
+    return out
+
+
 def build(shared, area_filter, label):
     st_dir = os.path.join(shared, "data", "ukraine-settlements")
     bd_dir = os.path.join(shared, "data", "ukraine-admin-boundaries")
@@ -160,6 +187,19 @@ def build(shared, area_filter, label):
         estimate_notes.append(
             (hromadas[code]["name_latin"], total, known, len(group) - len(unknown), remainder, len(unknown))
         )
+
+    # Official 2022 figures of the towns replace the GeoNames/OSM ones; the village
+    # estimates above keep the figures they were made with.
+    official = official_towns(shared)
+    for r in rows:
+        key = (norm_apostrophe(r["name_uk"]), r["category"])
+        if r["raion_code"] == KUPIANSK_RAION and key in official:
+            r["population"] = str(official[key])
+            r["population_source"] = "official_ukrstat_2022"
+        elif r["population_source"] == "geonames":
+            r["population_source"] = "unknown_date_geonames"
+        elif r["population_source"] == "osm_population_tag":
+            r["population_source"] = "unknown_date_osm_tag"
 
     located = [r for r in rows if r["lat"]]
     unlocated = [r for r in rows if not r["lat"]]
@@ -249,13 +289,14 @@ def hazard_geojson(coords, valid_from, name):
 
 
 CENTRES = [
-    # id, name, lat, lon, capacity -- ILLUSTRATIVE capacities, real city locations.
-    ("kharkiv", "Kharkiv reception centre (illustrative)", 49.99350, 36.23040, 15000),
-    ("chuhuiv", "Chuhuiv transit centre (illustrative)", 49.83560, 36.68570, 2500),
-    ("zmiiv", "Zmiiv reception centre (illustrative)", 49.67880, 36.35130, 2000),
-    ("lozova", "Lozova reception centre (illustrative)", 48.88940, 36.31720, 4000),
-    ("poltava", "Poltava reception centre (illustrative)", 49.58830, 34.55140, 10000),
-    ("dnipro", "Dnipro reception centre (illustrative)", 48.46470, 35.04620, 12000),
+    # id, name, lat, lon, capacity -- ILLUSTRATIVE capacities, real city locations; together
+    # enough for the mandatory and advisory zones of Kupiansk raion (about 91,000 people).
+    ("kharkiv", "Kharkiv reception centre (illustrative)", 49.99350, 36.23040, 40000),
+    ("chuhuiv", "Chuhuiv transit centre (illustrative)", 49.83560, 36.68570, 5000),
+    ("zmiiv", "Zmiiv reception centre (illustrative)", 49.67880, 36.35130, 4000),
+    ("lozova", "Lozova reception centre (illustrative)", 48.88940, 36.31720, 8000),
+    ("poltava", "Poltava reception centre (illustrative)", 49.58830, 34.55140, 20000),
+    ("dnipro", "Dnipro reception centre (illustrative)", 48.46470, 35.04620, 25000),
 ]
 
 
@@ -268,6 +309,144 @@ def centres_csv():
     return out.getvalue()
 
 
+# KMU-2010 transliteration (Cabinet of Ministers resolution No. 55), for station names.
+KMU = {
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh", "з": "z",
+    "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ю": "iu", "я": "ia", "ь": "", "'": "", "\u2019": "", "\u02bc": "",
+}
+KMU_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
+
+
+def kmu(text):
+    # OSM names sometimes use the Latin i for the Ukrainian one.
+    text = text.replace("i", "і").replace("I", "І")
+    # Stress marks (combining acute) are not letters.
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).replace("\u0301", ""))
+    out, start = [], True
+    for ch in text:
+        low = ch.lower()
+        if low in KMU:
+            t = KMU_INITIAL.get(low, KMU[low]) if start else KMU[low]
+            out.append(t.capitalize() if ch != low and t else t)
+            start = False
+        else:
+            out.append(ch)
+            start = not ch.isalpha()
+    return "".join(out)
+
+
+def stations_csv(shared):
+    """The railway stations (not halts) of the Kupiansk area, from the OSM rail snapshot."""
+    path = os.path.join(shared, "data", "ukraine-rail-osm", "kupiansk_bbox_rail.geojson")
+    with open(path, encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    rows = []
+    for ft in features:
+        p = ft["properties"]
+        if p.get("kind") != "station" or p.get("railway") != "station":
+            continue
+        lon, lat = ft["geometry"]["coordinates"]
+        rows.append((kmu(p["name"]), p["name"], lat, lon, p["osm"]))
+    rows.sort(key=lambda r: r[4])
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["id", "name", "name_uk", "lat", "lon", "osm"])
+    for name, name_uk, lat, lon, osm in rows:
+        w.writerow([osm.replace("node/", "osm-node-"), name, name_uk, "%.7f" % lat, "%.7f" % lon, osm])
+    return out.getvalue()
+
+
+KUPIANSK_BRIDGES = """name,river,lat,lon,method
+Kupiansk,Oskil,49.709820,37.619930,"layer geometry: OSM way 112187536 (3 nodes, 170 m) of the only main road crossing the Oskil valley in this area (west-east through Kupiansk, by its route the R-07 Chuhuiv-Milove); the ways around 37.618-37.624 E are short 2-3-node ways, as OSM splits roads at bridge ends (PROVENANCE of ukraine-main-roads); position +-100 m"
+Chuhuiv-Malynivka,Siverskyi Donets,49.825180,36.712050,"administrative boundary: where the national road from Malynivka into Chuhuiv crosses the Chuhuivska/Malynivska hromada boundary (OSM, 317 shared boundary vertices, river-like) inside OSM way 107432805 (3 nodes, 110 m) beside other short ways; the river is named from geography (Chuhuiv lies on the Siverskyi Donets), not from the data: position +-300 m, unverified"
+Chuhuiv (M-03),Siverskyi Donets,49.837770,36.722060,"administrative boundary: where the international road crosses the same Chuhuivska/Malynivska hromada boundary (inside the 10.5 km OSM way 734565907, so a 200 m piece is marked); river named from geography, not from the data: position +-300 m, unverified"
+"""
+
+def network_toml(title, places):
+    return NETWORK_TEMPLATE.replace("@TITLE@", title).replace("@PLACES@", ", ".join('"%s"' % p for p in places))
+
+
+NETWORK_TEMPLATE = """# The road network of the @TITLE@ scenario, built by evac on first use from the shared
+# main-road layers and cached in .cache/ (rebuilt when any file below changes).
+# Written by scripts/build_ukraine_scenarios.py. Paths are relative to this file:
+# ../../../shared is the shared data beside the repository. Main roads only: settlements,
+# centres and stations are joined to them by straight access links, flagged approximate
+# beyond 500 m (docs/network.md, "Road layers").
+name = "@TITLE@: Ukraine's main roads (KSE shapefiles) with access links"
+snap_m = 50
+# Kharkiv oblast and the reception cities Poltava and Dnipro.
+bbox = [34.3, 48.3, 38.6, 50.6]
+bridges = "bridges.csv"
+
+[[layer]]
+file = "../../../shared/data/ukraine-main-roads/roads_international.shp"
+class = "trunk"
+id_field = "osm_id"
+
+[[layer]]
+file = "../../../shared/data/ukraine-main-roads/roads_national.shp"
+class = "primary"
+id_field = "osm_id"
+
+[access]
+places = [@PLACES@]
+approximate_beyond_m = 500
+speed_kmh = 25
+class = "unclassified"
+# The north of the raion is far from any main road of the layers: no limit short of the
+# farthest settlement, so that every one is linked (and counted as approximate).
+max_m = 100000
+"""
+
+KUPIANSK_RAIL = """# Evacuation trains (ILLUSTRATIVE capacities, timings and turnarounds): shuttles from the
+# Kupiansk-Vuzlovyi junction (OSM node 1576981974, stations.csv) toward Kharkiv; buses
+# bring people without cars to the railhead. Written by scripts/build_ukraine_scenarios.py.
+[[station]]
+id = "kupiansk-vuzlovyi"
+name = "Kupiansk-Vuzlovyi"
+lat = 49.6525866
+lon = 37.6439339
+
+[[train]]
+id = "EVAC-1"
+station = "kupiansk-vuzlovyi"
+capacity = 800              # illustrative: a 10-car train with standing room
+first_departure_min = 90
+turnaround_min = 270        # illustrative: 2 h each way and 30 min at the ends
+destination = "kharkiv"
+travel_min = 120            # illustrative: about 130 km by rail
+
+[[train]]
+id = "EVAC-2"
+station = "kupiansk-vuzlovyi"
+capacity = 800
+first_departure_min = 150
+turnaround_min = 270
+destination = "kharkiv"
+travel_min = 120
+
+[[train]]
+id = "EVAC-3"
+station = "kupiansk-vuzlovyi"
+capacity = 800
+first_departure_min = 210
+turnaround_min = 270
+destination = "kharkiv"
+travel_min = 120
+"""
+
+KUPIANSK_FLEET = """id,kind,depot_lat,depot_lon,seats,count,note
+bus-kharkiv,bus,49.99350,36.23040,50,40,illustrative: coaches from Kharkiv
+bus-chuhuiv,bus,49.83560,36.68570,50,30,illustrative: coaches gathered at Chuhuiv
+minibus-shevchenkove,minibus,49.69510,37.17625,19,20,illustrative: minibuses at Shevchenkove
+ambulance-chuhuiv,ambulance,49.83560,36.68570,2,30,illustrative: stretcher places
+ambulance-kharkiv,ambulance,49.99350,36.23040,2,20,illustrative: stretcher places
+accessible-kharkiv,accessible,49.99350,36.23040,8,15,illustrative: wheelchair places
+"""
+
+
 def dump_json(obj):
     return json.dumps(obj, ensure_ascii=False, indent=1) + "\n"
 
@@ -276,7 +455,7 @@ def scenario_toml(name, authority, boundary, extra=""):
     return f"""# evac scenario -- see docs/scenario.md
 name = "{name}"
 authority = "{authority}"
-illustrative = "{ILLUSTRATIVE}. Reception centre capacities are illustrative too."
+illustrative = "{ILLUSTRATIVE}. Reception centre capacities, the fleet and the trains are illustrative too."
 
 [zone]
 mandatory_km = 10.0
@@ -334,7 +513,28 @@ def main():
             dump_json(hazard_geojson(HAZARD_EARLIER, "2024-09-01", "Illustrative front line (earlier)")),
         )
         write_text(os.path.join(d, "boundary.geojson"), dump_json(boundary_feature(args.shared, layer, pred, name_en, tol)))
-        write_text(os.path.join(d, "scenario.toml"), scenario_toml(title, authority, "boundary.geojson"))
+        extra = ""
+        if slug == "kupiansk":
+            write_text(os.path.join(d, "stations.csv"), stations_csv(args.shared))
+            write_text(os.path.join(d, "bridges.csv"), KUPIANSK_BRIDGES)
+            write_text(os.path.join(d, "network.toml"), network_toml("Kupiansk", ["settlements.csv", "centres.csv", "stations.csv"]))
+            write_text(os.path.join(d, "rail.toml"), KUPIANSK_RAIL)
+            write_text(os.path.join(d, "fleet.csv"), KUPIANSK_FLEET)
+            extra = (
+                "# Built from the shared main-road shapefiles on first use (network.toml, docs/network.md).\n"
+                'network = "network.toml"\n'
+                'fleet = "fleet.csv"\n'
+                'rail = "rail.toml"\n'
+            )
+        if slug == "kharkiv-oblast":
+            # The same main-road skeleton; no fleet or trains (a scale case for the car plan).
+            write_text(os.path.join(d, "bridges.csv"), KUPIANSK_BRIDGES)
+            write_text(os.path.join(d, "network.toml"), network_toml("Kharkiv oblast", ["settlements.csv", "centres.csv"]))
+            extra = (
+                "# Built from the shared main-road shapefiles on first use (network.toml, docs/network.md).\n"
+                'network = "network.toml"\n'
+            )
+        write_text(os.path.join(d, "scenario.toml"), scenario_toml(title, authority, "boundary.geojson", extra))
         by_source = {}
         for r in located:
             by_source[r["population_source"]] = by_source.get(r["population_source"], 0) + 1

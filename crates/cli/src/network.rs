@@ -9,11 +9,16 @@ use std::time::Instant;
 
 #[derive(Subcommand)]
 pub enum NetworkCommand {
-    /// Import an OpenStreetMap extract (.osm.pbf, .osm, .osm.gz) into a routing network file:
-    /// car-routable roads with speeds and capacities, bridges, rail lines and stations.
+    /// Import an OpenStreetMap extract (.osm.pbf, .osm, .osm.gz), or road layers (ESRI
+    /// shapefiles, GeoJSON) with a layers file giving their road classes, into a routing
+    /// network file: car-routable roads with speeds and capacities, bridges, rail lines and
+    /// stations; for layers also joined way ends and access links to settlements.
     #[command(after_help = "Examples:\n  evac network import liechtenstein.osm.pbf --out li.evacnet\n  \
 evac network import ukraine-latest.osm.pbf --clip scenarios/kupiansk/boundary.geojson --out kupiansk.evacnet\n  \
-evac network import city.osm.gz --bbox 24.93,60.16,24.96,60.18 --profile rural.toml --out city.evacnet")]
+evac network import city.osm.gz --bbox 24.93,60.16,24.96,60.18 --profile rural.toml --out city.evacnet\n  \
+evac network import ../shared/data/ukraine-main-roads/roads_national.shp ../shared/data/ukraine-main-roads/roads_international.shp \\\n    \
+--layers data/layers/ukraine-main-roads.toml --clip scenarios/kharkiv-oblast/boundary.geojson --out kharkiv.evacnet\n  \
+evac network import --layers scenarios/kupiansk/network.toml --out kupiansk.evacnet   # the files it names")]
     Import(ImportArgs),
     /// Summarise a network file: nodes, edges, km by road class, bridges and river
     /// crossings with their capacity, railway stations, what the import dropped.
@@ -22,8 +27,23 @@ evac network import city.osm.gz --bbox 24.93,60.16,24.96,60.18 --profile rural.t
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// OSM extract: .osm.pbf, .osm (XML) or .osm.gz (the format is detected from the content).
-    pub input: PathBuf,
+    /// OSM extract: .osm.pbf, .osm (XML) or .osm.gz (the format is detected from the
+    /// content); or road layers (.shp, .geojson) with --layers.
+    pub inputs: Vec<PathBuf>,
+    /// Layers file (TOML): the road class of each layer, snapping tolerance, bridges, access
+    /// links (docs/network.md). Without inputs, the layer files it names are read.
+    #[arg(long, value_name = "TOML")]
+    pub layers: Option<PathBuf>,
+    /// Join loose way ends within this many metres of another road (layers only).
+    #[arg(long, value_name = "METRES")]
+    pub snap_m: Option<f64>,
+    /// Bridges to mark (CSV: name,river,lat,lon,method; layers only).
+    #[arg(long, value_name = "CSV")]
+    pub bridges: Option<PathBuf>,
+    /// Join the places of this CSV (id,name,lat,lon: settlements, centres, stations) to the
+    /// roads by access links; repeatable (layers only).
+    #[arg(long, value_name = "CSV")]
+    pub access: Vec<PathBuf>,
     /// Network file to write.
     #[arg(long)]
     pub out: PathBuf,
@@ -112,11 +132,26 @@ pub fn import_to(
 pub fn run(cmd: NetworkCommand) -> Result<()> {
     match cmd {
         NetworkCommand::Import(a) => {
+            if a.layers.is_some() || a.inputs.iter().any(|p| is_layer_path(p)) {
+                return import_layers(&a);
+            }
+            let [input] = a.inputs.as_slice() else {
+                bail!("give one OSM extract to import (or road layers with --layers mapping.toml)");
+            };
+            for (flag, used) in [
+                ("--snap-m", a.snap_m.is_some()),
+                ("--bridges", a.bridges.is_some()),
+                ("--access", !a.access.is_empty()),
+            ] {
+                if used {
+                    bail!("{flag} applies to road layers (shapefiles, GeoJSON with --layers), not to OSM extracts");
+                }
+            }
             let clip = match &a.clip {
                 Some(p) => Some((p.display().to_string(), evac_scenario::read_boundary(p)?)),
                 None => None,
             };
-            let network = import_to(&a.input, &a.out, clip, a.bbox, a.profile.as_deref())?;
+            let network = import_to(input, &a.out, clip, a.bbox, a.profile.as_deref())?;
             eprintln!("wrote {} ({:.1} MB)", a.out.display(), network.size_bytes() as f64 / 1e6);
             Ok(())
         }
@@ -133,6 +168,76 @@ pub fn run(cmd: NetworkCommand) -> Result<()> {
     }
 }
 
+fn is_layer_path(p: &Path) -> bool {
+    p.extension().is_some_and(|e| ["shp", "geojson", "json"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// `evac network import` of road layers: the layers file, overridden by the command line.
+fn import_layers(a: &ImportArgs) -> Result<()> {
+    let Some(mapping) = &a.layers else {
+        bail!(
+            "road layers need a layers file saying which road class their ways are: add --layers mapping.toml (see docs/network.md)"
+        );
+    };
+    let mut layers = evac_layers::LayersFile::read(mapping)?;
+    if !a.inputs.is_empty() {
+        layers.select_inputs(&a.inputs)?;
+    }
+    if let Some(m) = a.snap_m {
+        if !(0.0..=1000.0).contains(&m) {
+            bail!("--snap-m must be between 0 and 1000 metres, found {m}");
+        }
+        layers.snap_m = m;
+    }
+    if a.clip.is_some() {
+        layers.clip = a.clip.clone();
+    }
+    if a.bbox.is_some() {
+        layers.bbox = a.bbox;
+    }
+    if a.bridges.is_some() {
+        layers.bridges = a.bridges.clone();
+    }
+    if !a.access.is_empty() {
+        let rule = layers.access.get_or_insert_with(evac_layers::AccessRule::default);
+        rule.places = a.access.clone();
+    }
+    let profile = profile(a.profile.as_deref())?;
+    let started = Instant::now();
+    let network = evac_layers::build_to_file(&layers, &profile, &a.out)?;
+    eprintln!("{}", layers_summary(&network, started.elapsed().as_secs_f64()));
+    eprintln!("wrote {} ({:.1} MB)", a.out.display(), network.size_bytes() as f64 / 1e6);
+    Ok(())
+}
+
+/// One line about a network freshly built from road layers.
+pub fn layers_summary(network: &Network, seconds: f64) -> String {
+    let meta = network.meta();
+    let mut line = format!(
+        "built {} in {:.2} s: {} nodes, {} edges, {:.1} km of road",
+        meta.source,
+        seconds,
+        network.nodes().len(),
+        network.edges().len(),
+        network.road_km()
+    );
+    if let Some(r) = &meta.layers {
+        line.push_str(&format!(
+            "; {} components at shared vertices, {} after joining {} way ends within {} m; {} bridges; {} access links ({} approximate); dropped {} small components ({:.1} km)",
+            r.components_shared_vertices,
+            r.components_snapped,
+            r.snapped_ends,
+            r.snap_m,
+            r.bridges,
+            r.access_links,
+            r.approximate_links,
+            meta.dropped_components,
+            meta.dropped_km
+        ));
+    }
+    line
+}
+
 fn stats_text(s: &NetworkStats) -> String {
     use std::fmt::Write;
     let mut out = String::new();
@@ -141,6 +246,13 @@ fn stats_text(s: &NetworkStats) -> String {
         "network from {}: {} nodes, {} directed edges, {:.1} km of road ({:.1} km one-way)",
         s.source, s.nodes, s.edges, s.road_km, s.oneway_km
     );
+    if s.approximate_links > 0 {
+        let _ = writeln!(
+            out,
+            "approximate links (straight access links where village roads are missing): {} ({:.1} km)",
+            s.approximate_links, s.approximate_km
+        );
+    }
     let _ = writeln!(out, "\nkm by class:");
     let mut classes: Vec<(&String, &f64)> = s.km_by_class.iter().collect();
     classes.sort_by(|a, b| b.1.total_cmp(a.1));
@@ -182,6 +294,27 @@ fn stats_text(s: &NetworkStats) -> String {
         s.dropped.components, s.dropped.nodes, s.dropped.edges, s.dropped.km
     );
     let _ = writeln!(out, "degree-2 contraction: {} -> {} nodes", s.nodes_before_contraction, s.nodes);
+    if let Some(r) = &s.layers {
+        let _ = writeln!(
+            out,
+            "\nroad layers: {} vertices in {} components joined at shared vertices (largest {}); {} loose way ends joined within {} m -> {} components (largest {})",
+            r.vertices,
+            r.components_shared_vertices,
+            r.largest_shared_vertices,
+            r.snapped_ends,
+            r.snap_m,
+            r.components_snapped,
+            r.largest_snapped
+        );
+        let _ = writeln!(
+            out,
+            "bridges from the list: {}; access links: {} ({} approximate: longer than {} m)",
+            r.bridges, r.access_links, r.approximate_links, r.approximate_beyond_m
+        );
+        for p in &r.places_not_linked {
+            let _ = writeln!(out, "  not linked: {p}");
+        }
+    }
     out
 }
 

@@ -103,13 +103,16 @@ pub fn write_plan(
     for w in &car.warnings {
         eprintln!("warning: {w}");
     }
-    let docs = evac_report::plan::plan_documents(&scenario.config.name, &car, network);
+    let mut docs = evac_report::plan::plan_documents(&scenario.config.name, &car, network);
+    let approximate = evac_plan::approximate_use(&car, network, options.occupancy);
+    evac_report::plan::add_approximate(&mut docs, &approximate);
     let out_dir = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);
     let wrote = crate::write_files(&out_dir, &docs.files).context("cannot write the plan")?;
     if json {
         print!("{}", docs.json);
     } else {
         print!("{}", evac_report::plan::summary_text(&docs.summary));
+        print!("{}", evac_report::plan::approximate_text(&approximate));
     }
     eprintln!("{wrote}");
     Ok(car)

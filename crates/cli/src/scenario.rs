@@ -98,6 +98,18 @@ pub fn load_network(scenario: &Scenario) -> Result<Option<Network>> {
         );
     }
     let cache_dir = scenario.dir.join(".cache");
+    if evac_layers::cache::is_layers_file(&source) {
+        let started = std::time::Instant::now();
+        let (network, built) = evac_layers::cache::open_or_build(&source, &cache_dir, &evac_osm::Profile::default())?;
+        if built {
+            eprintln!(
+                "{} (cached in {})",
+                crate::network::layers_summary(&network, started.elapsed().as_secs_f64()),
+                cache_dir.display()
+            );
+        }
+        return Ok(Some(network));
+    }
     let size = std::fs::metadata(&source).map(|m| m.len()).unwrap_or(0);
     let bar = crate::progress::Bytes::new(size, "importing");
     let options = evac_osm::ImportOptions { progress: &bar, ..Default::default() };

@@ -16,6 +16,7 @@ const STAGES: [&str; 15] = [
     "evac-zone",
     "evac-network",
     "evac-osm",
+    "evac-layers",
     "evac-plan",
     "evac-transit",
     "evac-sim",

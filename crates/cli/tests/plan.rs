@@ -77,7 +77,20 @@ fn closing_a_bridge_slows_the_evacuation() {
 
 #[test]
 fn scenario_without_network_says_what_to_add() {
-    let o = evac(&["plan", repo().join("scenarios/kupiansk").to_str().unwrap()]);
+    // The Kupiansk scenario without its network line.
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("scenarios/kupiansk");
+    for f in ["settlements.csv", "hazard.geojson", "centres.csv", "boundary.geojson"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let toml = std::fs::read_to_string(src.join("scenario.toml")).unwrap();
+    let toml: String = toml
+        .lines()
+        .filter(|l| !l.starts_with("network") && !l.starts_with("fleet") && !l.starts_with("rail"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(dir.path().join("scenario.toml"), toml).unwrap();
+    let o = evac(&["plan", dir.path().to_str().unwrap()]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("has no road network") && err.contains("network ="), "{err}");

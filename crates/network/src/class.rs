@@ -92,8 +92,12 @@ pub mod flags {
     pub const FORD: u8 = 4;
     pub const FERRY: u8 = 8;
     pub const ROUNDABOUT: u8 = 16;
+    /// A link whose course is not known: a settlement joined in a straight line to the
+    /// nearest main road when village roads are missing from the data (see docs/network.md,
+    /// "Access links"). Plans report how many people depend on such links.
+    pub const APPROXIMATE: u8 = 32;
     /// The edge runs against the stored geometry (the twin of a two-way road shares it).
     pub const REVERSED_GEOMETRY: u8 = 128;
     /// Flags that describe the road (the rest describe storage).
-    pub const ROAD_MASK: u8 = BRIDGE | TUNNEL | FORD | FERRY | ROUNDABOUT;
+    pub const ROAD_MASK: u8 = BRIDGE | TUNNEL | FORD | FERRY | ROUNDABOUT | APPROXIMATE;
 }

@@ -16,7 +16,9 @@
 use bytemuck::{Pod, Zeroable};
 
 pub const MAGIC: [u8; 8] = *b"EVACNET\0";
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: the edge flag `APPROXIMATE` (access links) and the layer-import report in the
+/// metadata; a version-1 reader would take approximate links for real roads.
+pub const FORMAT_VERSION: u32 = 2;
 /// "No value" for string and edge indices.
 pub const NONE: u32 = u32::MAX;
 

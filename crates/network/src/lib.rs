@@ -23,6 +23,6 @@ pub use build::{InputLine, InputRoad, InputStation, NetworkInput, NodeCoords, Ro
 pub use class::{RoadClass, flags};
 pub use csr::Csr;
 pub use format::{EdgeId, EdgeRec, NONE, NodeRec, RailRec, StationRec};
-pub use network::{Network, NetworkError, NetworkMeta, NetworkParts};
+pub use network::{LayerReport, Network, NetworkError, NetworkMeta, NetworkParts};
 pub use route::{ClosedRoad, ClosureError, Closures, Path, Router};
 pub use snap::{Snap, Snapper};

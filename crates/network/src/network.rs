@@ -37,6 +37,38 @@ pub struct NetworkMeta {
     pub bbox: Option<[f64; 4]>,
     #[serde(default)]
     pub clip: Option<String>,
+    /// How a network built from road layers (shapefiles, GeoJSON) was joined and completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<LayerReport>,
+}
+
+/// What the layer import did to turn loose road geometries into one network: the
+/// components before and after snapping way ends together, the bridges marked and the
+/// access links added (see docs/network.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LayerReport {
+    /// Way ends within this distance of another road were joined to it (metres).
+    pub snap_m: f64,
+    /// Vertices of the layers (after clipping), distinct positions.
+    pub vertices: u64,
+    /// Connected components when ways are joined only where they share a vertex.
+    pub components_shared_vertices: u64,
+    /// Vertices of the largest of those.
+    pub largest_shared_vertices: u64,
+    /// Way ends moved onto another road by the snapping.
+    pub snapped_ends: u64,
+    /// Connected components after snapping, and the vertices of the largest.
+    pub components_snapped: u64,
+    pub largest_snapped: u64,
+    /// Bridges marked from the bridges file.
+    pub bridges: u64,
+    /// Places joined to the roads, and those of them whose link is approximate (longer than
+    /// `approximate_beyond_m`).
+    pub access_links: u64,
+    pub approximate_links: u64,
+    pub approximate_beyond_m: f64,
+    /// Places given no link (outside the area, or farther than the longest link allowed).
+    pub places_not_linked: Vec<String>,
 }
 
 /// Backing bytes, 8-byte aligned.

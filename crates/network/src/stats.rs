@@ -126,6 +126,10 @@ pub struct NetworkStats {
     pub road_km: f64,
     pub km_by_class: BTreeMap<String, f64>,
     pub oneway_km: f64,
+    /// Approximate links (straight access links to settlements where village roads are
+    /// missing), each counted once whatever its directions, and their length.
+    pub approximate_links: usize,
+    pub approximate_km: f64,
     pub bridges: Vec<Bridge>,
     pub river_crossings: usize,
     pub stations: Vec<StationInfo>,
@@ -136,17 +140,25 @@ pub struct NetworkStats {
     /// other tools' counts.
     pub raw_km_by_class: BTreeMap<String, f64>,
     pub file_bytes: usize,
+    /// For networks built from road layers: snapping, bridges and access links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers: Option<crate::network::LayerReport>,
 }
 
 pub fn stats(network: &Network) -> NetworkStats {
     let edges = network.edges();
     let mut km_by_class: BTreeMap<String, f64> = BTreeMap::new();
     let mut oneway_km = 0.0;
+    let (mut approximate_links, mut approximate_km) = (0, 0.0);
     for (i, e) in edges.iter().enumerate() {
         if e.twin != NONE && (e.twin as usize) < i {
             continue;
         }
         let km = f64::from(e.length_m) / 1000.0;
+        if e.flags & flags::APPROXIMATE != 0 {
+            approximate_links += 1;
+            approximate_km += km;
+        }
         *km_by_class.entry(RoadClass::from_u8(e.class).map_or("?", RoadClass::osm_name).to_string()).or_default() += km;
         if e.twin == NONE {
             oneway_km += km;
@@ -174,6 +186,8 @@ pub fn stats(network: &Network) -> NetworkStats {
         road_km: (network.road_km() * 1000.0).round() / 1000.0,
         km_by_class,
         oneway_km: (oneway_km * 1000.0).round() / 1000.0,
+        approximate_links,
+        approximate_km: (approximate_km * 1000.0).round() / 1000.0,
         river_crossings: bridges.iter().filter(|b| b.crossing.is_some()).count(),
         bridges,
         stations: network
@@ -189,7 +203,8 @@ pub fn stats(network: &Network) -> NetworkStats {
                 snap_m: f64::from(s.snap_m),
             })
             .collect(),
-        rail_km: (rail_km * 1000.0).round() / 1000.0,
+        // + 0.0: an empty sum is -0.0, printed "-0.0 km".
+        rail_km: (rail_km * 1000.0).round() / 1000.0 + 0.0,
         dropped: Dropped {
             components: meta.dropped_components,
             nodes: meta.dropped_nodes,
@@ -199,5 +214,6 @@ pub fn stats(network: &Network) -> NetworkStats {
         nodes_before_contraction: meta.nodes_before_contraction,
         raw_km_by_class: raw,
         file_bytes: network.size_bytes(),
+        layers: meta.layers.clone(),
     }
 }

@@ -11,6 +11,7 @@
 //! Invariant: every plan this crate returns has passed [`verify::verify`]: within every
 //! edge's capacity per step, every vehicle routed, no destination over its room.
 
+pub mod approximate;
 pub mod baseline;
 pub mod bound;
 pub mod car;
@@ -26,6 +27,7 @@ pub mod timing;
 pub mod verify;
 pub mod whatif;
 
+pub use approximate::{ApproximateUse, approximate_use};
 pub use car::{CarOptions, CarPlan, CarProblem};
 pub use error::PlanError;
 pub use plan::{Group, Leg, Plan};

@@ -105,13 +105,21 @@ fn zone_section(out: &mut String, order: &Order, zone: Zone, totals: &ZoneTotals
                 }
                 _ => esc(&e.name),
             };
-            let estimated = e.population_source.as_deref().is_some_and(|s| s.starts_with("estimate"));
+            let source = e.population_source.as_deref().unwrap_or("");
+            // * our estimate, † a figure of unknown date (GeoNames, OSM tag); official ones unmarked.
+            let mark = if source.starts_with("estimate") {
+                "*"
+            } else if source.starts_with("unknown") {
+                "†"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "<tr><td class=n>{n}</td><td>{name}</td><td class=code>{}</td><td class=n>{}{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}</td></tr>",
                 esc(e.katottg.as_deref().unwrap_or("")),
                 thousands(u64::from(e.population)),
-                if estimated { "*" } else { "" },
+                mark,
                 e.children.map(|c| thousands(u64::from(c))).unwrap_or_else(|| "—".into()),
                 e.immobile.map(|c| thousands(u64::from(c))).unwrap_or_else(|| "—".into()),
                 e.distance_km
@@ -174,7 +182,7 @@ pub fn order_html(order: &Order, doc: &OrderDocument<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "<p style=\"font-size:9pt\">Поза зоною / outside the zone: {} нас. пунктів, {} осіб. * — населення оцінене / population estimated (see the scenario's PROVENANCE).</p>",
+        "<p style=\"font-size:9pt\">Поза зоною / outside the zone: {} нас. пунктів, {} осіб. * — населення оцінене / population estimated; † — дата даних невідома / figure of unknown date; без позначки — офіційні дані / unmarked: official (see the scenario's PROVENANCE).</p>",
         t.outside.settlements,
         thousands(t.outside.population)
     );

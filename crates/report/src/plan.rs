@@ -589,3 +589,38 @@ pub fn summary_text(s: &PlanSummary) -> String {
     }
     out
 }
+
+/// Add the plan's dependence on approximate links to plan.json (key `approximate_links`),
+/// in `docs.json` and in the plan.json file. Separate from [`plan_json`] so that the plan
+/// file stays what the planner wrote plus this one key.
+pub fn add_approximate(docs: &mut PlanDocuments, a: &evac_plan::ApproximateUse) {
+    let mut v: serde_json::Value = serde_json::from_str(&docs.json).expect("plan.json is JSON");
+    v.as_object_mut().expect("object").insert("approximate_links".into(), json!(a));
+    let mut s = serde_json::to_string(&v).expect("plan serialises");
+    s.push('\n');
+    for (name, bytes) in &mut docs.files {
+        if *name == "plan.json" {
+            *bytes = s.clone().into_bytes();
+        }
+    }
+    docs.json = s;
+}
+
+/// The lines of the plan summary about approximate links (none when the network has none).
+pub fn approximate_text(a: &evac_plan::ApproximateUse) -> String {
+    if a.network_links == 0 {
+        return String::new();
+    }
+    format!(
+        "\non approximate links (straight access links standing for village roads not in the data): \
+{} vehicles ({} people, {:.0}% of vehicles) from {} settlements use {} of the network's {} approximate links ({:.1} km); \
+their times and capacities are estimates (docs/network.md)\n",
+        a.vehicles,
+        a.people,
+        a.share * 100.0,
+        a.settlements,
+        a.links_used,
+        a.network_links,
+        a.km_used
+    )
+}

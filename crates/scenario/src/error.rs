@@ -10,6 +10,8 @@ pub enum Location {
     Line(u64),
     /// 0-based index of a GeoJSON feature, with its `name` when it has one.
     Feature { index: usize, name: Option<String> },
+    /// 1-based record of a shapefile (its own numbering).
+    Record(u64),
 }
 
 /// A problem with a user's input file.
@@ -38,6 +40,7 @@ impl fmt::Display for InputError {
             Location::Line(n) => write!(f, ", line {n}")?,
             Location::Feature { index, name: Some(name) } => write!(f, ", feature {index} (\"{name}\")")?,
             Location::Feature { index, name: None } => write!(f, ", feature {index}")?,
+            Location::Record(n) => write!(f, ", record {n}")?,
         }
         if let Some(field) = &self.field {
             write!(f, ", field `{field}`")?;
