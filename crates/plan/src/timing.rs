@@ -77,9 +77,20 @@ pub fn seconds_to(node_count: usize, edges: &[(u32, u32, f64)], roots: &[u32]) -
     dist
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+/// Seconds ordered totally (distances here are never NaN).
+#[derive(Debug, Clone, Copy)]
 struct OrdF64(f64);
+impl PartialEq for OrdF64 {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
 impl Eq for OrdF64 {}
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for OrdF64 {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)
