@@ -9,7 +9,7 @@ a fixed per-edge dither); every group's legs are contiguous from its source's no
 destination's node and pass no node twice (no loops, no U-turns: waiting is holding at a
 node); each enter_step >= the previous enter_step + its travel_steps (and >= 0); vehicles
 entering an edge in step t never exceed floor((t+1) r) - floor(t r) for its capacity_per_step
-r; every source's vehicles are fully routed; no destination over its capacity_vehicles;
+r (in whole thousandths of a vehicle); every source's vehicles are fully routed; no destination over its capacity_vehicles;
 clearance_steps is the latest arrival; lower_bound_steps <= clearance_steps. Also prints how
 far routes' planned driving times are from their free-flow times. Exit status 1 and one line
 per violation if the plan breaks a rule.
@@ -72,7 +72,9 @@ def round_half_away(x):
 
 
 def capacity_at(rate, t):
-    return math.floor((t + 1) * rate) - math.floor(t * rate)
+    """floor((t+1) r) - floor(t r), with r in thousandths of a vehicle (integers, as evac)."""
+    milli = round_half_away(rate * 1000)
+    return (t + 1) * milli // 1000 - t * milli // 1000
 
 
 def verify(plan):

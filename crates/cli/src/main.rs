@@ -1,5 +1,6 @@
 //! `evac`: plan and run mandatory evacuations.
 
+mod calibrate;
 mod find;
 mod network;
 mod order;
@@ -88,6 +89,13 @@ evac plan scenarios/rhine --what-if bridges\n  evac plan scenarios/rhine --json 
 evac simulate scenarios/rhine --meso --baseline --out /tmp/rhine-meso --plan scenarios/rhine/out/plan.json\n  \
 evac simulate scenarios/rhine --json | jq '.plan.simulated.last_arrival_s'")]
     Simulate(simulate::SimulateArgs),
+    /// Fit the car planner's calibration (free-flow speed, road and junction capacities) to
+    /// Eclipse SUMO on the scenario's roads: plans and simulates the plan and the naive
+    /// baseline for each candidate and writes the best as a profile `evac plan` reads.
+    #[command(
+        after_help = "Example:\n  evac calibrate scenarios/rhine --evaluations 12\n  evac calibrate scenarios/rhine --meso --evaluations 6 --out /tmp/calibration.toml"
+    )]
+    Calibrate(calibrate::CalibrateArgs),
     /// Serve the operations web application (map, orders, registration, tracking, audit)
     /// over an embedded SQLite database, created on first start.
     #[command(after_help = "Example:\n  evac serve scenarios/kupiansk --db evac.sqlite --bind 127.0.0.1:8080")]
@@ -111,6 +119,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Transit(args) => transit::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Serve(args) => serve::serve(args),
         Command::User(cmd) => serve::user(cmd),
         Command::Scenario(scenario::ScenarioCommand::FromOsm(args)) => scenario::from_osm(args),

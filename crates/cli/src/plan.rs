@@ -1,7 +1,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use evac_network::Network;
-use evac_plan::{CarOptions, CarPlan, Method, WhatIfBridges, what_if_bridges};
+use evac_plan::{Calibration, CarOptions, CarPlan, Method, WhatIfBridges, what_if_bridges};
 use evac_scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -62,25 +62,34 @@ pub struct PlanArgs {
     /// What-if analysis instead of a single plan.
     #[arg(long, value_enum)]
     pub what_if: Option<WhatIf>,
+    /// Calibration profile (from `evac calibrate`) [default: the scenario's
+    /// `[files] calibration`, else the shipped calibration].
+    #[arg(long, value_name = "TOML")]
+    pub calibration: Option<PathBuf>,
 }
 
 impl PlanArgs {
-    fn options(&self) -> CarOptions {
-        CarOptions {
+    fn options(&self, scenario: &Scenario) -> Result<CarOptions> {
+        let calibration = match &self.calibration {
+            Some(path) => Calibration::from_toml_file(path)?,
+            None => Calibration::for_scenario(scenario)?,
+        };
+        Ok(CarOptions {
+            calibration,
             step_s: self.step_s,
             occupancy: self.occupancy,
             advisory: self.advisory,
             close: self.close.clone(),
             method: self.method.into(),
             exact_seconds: self.exact_seconds,
-        }
+        })
     }
 }
 
 pub fn run(a: PlanArgs) -> Result<()> {
     let scenario = Scenario::load(&a.scenario)?;
     let network = crate::scenario::require_network(&scenario)?;
-    let options = a.options();
+    let options = a.options(&scenario)?;
     if let Some(WhatIf::Bridges) = a.what_if {
         return what_if(&scenario, &network, &options, a.out.as_deref(), a.json);
     }

@@ -46,6 +46,10 @@ pub fn run(a: SimulateArgs) -> Result<()> {
         baseline: a.baseline,
         time_to_teleport_s: a.time_to_teleport,
         work_dir: out_dir.join(format!("sumo-{}", mode.name())),
+        car_options: evac_plan::CarOptions {
+            calibration: evac_plan::Calibration::for_scenario(&scenario)?,
+            ..evac_plan::CarOptions::default()
+        },
         ..SimOptions::default()
     };
     let report = Simulation::run(&scenario, &network, &plan, &options, |what| eprintln!("{what}..."))?;

@@ -36,7 +36,8 @@ pub fn run(a: UpArgs) -> Result<()> {
     crate::order::write_order(&scenario, &order, None, out, false)?;
     println!("\n== 2/{steps} evacuation plan (cars) ==");
     let network = crate::scenario::require_network(&scenario)?;
-    crate::plan::write_plan(&scenario, &network, &CarOptions::default(), out, false)?;
+    let car = CarOptions { calibration: evac_plan::Calibration::for_scenario(&scenario)?, ..CarOptions::default() };
+    crate::plan::write_plan(&scenario, &network, &car, out, false)?;
     if has_fleet {
         println!("\n== 3/{steps} transit (buses, ambulances, trains) ==");
         crate::transit::write_transit(&scenario, &network, &TransitOptions::default(), out, false)?;

@@ -42,7 +42,7 @@ pub fn approximate_use(car: &CarPlan, network: &Network, occupancy: f64) -> Appr
     let mut used: HashSet<u32> = HashSet::new();
     for g in &car.result.plan.groups {
         let mut uses = false;
-        for l in &g.legs {
+        for l in g.legs.iter().filter(|l| p.edge(l.edge).junction.is_none()) {
             let id = p.edge(l.edge).id.0;
             if approximate(id) {
                 uses = true;

@@ -5,7 +5,7 @@
 //! here.
 
 use crate::error::PlanError;
-use crate::problem::{Destination, Problem, Source};
+use crate::problem::{Calibration, Destination, Problem, Source};
 use crate::run::{Method, RunOptions, RunResult, run};
 use crate::sites::{Site, attach_scenario};
 use evac_model::{LatLon, Settlement};
@@ -28,6 +28,8 @@ pub struct CarOptions {
     pub method: Method,
     /// Time allowed to the exact optimum before the plan falls back to the best bound.
     pub exact_seconds: u64,
+    /// Speeds, capacities and junctions as fitted against traffic simulation.
+    pub calibration: Calibration,
 }
 
 impl Default for CarOptions {
@@ -39,6 +41,7 @@ impl Default for CarOptions {
             close: Vec::new(),
             method: Method::Auto,
             exact_seconds: 60,
+            calibration: Calibration::default(),
         }
     }
 }
@@ -128,7 +131,15 @@ impl CarProblem {
         let mandatory_m = scenario.config.zone.mandatory_km * 1000.0;
         let nodes: Vec<LatLon> = network.nodes().iter().map(|n| LatLon::new(n.lat, n.lon)).collect();
         let in_zone: Vec<bool> = index.distances_m(&nodes).into_iter().map(|d| d <= mandatory_m).collect();
-        let problem = Problem::new(network, Some(&closures), options.step_s, sources, destinations, in_zone);
+        let problem = Problem::calibrated(
+            network,
+            Some(&closures),
+            options.step_s,
+            sources,
+            destinations,
+            in_zone,
+            options.calibration,
+        );
         Ok(CarProblem { problem, closed, closures, warnings })
     }
 }

@@ -31,6 +31,9 @@ pub enum PlanError {
     /// `Method::Optimal` was asked for but the time-expanded network is too large.
     #[error("the exact optimum needs {states} time-expanded states, over the limit of {limit}")]
     TooLarge { states: usize, limit: usize },
+    /// A calibration profile that cannot be used.
+    #[error("{}: {message} (write one with `evac calibrate`; see docs/planning.md)", path.display())]
+    Calibration { path: std::path::PathBuf, message: String },
     /// A broken invariant: a bug, reported instead of a wrong plan.
     #[error("internal error: {0}")]
     Internal(String),

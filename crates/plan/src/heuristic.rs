@@ -482,7 +482,7 @@ mod tests {
                 .enumerate()
                 .filter(|(_, e)| e.0 != e.1)
                 .map(|(i, &(from, to, travel_steps, capacity_per_step))| PlanEdge {
-                    id: evac_network::EdgeId(i as u32), free_flow_s: travel_steps as f32 * 60.0, from, to, travel_steps, capacity_per_step: capacity_per_step.into(),
+                    id: evac_network::EdgeId(i as u32), junction: None, free_flow_s: travel_steps as f32 * 60.0, from, to, travel_steps, capacity_per_step: capacity_per_step.into(),
                 })
                 .collect();
             prop_assume!(!edges.is_empty());

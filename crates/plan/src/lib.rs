@@ -31,6 +31,6 @@ pub use approximate::{ApproximateUse, approximate_use};
 pub use car::{CarOptions, CarPlan, CarProblem};
 pub use error::PlanError;
 pub use plan::{Group, Leg, Plan};
-pub use problem::{Destination, EdgeIx, PlanEdge, Problem, ProblemError, Source};
+pub use problem::{Calibration, Destination, EdgeIx, JunctionModel, PlanEdge, Problem, ProblemError, Source};
 pub use run::{Method, RunOptions, RunResult};
 pub use whatif::{BridgeLoss, WhatIfBridges, what_if_bridges};

@@ -17,8 +17,12 @@ impl EdgeIx {
 /// An edge as the planner sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlanEdge {
-    /// The network's edge id.
+    /// The network's edge id (meaningless for a junction gate).
     pub id: EdgeId,
+    /// `Some(node)`: not a road but the gate of a junction (the network node), which every
+    /// vehicle leaving the junction passes; its capacity is the junction's.
+    #[serde(default)]
+    pub junction: Option<u32>,
     /// Free-flow travel time, seconds (what `travel_steps` is derived from).
     pub free_flow_s: f32,
     pub from: u32,
@@ -37,15 +41,77 @@ impl PlanEdge {
     /// rate `r` = `capacity_per_step`. Over any run of steps the total is the rate times the
     /// run, within one vehicle — no rounding of the rate per step (a 600 veh/h road at a
     /// 10-s step lets 1, 2, 2, 1, 2, 2, … vehicles in, not 1 each step).
+    ///
+    /// The rate is taken in thousandths of a vehicle and the steps are counted in integers,
+    /// so that any program reading plan.json finds the same capacities (floating-point
+    /// products would differ in the last bit between two computations of the same rate).
     pub fn capacity_at(&self, t: u32) -> u32 {
-        let r = self.capacity_per_step;
-        ((f64::from(t) + 1.0) * r).floor() as u32 - (f64::from(t) * r).floor() as u32
+        let milli = (self.capacity_per_step * 1000.0).round() as u64;
+        let t = u64::from(t);
+        ((t + 1) * milli / 1000 - t * milli / 1000) as u32
     }
 
     /// The most vehicles any single step admits.
     pub fn max_capacity(&self) -> u32 {
         self.capacity_per_step.ceil() as u32
     }
+}
+
+/// Add a gate for every junction (a node where three or more roads meet): its out-edges
+/// now start at a new exit node, reached from the junction over the gate. Returns the
+/// junction of each exit node, in order.
+fn junction_gates(
+    n: usize,
+    open: &[(EdgeId, &evac_network::EdgeRec)],
+    edges: &mut Vec<PlanEdge>,
+    model: JunctionModel,
+    rate: impl Fn(f64) -> f64,
+) -> Vec<u32> {
+    let mut neighbours: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut widest_in = vec![0f64; n];
+    let mut major = vec![false; n];
+    for (_, e) in open {
+        neighbours[e.from as usize].push(e.to);
+        neighbours[e.to as usize].push(e.from);
+        widest_in[e.to as usize] = widest_in[e.to as usize].max(f64::from(e.capacity_vph));
+        let is_major = !is_minor(e.class);
+        major[e.from as usize] |= is_major;
+        major[e.to as usize] |= is_major;
+    }
+    let mut exit = vec![u32::MAX; n];
+    let mut exit_of = Vec::new();
+    for v in 0..n {
+        let list = &mut neighbours[v];
+        list.sort_unstable();
+        list.dedup();
+        if list.len() < 3 {
+            continue;
+        }
+        exit[v] = (n + exit_of.len()) as u32;
+        exit_of.push(v as u32);
+        let vph = if major[v] { widest_in[v] } else { model.minor_vph };
+        edges.push(PlanEdge {
+            id: EdgeId(u32::MAX),
+            junction: Some(v as u32),
+            free_flow_s: 0.0,
+            from: v as u32,
+            to: exit[v],
+            travel_steps: 0,
+            capacity_per_step: rate(vph),
+        });
+    }
+    for e in edges.iter_mut().filter(|e| e.junction.is_none()) {
+        if exit[e.from as usize] != u32::MAX {
+            e.from = exit[e.from as usize];
+        }
+    }
+    // Minor roads yield where they meet a major one: they get the gaps in its stream.
+    for (i, (_, e)) in open.iter().enumerate() {
+        if exit[e.to as usize] != u32::MAX && major[e.to as usize] && is_minor(e.class) {
+            edges[i].capacity_per_step *= model.priority_factor;
+        }
+    }
+    exit_of
 }
 
 /// Roads below this flow rate are treated as having it: a road that a vehicle may enter
@@ -91,6 +157,142 @@ pub struct Problem {
     pub(crate) destinations: Vec<Destination>,
     /// Nodes inside the mandatory zone (exposure is counted there).
     pub(crate) in_zone: Vec<bool>,
+    /// Nodes of the network (`0..network_nodes`); a junction's exit side (see
+    /// [`JunctionModel`]) is an extra node after them.
+    pub(crate) network_nodes: usize,
+    /// The network node of each extra node, in order.
+    pub(crate) exit_of: Vec<u32>,
+}
+
+/// What `evac calibrate` fits so that planned and simulated times agree: a factor on free-flow
+/// times, factors on road capacities by class (primary: motorway, trunk, primary and their
+/// links; secondary and tertiary with their links; minor: the rest), and the junction model.
+/// Written as a TOML profile that `evac plan` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    pub speed_factor: f64,
+    pub primary_capacity_factor: f64,
+    pub secondary_capacity_factor: f64,
+    pub tertiary_capacity_factor: f64,
+    pub minor_capacity_factor: f64,
+    pub junctions: JunctionModel,
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        // Fitted against SUMO 1.15 (micro, seed 42) on the Rhine scenario by `evac calibrate
+        // scenarios/rhine --evaluations 10` (9.6% mean difference on the plan's and the
+        // baseline's last and 90% arrivals, from 25.6%); see docs/simulation.md.
+        Calibration {
+            speed_factor: 1.1,
+            primary_capacity_factor: 0.765,
+            secondary_capacity_factor: 1.15,
+            tertiary_capacity_factor: 0.935,
+            minor_capacity_factor: 1.495,
+            junctions: JunctionModel::default(),
+        }
+    }
+}
+
+impl Calibration {
+    /// Read a profile written by `evac calibrate` (TOML; every key required).
+    pub fn from_toml_file(path: &std::path::Path) -> Result<Self, crate::PlanError> {
+        let bad = |message: String| crate::PlanError::Calibration { path: path.to_path_buf(), message };
+        let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let c: Calibration = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        c.validate().map_err(bad)?;
+        Ok(c)
+    }
+
+    /// The profile as TOML, with a comment saying what it is.
+    pub fn to_toml(&self, comment: &str) -> String {
+        let body = toml::to_string(self).expect("calibrations serialise");
+        let mut out = String::new();
+        for line in comment.lines() {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push_str(&body);
+        out
+    }
+
+    /// Every factor in a range where the model still means something.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |name: &str, v: f64, lo: f64, hi: f64| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{name} must be in {lo}..={hi}, found {v}"))
+            }
+        };
+        check("speed_factor", self.speed_factor, 0.25, 4.0)?;
+        check("primary_capacity_factor", self.primary_capacity_factor, 0.1, 4.0)?;
+        check("secondary_capacity_factor", self.secondary_capacity_factor, 0.1, 4.0)?;
+        check("tertiary_capacity_factor", self.tertiary_capacity_factor, 0.1, 4.0)?;
+        check("minor_capacity_factor", self.minor_capacity_factor, 0.1, 4.0)?;
+        check("junctions.priority_factor", self.junctions.priority_factor, 0.1, 4.0)?;
+        check("junctions.minor_vph", self.junctions.minor_vph, 60.0, 10_000.0)
+    }
+
+    /// The scenario's profile (`[files] calibration`), or the shipped default.
+    pub fn for_scenario(scenario: &evac_scenario::Scenario) -> Result<Self, crate::PlanError> {
+        match scenario.optional_file("calibration") {
+            Some(path) => Self::from_toml_file(&path),
+            None => Ok(Self::default()),
+        }
+    }
+}
+
+impl Calibration {
+    /// The capacity factor of a road class.
+    pub fn capacity_factor(&self, class: u8) -> f64 {
+        use evac_network::RoadClass::*;
+        match evac_network::RoadClass::from_u8(class) {
+            Some(Motorway | Trunk | Primary | MotorwayLink | TrunkLink | PrimaryLink) => self.primary_capacity_factor,
+            Some(Secondary | SecondaryLink) => self.secondary_capacity_factor,
+            Some(Tertiary | TertiaryLink) => self.tertiary_capacity_factor,
+            Some(Ferry) => 1.0,
+            _ => self.minor_capacity_factor,
+        }
+    }
+}
+
+fn is_minor(class: u8) -> bool {
+    use evac_network::RoadClass;
+    matches!(
+        RoadClass::from_u8(class),
+        Some(
+            RoadClass::Residential
+                | RoadClass::Unclassified
+                | RoadClass::Service
+                | RoadClass::LivingStreet
+                | RoadClass::Track
+                | RoadClass::Road
+        )
+    )
+}
+
+/// How junctions limit traffic. Vehicles leaving a junction (a node where at least three
+/// roads meet) first pass its *gate*: an edge of zero length from the node to an extra
+/// "exit" node, whose capacity is the junction's. At a priority junction (a major road —
+/// tertiary or above — meets others) that is the capacity of its largest incoming road:
+/// merging traffic cannot add to the major stream's capacity; and the minor roads entering
+/// it yield, keeping `priority_factor` of their capacity. Where only minor roads meet
+/// (residential, unclassified, service…: right before left in most of Europe) the gate
+/// passes `minor_vph` for all movements together. Fitted against SUMO by `evac calibrate`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct JunctionModel {
+    pub enabled: bool,
+    pub priority_factor: f64,
+    pub minor_vph: f64,
+}
+
+impl Default for JunctionModel {
+    fn default() -> Self {
+        JunctionModel { enabled: true, priority_factor: 0.805, minor_vph: 700.0 }
+    }
 }
 
 /// Why a problem cannot be planned.
@@ -120,28 +322,58 @@ impl Problem {
         destinations: Vec<Destination>,
         in_zone: Vec<bool>,
     ) -> Self {
+        Self::calibrated(network, closures, step_s, sources, destinations, in_zone, Calibration::default())
+    }
+
+    /// [`Problem::new`] with a given calibration of speeds, capacities and junctions.
+    pub fn calibrated(
+        network: &Network,
+        closures: Option<&Closures>,
+        step_s: f64,
+        sources: Vec<Source>,
+        destinations: Vec<Destination>,
+        mut in_zone: Vec<bool>,
+        calibration: Calibration,
+    ) -> Self {
+        let junctions = calibration.junctions;
         let n = network.nodes().len();
         let open: Vec<(EdgeId, &evac_network::EdgeRec)> = network
             .edge_ids()
             .zip(network.edges())
             .filter(|(id, e)| !closures.is_some_and(|c| c.is_closed(id.0)) && e.from != e.to)
             .collect();
-        let timed: Vec<(u32, u32, f64)> = open.iter().map(|(_, e)| (e.from, e.to, f64::from(e.time_s))).collect();
-        let roots: Vec<u32> = destinations.iter().map(|d| d.node).collect();
-        let steps = crate::timing::edge_steps(&timed, &crate::timing::seconds_to(n, &timed, &roots), step_s);
-        let edges = open
+        let rate = |vph: f64| vph.max(f64::from(MIN_CAPACITY_VPH)) * step_s / 3600.0;
+        let mut edges: Vec<PlanEdge> = open
             .iter()
-            .zip(steps)
-            .map(|((id, e), travel_steps)| PlanEdge {
+            .map(|(id, e)| PlanEdge {
                 id: *id,
-                free_flow_s: e.time_s,
+                junction: None,
+                free_flow_s: (f64::from(e.time_s) * calibration.speed_factor) as f32,
                 from: e.from,
                 to: e.to,
-                travel_steps,
-                capacity_per_step: f64::from(e.capacity_vph.max(MIN_CAPACITY_VPH)) * step_s / 3600.0,
+                travel_steps: 0,
+                capacity_per_step: rate(f64::from(e.capacity_vph) * calibration.capacity_factor(e.class)),
             })
             .collect();
-        Self::from_edges(step_s, n, edges, sources, destinations, in_zone)
+        let mut exit_of = Vec::new();
+        if junctions.enabled {
+            exit_of = junction_gates(n, &open, &mut edges, junctions, rate);
+            if in_zone.len() == n {
+                let extra: Vec<bool> = exit_of.iter().map(|&v| in_zone[v as usize]).collect();
+                in_zone.extend(extra);
+            }
+        }
+        let node_count = n + exit_of.len();
+        let timed: Vec<(u32, u32, f64)> = edges.iter().map(|e| (e.from, e.to, f64::from(e.free_flow_s))).collect();
+        let roots: Vec<u32> = destinations.iter().map(|d| d.node).collect();
+        let steps = crate::timing::edge_steps(&timed, &crate::timing::seconds_to(node_count, &timed, &roots), step_s);
+        for (e, s) in edges.iter_mut().zip(steps) {
+            e.travel_steps = s;
+        }
+        let mut p = Self::from_edges(step_s, node_count, edges, sources, destinations, in_zone);
+        p.network_nodes = n;
+        p.exit_of = exit_of;
+        p
     }
 
     /// Build from explicit edges (tests, hand-made networks).
@@ -156,7 +388,23 @@ impl Problem {
         let out = Csr::build(node_count, edges.iter().map(|e| e.from));
         let inn = Csr::build(node_count, edges.iter().map(|e| e.to));
         let in_zone = if in_zone.len() == node_count { in_zone } else { vec![false; node_count] };
-        Problem { step_s, node_count, edges, out, inn, sources, destinations, in_zone }
+        Problem {
+            step_s,
+            node_count,
+            edges,
+            out,
+            inn,
+            sources,
+            destinations,
+            in_zone,
+            network_nodes: node_count,
+            exit_of: Vec::new(),
+        }
+    }
+
+    /// The network node a problem node stands for (a junction's exit is its junction).
+    pub fn network_node(&self, v: u32) -> u32 {
+        if (v as usize) < self.network_nodes { v } else { self.exit_of[v as usize - self.network_nodes] }
     }
 
     /// Out-edge positions of node `v`.
@@ -296,5 +544,88 @@ impl Problem {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use evac_network::build::build_network;
+    use evac_network::testing::{input, road};
+
+    /// Two minor streets merging into a primary road at node 2, which runs on to node 4.
+    fn merge() -> Network {
+        let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (5, 46.99, 9.01)];
+        build_network(&input(
+            &nodes,
+            vec![
+                (10, vec![1, 2], road(RoadClass::Primary, 50.0, 1, 1500.0)),
+                (11, vec![2, 4], road(RoadClass::Primary, 50.0, 1, 1500.0)),
+                (12, vec![3, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
+                (13, vec![5, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
+            ],
+        ))
+        .unwrap()
+    }
+    use evac_network::RoadClass;
+
+    fn problem(net: &Network, calibration: Calibration) -> Problem {
+        let node = |osm: i64| net.nodes().iter().position(|n| n.osm_id == osm).unwrap() as u32;
+        let src = Source { id: "s".into(), settlement: "s".into(), name: "s".into(), node: node(1), vehicles: 10 };
+        let dst = Destination { id: "d".into(), name: "d".into(), node: node(4), capacity_vehicles: None };
+        Problem::calibrated(net, None, 60.0, vec![src], vec![dst], vec![], calibration)
+    }
+
+    #[test]
+    fn a_junction_gets_one_gate_with_the_major_roads_capacity() {
+        let net = merge();
+        let p = problem(&net, Calibration::default());
+        let gates: Vec<&PlanEdge> = p.edges().iter().filter(|e| e.junction.is_some()).collect();
+        assert_eq!(gates.len(), 1, "only node 2 joins three roads");
+        let gate = gates[0];
+        assert_eq!(gate.travel_steps, 0);
+        assert!((gate.capacity_per_step - 1500.0 / 60.0).abs() < 1e-9, "{}", gate.capacity_per_step);
+        // The residential streets entering it yield to the primary road.
+        let minor_in: Vec<&PlanEdge> = p
+            .edges()
+            .iter()
+            .filter(|e| e.junction.is_none() && e.to == gate.from && e.capacity_per_step < 20.0)
+            .collect();
+        assert_eq!(minor_in.len(), 2);
+        let yielded =
+            600.0 * Calibration::default().minor_capacity_factor * JunctionModel::default().priority_factor / 60.0;
+        assert!(minor_in.iter().all(|e| (e.capacity_per_step - yielded).abs() < 1e-9), "{minor_in:?}");
+        // Every road out of the junction now starts at its exit node, the gate's head.
+        let junction = gate.junction.unwrap();
+        assert!(p.edges().iter().filter(|e| e.junction.is_none()).all(|e| e.from != junction));
+        assert_eq!(p.network_node(gate.to), junction);
+        // Without junctions, no gate and no extra node.
+        let plain = problem(
+            &net,
+            Calibration {
+                junctions: JunctionModel { enabled: false, ..JunctionModel::default() },
+                ..Calibration::default()
+            },
+        );
+        assert!(plain.edges().iter().all(|e| e.junction.is_none()));
+        assert_eq!(plain.node_count(), net.nodes().len());
+    }
+
+    #[test]
+    fn calibration_scales_times_and_capacities_and_checks_its_ranges() {
+        let net = merge();
+        let neutral = Calibration { speed_factor: 1.0, primary_capacity_factor: 1.0, ..Calibration::default() };
+        let base = problem(&net, neutral);
+        let slow = problem(&net, Calibration { speed_factor: 2.0, primary_capacity_factor: 0.5, ..neutral });
+        // A primary road (way 11 leaves the junction: no yielding applies to it).
+        let way11 = net.edge_ids().find(|&e| net.edge(e).way_id == 11).unwrap();
+        let road = |p: &Problem| *p.edges().iter().find(|e| e.junction.is_none() && e.id == way11).unwrap();
+        assert!((road(&slow).free_flow_s - 2.0 * road(&base).free_flow_s).abs() < 1e-3);
+        assert!((road(&slow).capacity_per_step - 0.5 * road(&base).capacity_per_step).abs() < 1e-9);
+        let text = Calibration::default().to_toml("test");
+        let back: Calibration = toml::from_str(&text).unwrap();
+        assert_eq!(back, Calibration::default());
+        assert!(Calibration { speed_factor: f64::NAN, ..Calibration::default() }.validate().is_err());
+        assert!(Calibration { minor_capacity_factor: 0.0, ..Calibration::default() }.validate().is_err());
     }
 }

@@ -9,6 +9,7 @@ use proptest::prelude::*;
 fn edge(id: u32, from: u32, to: u32, travel_steps: u32, capacity_per_step: u32) -> PlanEdge {
     PlanEdge {
         id: EdgeId(id),
+        junction: None,
         free_flow_s: travel_steps as f32 * 60.0,
         from,
         to,

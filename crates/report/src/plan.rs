@@ -16,6 +16,8 @@ use std::fmt::Write;
 pub struct Bottleneck {
     pub label: String,
     pub edge: EdgeId,
+    /// The junction (network node) when the bottleneck is a junction, not a road.
+    pub junction: Option<u32>,
     pub vehicles: u64,
     /// Flow rate of the road, vehicles per hour.
     pub capacity_vph: f64,
@@ -75,7 +77,7 @@ pub struct PlanSummary {
 /// Road names along a route, consecutive repeats merged, bridges named by their river.
 pub fn route_summary(p: &Problem, network: &Network, legs: &[Leg], max_parts: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for l in legs {
+    for l in legs.iter().filter(|l| p.edge(l.edge).junction.is_none()) {
         let id = p.edge(l.edge).id;
         let e = network.edge(id);
         let label = if e.flags & (evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY)
@@ -123,22 +125,24 @@ pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> V
     let mut out = Vec::new();
     for (e, vehicles, saturated) in list {
         let id = p.edge(e).id;
-        let edge = network.edge(id);
-        let label =
-            if edge.flags & (evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY) != 0
-            {
-                crossing_label(network, id)
-            } else {
-                network.edge_label(id)
-            };
+        let (label, mid) = match p.edge(e).junction {
+            Some(node) => (junction_label(network, node), network.node_location(node)),
+            None => {
+                let edge = network.edge(id);
+                let crossing = evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY;
+                let label =
+                    if edge.flags & crossing != 0 { crossing_label(network, id) } else { network.edge_label(id) };
+                let g = network.edge_geometry(id);
+                (label, g[g.len() / 2])
+            }
+        };
         if !seen_labels.insert(label.clone()) {
             continue;
         }
-        let g = network.edge_geometry(id);
-        let mid = g[g.len() / 2];
         out.push(Bottleneck {
             label,
             edge: id,
+            junction: p.edge(e).junction,
             vehicles,
             capacity_vph: (p.edge(e).capacity_per_step * 3600.0 / p.step_s()).round(),
             saturated_steps: saturated,
@@ -150,6 +154,43 @@ pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> V
         }
     }
     out
+}
+
+/// "junction of A and B": the named roads that meet at a node, by capacity.
+pub fn junction_label(network: &Network, node: u32) -> String {
+    let mut roads: Vec<(f32, String)> = network
+        .out_edge_ids(node)
+        .map(|e| (network.edges()[e as usize].capacity_vph, network.edge_label(evac_network::EdgeId(e))))
+        .chain(
+            network
+                .in_edges_of(node)
+                .iter()
+                .map(|&e| (network.edges()[e as usize].capacity_vph, network.edge_label(evac_network::EdgeId(e)))),
+        )
+        .filter(|(_, l)| !l.starts_with("way "))
+        .collect();
+    roads.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut names: Vec<String> = Vec::new();
+    for (_, l) in roads {
+        if !names.contains(&l) {
+            names.push(l);
+        }
+    }
+    match names.as_slice() {
+        [] => format!("junction at node {node}"),
+        [one] => format!("junction on {one}"),
+        [a, b, ..] => format!("junction of {a} and {b}"),
+    }
+}
+
+/// The id of a problem edge in plan.json: the network's edge id for a road, `"j<node>"`
+/// for a junction's gate.
+fn edge_key(p: &Problem, e: EdgeIx) -> serde_json::Value {
+    let edge = p.edge(e);
+    match edge.junction {
+        Some(node) => json!(format!("j{node}")),
+        None => json!(edge.id),
+    }
 }
 
 /// Per settlement (all its origins together): waves of departures with their routes.
@@ -286,7 +327,14 @@ pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String 
     let edges: Vec<serde_json::Value> = p
         .edges()
         .iter()
-        .map(|e| json!({"id": e.id, "from": e.from, "to": e.to, "free_flow_s": f64::from(e.free_flow_s), "travel_steps": e.travel_steps, "capacity_per_step": e.capacity_per_step}))
+        .enumerate()
+        .map(|(i, e)| {
+            let mut v = json!({"id": edge_key(p, EdgeIx(i as u32)), "from": e.from, "to": e.to, "free_flow_s": f64::from(e.free_flow_s), "travel_steps": e.travel_steps, "capacity_per_step": e.capacity_per_step});
+            if let Some(node) = e.junction {
+                v["junction"] = json!(node);
+            }
+            v
+        })
         .collect();
     let sources: Vec<serde_json::Value> = p
         .sources()
@@ -311,7 +359,7 @@ pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String 
                 "vehicles": g.vehicles,
                 "depart_step": g.depart_step(),
                 "arrive_step": g.arrival_step(p),
-                "legs": g.legs.iter().map(|l| json!({"edge": p.edge(l.edge).id, "enter_step": l.enter_step})).collect::<Vec<_>>(),
+                "legs": g.legs.iter().map(|l| json!({"edge": edge_key(p, l.edge), "enter_step": l.enter_step})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -382,6 +430,13 @@ pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
     edges.sort();
     for (&e, &vehicles) in edges {
         let id = p.edge(e).id;
+        if let Some(node) = p.edge(e).junction {
+            let q = network.node_location(node);
+            features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [(q.lon * 1e6).round() / 1e6, (q.lat * 1e6).round() / 1e6]},
+                "properties": {"kind": "junction", "node": node, "vehicles": vehicles, "capacity_per_step": p.edge(e).capacity_per_step,
+                               "saturated_steps": saturated.get(&e).copied().unwrap_or(0), "name": junction_label(network, node)}}));
+            continue;
+        }
         let coords: Vec<[f64; 2]> = network
             .edge_geometry(id)
             .iter()
@@ -400,6 +455,9 @@ pub fn plan_geojson(p: &Problem, network: &Network, plan: &Plan) -> String {
     for ((s, d, legs), vehicles) in routes {
         let mut coords: Vec<[f64; 2]> = Vec::new();
         for e in &legs {
+            if p.edge(*e).junction.is_some() {
+                continue;
+            }
             for q in network.edge_geometry(p.edge(*e).id) {
                 let c = [(q.lon * 1e6).round() / 1e6, (q.lat * 1e6).round() / 1e6];
                 if coords.last() != Some(&c) {

@@ -79,6 +79,8 @@ pub struct FilesConfig {
     pub boundary: Option<PathBuf>,
     /// Optional pickup points overriding the settlements' own locations.
     pub assembly: Option<PathBuf>,
+    /// Optional calibration profile of the car planner (written by `evac calibrate`).
+    pub calibration: Option<PathBuf>,
 }
 
 impl ScenarioConfig {

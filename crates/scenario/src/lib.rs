@@ -92,6 +92,7 @@ impl Scenario {
             "rail" => self.config.files.rail.as_ref(),
             "centres" => self.config.files.centres.as_ref(),
             "boundary" => self.config.files.boundary.as_ref(),
+            "calibration" => self.config.files.calibration.as_ref(),
             _ => None,
         }?;
         Some(self.dir.join(rel))

@@ -10,6 +10,7 @@
 //! SUMO is not a build dependency: the programs are looked up when a check runs, and their
 //! absence is an error that says how to install them.
 
+pub mod calibrate;
 mod error;
 pub mod mapping;
 pub mod net;
@@ -50,6 +51,8 @@ pub struct SimOptions {
     pub end_s: f64,
     /// Where SUMO's inputs, configuration and outputs are kept.
     pub work_dir: PathBuf,
+    /// How the naive baseline is planned (the step comes from the plan).
+    pub car_options: CarOptions,
 }
 
 impl Default for SimOptions {
@@ -61,6 +64,7 @@ impl Default for SimOptions {
             time_to_teleport_s: 300.0,
             end_s: 24.0 * 3600.0,
             work_dir: PathBuf::from("out/sumo"),
+            car_options: CarOptions::default(),
         }
     }
 }
@@ -323,7 +327,8 @@ impl Simulation {
         let plan_report = context.simulate(plan)?;
         let baseline = if options.baseline {
             progress("planning the naive baseline");
-            let car = CarPlan::solve(scenario, network, &CarOptions { step_s: plan.step_s, ..CarOptions::default() })?;
+            let car =
+                CarPlan::solve(scenario, network, &CarOptions { step_s: plan.step_s, ..options.car_options.clone() })?;
             let Some(b) = car.result.baseline.as_ref() else {
                 return Err(SimError::Baseline(evac_plan::PlanError::Internal(
                     "the planner returned no baseline".into(),
@@ -570,7 +575,12 @@ impl Context<'_> {
             let key = (evac, if evac.is_some() { String::new() } else { label.clone() });
             let end = self.junction_points[edge.to as usize];
             let q = per_road.entry(key).or_insert_with(|| Queue {
-                planner_bottleneck: bottlenecks.contains(&label),
+                // A junction bottleneck ("junction of A and B") names the roads it joins.
+                planner_bottleneck: bottlenecks.iter().any(|b| {
+                    b == &label
+                        || (b.starts_with("junction ")
+                            && (b.ends_with(&format!(" {label}")) || b.contains(&format!(" {label} and "))))
+                }),
                 label,
                 edge: evac,
                 sumo_edges: Vec::new(),

@@ -62,7 +62,20 @@ impl PlanInput {
         let edges = network.edges();
         let another = "plan.json was made on another road network: re-run `evac plan` on this scenario";
         let mut travel: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        // Junction gates (`"id": "j<node>"`) lead from a junction to its exit node; roads
+        // leaving a junction start at that exit. SUMO models junctions itself: gates are
+        // skipped and exits read as their junction.
+        let exit_of: std::collections::HashMap<u32, u32> =
+            file.edges.iter().filter_map(|e| e.junction.map(|j| (e.to, j))).collect();
+        let node = |v: u32| exit_of.get(&v).copied().unwrap_or(v);
         for e in &file.edges {
+            if e.junction.is_some() {
+                continue;
+            }
+            let Some(id) = e.id.as_u64().and_then(|i| u32::try_from(i).ok()) else {
+                return Err(format!("edge {} is neither a road id nor a junction gate", e.id));
+            };
+            let e = EdgeRec { id, from: node(e.from), to: e.to, travel_steps: e.travel_steps };
             let Some(n) = edges.get(e.id as usize) else {
                 return Err(format!("edge {} is not in the network ({another})", e.id));
             };
@@ -88,7 +101,20 @@ impl PlanInput {
             let mut nodes = vec![source_node];
             let mut ids = Vec::with_capacity(g.legs.len());
             let mut enter = Vec::with_capacity(g.legs.len());
-            for (k, l) in g.legs.iter().enumerate() {
+            let roads: Vec<LegRec> = g
+                .legs
+                .iter()
+                .filter_map(|l| {
+                    l.edge
+                        .as_u64()
+                        .and_then(|i| u32::try_from(i).ok())
+                        .map(|edge| LegRec { edge, enter_step: l.enter_step })
+                })
+                .collect();
+            if roads.is_empty() {
+                return Err(format!("{at}: no road legs"));
+            }
+            for (k, l) in roads.iter().enumerate() {
                 let Some(e) = edges.get(l.edge as usize) else {
                     return Err(format!("{at}: leg {} uses edge {}, not in the network ({another})", k + 1, l.edge));
                 };
@@ -112,7 +138,7 @@ impl PlanInput {
                 ids.push(EdgeId(l.edge));
                 enter.push(l.enter_step);
             }
-            let last = g.legs.last().expect("not empty");
+            let last = roads.last().expect("not empty");
             let arrive_step = match (g.arrive_step, travel.get(&last.edge)) {
                 (Some(a), _) => a,
                 (None, Some(t)) => last.enter_step + t,
@@ -160,17 +186,19 @@ impl PlanInput {
             .filter(|g| !g.legs.is_empty())
             .map(|g| {
                 let source = &problem.sources()[g.source as usize];
+                // Junction gates are the model's, not roads SUMO drives.
+                let roads: Vec<&evac_plan::Leg> =
+                    g.legs.iter().filter(|l| problem.edge(l.edge).junction.is_none()).collect();
                 let mut nodes = vec![source.node];
-                nodes.extend(g.legs.iter().map(|l| problem.edge(l.edge).to));
+                nodes.extend(roads.iter().map(|l| problem.network_node(problem.edge(l.edge).to)));
                 SimGroup {
                     source: source.id.clone(),
                     vehicles: g.vehicles,
                     depart_step: f64::from(g.depart_step()),
                     arrive_step: f64::from(g.arrival_step(problem)),
                     nodes,
-                    edges: g.legs.iter().map(|l| problem.edge(l.edge).id).collect(),
-                    reach_steps: g
-                        .legs
+                    edges: roads.iter().map(|l| problem.edge(l.edge).id).collect(),
+                    reach_steps: roads
                         .iter()
                         .map(|l| f64::from(l.enter_step + problem.edge(l.edge).travel_steps))
                         .collect(),
@@ -186,7 +214,7 @@ impl PlanInput {
 struct PlanFile {
     step_s: f64,
     #[serde(default)]
-    edges: Vec<EdgeRec>,
+    edges: Vec<EdgeFileRec>,
     sources: Vec<SourceRec>,
     groups: Vec<GroupRec>,
     #[serde(default)]
@@ -194,6 +222,15 @@ struct PlanFile {
 }
 
 #[derive(Deserialize)]
+struct EdgeFileRec {
+    id: serde_json::Value,
+    from: u32,
+    to: u32,
+    travel_steps: f64,
+    #[serde(default)]
+    junction: Option<u32>,
+}
+
 struct EdgeRec {
     id: u32,
     from: u32,
@@ -213,10 +250,15 @@ struct GroupRec {
     vehicles: u32,
     #[serde(default)]
     arrive_step: Option<f64>,
-    legs: Vec<LegRec>,
+    legs: Vec<LegFileRec>,
 }
 
 #[derive(Deserialize)]
+struct LegFileRec {
+    edge: serde_json::Value,
+    enter_step: f64,
+}
+
 struct LegRec {
     edge: u32,
     enter_step: f64,
