@@ -15,9 +15,10 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-pub fn add_user(db: &Path, name: &str, role: &str, password: &str) {
+pub fn add_user(db: impl AsRef<std::ffi::OsStr>, name: &str, role: &str, password: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_evac"))
-        .args(["user", "add", name, "--role", role, "--db", db.to_str().unwrap()])
+        .args(["user", "add", name, "--role", role, "--db"])
+        .arg(db.as_ref())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -35,28 +36,42 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(scenario: &str, db: &Path) -> Server {
+    /// A server without the per-address rate limits (every test client is on 127.0.0.1).
+    pub fn start(scenario: &str, db: impl AsRef<std::ffi::OsStr>) -> Server {
+        Server::start_with(scenario, db, &["--rate-limit", "0"])
+    }
+
+    /// A server with more arguments to `evac serve`.
+    pub fn start_with(scenario: &str, db: impl AsRef<std::ffi::OsStr>, extra: &[&str]) -> Server {
+        Server::spawn(Command::new(env!("CARGO_BIN_EXE_evac")), scenario, db, extra)
+    }
+
+    /// `evac serve` run by `command` (e.g. prlimit wrapping the binary).
+    pub fn spawn(mut command: Command, scenario: &str, db: impl AsRef<std::ffi::OsStr>, extra: &[&str]) -> Server {
         let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_evac"))
-            .args([
-                "serve",
-                repo().join(scenario).to_str().unwrap(),
-                "--db",
-                db.to_str().unwrap(),
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-            ])
+        let db = db.as_ref();
+        let mut child = command
+            .args(["serve", repo().join(scenario).to_str().unwrap(), "--db"])
+            .arg(db)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                use std::io::Read;
+                child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                panic!("the server stopped ({status}): {err}");
+            }
             assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child, base, db: db.to_path_buf() }
+        Server { child, base, db: PathBuf::from(db) }
     }
 
     pub fn kill(&mut self) {
