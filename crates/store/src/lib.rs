@@ -99,8 +99,15 @@ impl From<postgres::Error> for StoreError {
                     StoreError::Database(format!("{message} ({code})"))
                 }
             }
-            // No answer from the server at all: the connection is gone.
-            None => StoreError::Unavailable(e.to_string()),
+            // No answer from the server: the connection is gone (closed, or an I/O error).
+            None => {
+                let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+                if e.is_closed() || io {
+                    StoreError::Unavailable(e.to_string())
+                } else {
+                    StoreError::Database(e.to_string())
+                }
+            }
         }
     }
 }

@@ -217,7 +217,7 @@ pub(crate) fn migrate(conn: &mut dyn Sql) -> Result<(), StoreError> {
         Engine::Postgres => {
             conn.batch("BEGIN")?;
             let step = (|| {
-                conn.query("SELECT pg_advisory_xact_lock(7261001)", &[])?;
+                conn.batch("SELECT pg_advisory_xact_lock(7261001)")?;
                 conn.batch("CREATE TABLE IF NOT EXISTS evac_schema (version BIGINT NOT NULL)")?;
                 let version = match conn.query_opt("SELECT version FROM evac_schema", &[])? {
                     Some(r) => r.int(0)? as usize,
