@@ -88,7 +88,7 @@ impl Writer {
 /// database could not write, failed (500) otherwise.
 fn batch_error(what: &str, e: StoreError) -> StoreError {
     match e {
-        StoreError::Unavailable(m) => StoreError::Unavailable(format!("{what}: {m}; nothing of it was saved")),
+        StoreError::Unavailable(m) => StoreError::Unavailable(format!("{what}: {m}")),
         other => StoreError::Failed(format!("{what}: {other}")),
     }
 }
