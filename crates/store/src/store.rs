@@ -799,9 +799,7 @@ impl Store {
             && let Some((id, hash)) = seen.audit_head
         {
             let present = self.read(move |c| {
-                Ok(c.query_opt("SELECT hash FROM audit WHERE id = ?1", vals![id])?
-                    .map(|r| r.opt_text(0))
-                    .transpose()?)
+                c.query_opt("SELECT hash FROM audit WHERE id = ?1", vals![id])?.map(|r| r.opt_text(0)).transpose()
             })?;
             if present.flatten().as_deref() != Some(hash.as_str()) {
                 v.broken = Some((id, format!("record {id} was acknowledged but is missing or changed")));
