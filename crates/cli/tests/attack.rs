@@ -323,6 +323,31 @@ fn security_headers_and_request_rate_limit() {
 }
 
 #[test]
+fn logins_are_rate_limited_per_address() {
+    let db = TestDb::sqlite();
+    coordinator(&db);
+    // The default login limit (20 a minute per address); a new name each time, so that no
+    // name is locked and only the address limit can refuse.
+    let s = Server::start("scenarios/kupiansk", db.arg());
+    let a = agent();
+    let statuses: Vec<(u16, Value)> = (0..25)
+        .map(|i| {
+            call(
+                &a,
+                "post",
+                &format!("{}/api/session", s.base),
+                None,
+                Some(&json!({"username": format!("guess{i}"), "password": "wrong-password"})),
+            )
+        })
+        .collect();
+    assert!(statuses[..20].iter().all(|(st, _)| *st == 401), "{statuses:?}");
+    let (st, e) = &statuses[24];
+    assert_eq!(*st, 429, "{e}");
+    assert!(e["error"].as_str().unwrap().contains("too many login attempts from this address"), "{e}");
+}
+
+#[test]
 fn weak_passwords_and_look_alike_names_are_refused() {
     let db = TestDb::sqlite();
     coordinator(&db);
