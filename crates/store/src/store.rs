@@ -1114,4 +1114,28 @@ mod tests {
         assert!(r.previous_seq.unwrap() > r.seq);
         assert_eq!(Store::connect(db_str, true).unwrap().users().unwrap().len(), 1);
     }
+
+    #[test]
+    fn a_version_1_database_is_migrated_and_its_audit_chained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(crate::migrations::SQLITE[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute_batch(
+            "INSERT INTO users (username, role, password_hash, created_at) VALUES ('olena', 'coordinator', 'x', 't');
+             INSERT INTO audit (at, action, target) VALUES ('t1', 'add user', 'olena');
+             INSERT INTO audit (at, user_id, username, action, target) VALUES ('t2', 1, 'olena', 'log in', 'olena');",
+        )
+        .unwrap();
+        drop(c);
+        let store = Store::open(&path).unwrap();
+        let v = store.verify_audit().unwrap();
+        assert_eq!((v.records, v.broken), (2, None));
+        store.record(&Actor::command_line(), "check", "migration", None).unwrap();
+        let v = store.verify_audit().unwrap();
+        assert_eq!((v.records, v.broken), (3, None));
+        let e = store.add_user(&Actor::command_line(), "o1ena", Role::Viewer, "another-passphrase").unwrap_err();
+        assert!(e.to_string().contains("looks too much like"), "{e}");
+    }
 }
