@@ -65,10 +65,11 @@ pub fn open_file_limit() -> u64 {
         .unwrap_or(1024)
 }
 
-/// Connections that fit in the open-file limit, keeping 64 descriptors for the database,
-/// its readers, the log and the runtime; between 16 and 4096.
+/// Connections that fit in the open-file limit, keeping 96 descriptors for the database
+/// (the writer and up to 16 readers, three files each), the lock and sequence files, the
+/// log and the runtime; between 16 and 4096.
 pub fn default_max_connections() -> usize {
-    (open_file_limit().saturating_sub(64)).clamp(16, 4096) as usize
+    (open_file_limit().saturating_sub(96)).clamp(16, 4096) as usize
 }
 
 /// Token buckets per client address.

@@ -47,7 +47,11 @@ pub(crate) fn append(
     target: &str,
     detail: Option<&str>,
 ) -> Result<(), StoreError> {
-    let (id, prev) = match head(conn)? {
+    let last = match conn.cached_audit_head() {
+        Some(h) => Some(h),
+        None => head(conn)?,
+    };
+    let (id, prev) = match last {
         Some((id, hash)) => (id + 1, hash),
         None => (1, String::new()),
     };
@@ -58,8 +62,9 @@ pub(crate) fn append(
     conn.exec(
         "INSERT INTO audit (id, at, user_id, username, action, target, ip, detail, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        vals![id, at, user_id, username, action, target, ip, detail, hash],
+        vals![id, at, user_id, username, action, target, ip, detail, hash.clone()],
     )?;
+    conn.cache_audit_head(Some((id, hash)));
     Ok(())
 }
 

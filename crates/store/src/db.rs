@@ -117,6 +117,12 @@ pub(crate) trait Sql {
     fn usable(&self) -> bool {
         true
     }
+    /// The writer's memory of the last audit record (id, hash) within the current batch, so
+    /// that appending does not read it back each time; `None`: read it from the table.
+    fn cached_audit_head(&self) -> Option<(i64, String)> {
+        None
+    }
+    fn cache_audit_head(&mut self, _head: Option<(i64, String)>) {}
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())

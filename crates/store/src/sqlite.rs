@@ -35,6 +35,7 @@ fn value_of(v: ValueRef<'_>) -> Result<Value, StoreError> {
 pub(crate) struct SqliteConn {
     conn: Connection,
     seq_file: Option<File>,
+    audit_head: Option<(i64, String)>,
 }
 
 impl Sql for SqliteConn {
@@ -64,6 +65,14 @@ impl Sql for SqliteConn {
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.conn.execute_batch(sql)?)
+    }
+
+    fn cached_audit_head(&self) -> Option<(i64, String)> {
+        self.audit_head.clone()
+    }
+
+    fn cache_audit_head(&mut self, head: Option<(i64, String)>) {
+        self.audit_head = head;
     }
 }
 
@@ -187,7 +196,7 @@ pub(crate) fn connect(path: &Path, read_only: bool) -> Result<SqliteConn, StoreE
     if read_only {
         conn.pragma_update(None, "query_only", "ON")?;
     }
-    Ok(SqliteConn { conn, seq_file: None })
+    Ok(SqliteConn { conn, seq_file: None, audit_head: None })
 }
 
 /// The exclusive lock of a served database: held for the life of the process (the OS drops

@@ -272,22 +272,38 @@ impl Store {
         let writer = crate::sqlite::open_writer(path)?;
         let p = path.to_path_buf();
         let open: Opener = Box::new(move || Ok(Box::new(crate::sqlite::connect(&p, true)?) as Box<dyn Sql + Send>));
-        Ok(Store::with(Location::Sqlite(path.to_path_buf()), Box::new(writer), open, lock))
+        // SQLite readers are cheap but hold three file descriptors each (the file, its WAL and
+        // its shared memory): 16 keep the session checks of many clients from queueing and
+        // leave most descriptors to connections (see the server's connection cap).
+        Ok(Store::with(Location::Sqlite(path.to_path_buf()), Box::new(writer), open, lock, 16))
     }
 
     fn open_postgres(url: &str) -> Result<Store, StoreError> {
         let writer = crate::pg::open_writer(url)?;
         let u = url.to_string();
         let open: Opener = Box::new(move || Ok(Box::new(crate::pg::PgConn::connect(&u)?) as Box<dyn Sql + Send>));
-        Ok(Store::with(Location::Postgres(url.to_string()), Box::new(writer), open, None))
+        // PostgreSQL connections are a server process each: several evac servers share the
+        // database's connection limit (100 by default).
+        Ok(Store::with(Location::Postgres(url.to_string()), Box::new(writer), open, None, 12))
     }
 
-    fn with(location: Location, writer: Box<dyn WriteConn>, open: Opener, lock: Option<std::fs::File>) -> Store {
+    fn with(
+        location: Location,
+        writer: Box<dyn WriteConn>,
+        open: Opener,
+        lock: Option<std::fs::File>,
+        max_readers: usize,
+    ) -> Store {
         Store {
             inner: Arc::new(Inner {
                 location,
                 writer: Writer::start(writer),
-                readers: Readers { idle: Mutex::new((Vec::new(), 0)), returned: Condvar::new(), open, max: 8 },
+                readers: Readers {
+                    idle: Mutex::new((Vec::new(), 0)),
+                    returned: Condvar::new(),
+                    open,
+                    max: max_readers,
+                },
                 guard: LoginGuard::default(),
                 _lock: lock,
             }),

@@ -53,22 +53,34 @@ where
     }
 }
 
-/// The queue to the writer thread (cheap to clone).
-#[derive(Clone)]
+/// The queue to the writer thread.
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    /// Close the queue and wait for the thread to finish what was queued and close its
+    /// connection, so that a store dropped is a store closed (its lock is released after).
+    fn drop(&mut self) {
+        let (closed, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Writer {
-    /// Start the writer thread on `conn`; it stops when the last `Writer` is dropped, after
-    /// every write already queued.
+    /// Start the writer thread on `conn`; it stops when the `Writer` is dropped, after every
+    /// write already queued.
     pub(crate) fn start(conn: Box<dyn WriteConn>) -> Writer {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("evac-db-writer".into())
             .spawn(move || run_batches(conn, queue))
             .expect("spawn the database writer");
-        Writer { jobs }
+        Writer { jobs, thread: Some(thread) }
     }
 
     /// Run `work` in the writer thread; returns its result once it is committed (or failed).
@@ -127,18 +139,41 @@ fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>
                 continue;
             }
         };
-        let mut ran = Vec::with_capacity(batch.len());
+        // Each job in its own savepoint, so one failing write does not undo the others; the
+        // release of one and the start of the next go in one round trip.
+        conn.cache_audit_head(None);
+        let count = batch.len();
+        let mut ran = Vec::with_capacity(count);
         let mut broken = None;
-        for mut job in batch {
-            if broken.is_none()
-                && let Err(e) = in_savepoint(conn.as_mut(), job.as_mut())
-            {
-                // A savepoint that cannot be released or rolled back may leave a half-done
-                // write in the transaction: nothing of this batch may commit then.
-                broken = Some(e);
+        let mut open = false;
+        for (i, mut job) in batch.into_iter().enumerate() {
+            if broken.is_none() {
+                let started = if open { Ok(()) } else { conn.batch("SAVEPOINT job") };
+                let ended = started.and_then(|()| {
+                    let kept = job.run(conn.as_mut());
+                    if !kept {
+                        // Its audit record, if any, went with it.
+                        conn.cache_audit_head(None);
+                    }
+                    let more = i + 1 < count;
+                    conn.batch(match (kept, more) {
+                        (true, true) => "RELEASE SAVEPOINT job; SAVEPOINT job",
+                        (true, false) => "RELEASE SAVEPOINT job",
+                        (false, true) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job; SAVEPOINT job",
+                        (false, false) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+                    })?;
+                    open = more;
+                    Ok(())
+                });
+                if let Err(e) = ended {
+                    // A savepoint that cannot be released or rolled back may leave a half-done
+                    // write in the transaction: nothing of this batch may commit then.
+                    broken = Some(e);
+                }
             }
             ran.push(job);
         }
+        conn.cache_audit_head(None);
         let committed = match broken {
             Some(e) => {
                 let _ = conn.batch("ROLLBACK");
@@ -159,13 +194,6 @@ fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>
             job.answer(committed.clone());
         }
     }
-}
-
-/// Each job in its own savepoint: one failing write does not undo the others.
-fn in_savepoint(tx: &mut dyn WriteConn, job: &mut dyn Job) -> Result<(), StoreError> {
-    tx.batch("SAVEPOINT job")?;
-    let kept = job.run(tx);
-    tx.batch(if kept { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job" })
 }
 
 #[cfg(test)]
@@ -204,6 +232,7 @@ mod tests {
     #[test]
     fn a_failing_write_is_undone_alone_in_a_concurrent_batch() {
         let (dir, w) = writer();
+        let w = std::sync::Arc::new(w);
         let threads: Vec<_> = (0..64)
             .map(|i| {
                 let w = w.clone();
