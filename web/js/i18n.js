@@ -18,6 +18,8 @@ const T = {
     baseline: 'Без плану', bottlenecks: 'Вузькі місця', transit_done: 'Транспорт: остання людина в безпеці',
     no_plan: 'План ще не розраховано (evac up / evac plan).', legend_ordered: 'у зоні', legend_evacuating: 'евакуація триває',
     legend_cleared: 'евакуйовано', legend_refused: 'є відмови', legend_outside: 'поза зоною', vehicles: 'машин',
+    disabled: 'вимкнено', disable: 'вимкнути', enable: 'увімкнути', reset_password: 'новий пароль', end_sessions: 'завершити сеанси',
+    delete: 'видалити', confirm_delete: 'Видалити цей обліковий запис?', new_password: 'Новий пароль (показано один раз) для',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', username: 'User', password: 'Password', login: 'Log in',
@@ -34,6 +36,8 @@ const T = {
     optimum: 'Optimum', baseline: 'Without a plan', bottlenecks: 'Bottlenecks', transit_done: 'Transit: last person safe',
     no_plan: 'No plan computed yet (evac up / evac plan).', legend_ordered: 'in the zone', legend_evacuating: 'evacuating',
     legend_cleared: 'cleared', legend_refused: 'refusals', legend_outside: 'outside', vehicles: 'vehicles',
+    disabled: 'disabled', disable: 'disable', enable: 'enable', reset_password: 'new password', end_sessions: 'end sessions',
+    delete: 'delete', confirm_delete: 'Delete this account?', new_password: 'New password (shown once) for',
   },
 };
 

@@ -24,10 +24,16 @@ export async function loadOrders() {
 
 export function initOrder() {
   $('issue-order').addEventListener('click', async () => {
+    // One key per click: a retried request returns the order this click issued, and the
+    // button is off while the request is out, so a double click issues one order.
+    const button = $('issue-order');
+    if (button.disabled) return;
+    button.disabled = true;
+    const key = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
     try {
-      const o = await api('/api/orders', { method: 'POST' });
+      const o = await api('/api/orders', { method: 'POST', headers: { 'Idempotency-Key': key } });
       setHTML($('issue-result'), html`<span class="ok">${t('issued')}: ${t('order_no')} ${o.number}</span>`);
       await loadOrders();
-    } catch (e) { setHTML($('issue-result'), html`<span class="error">${e.message}</span>`); }
+    } catch (e) { setHTML($('issue-result'), html`<span class="error">${e.message}</span>`); } finally { button.disabled = false; }
   });
 }

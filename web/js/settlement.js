@@ -18,17 +18,27 @@ export async function showSettlement(id, onEvent) {
   if (state.me.role === 'viewer') return;
   const rows = await api(`/api/households?settlement_id=${encodeURIComponent(id)}`);
   const centreOptions = join(state.centres.map((c) => html`<option value="${c.id}">${c.name}</option>`));
-  setHTML($('st-households'), join(rows.map((h) => html`<div class="household" data-household="${h.id}">
+  setHTML($('st-households'), join(rows.map((h) => html`<div class="household" data-household="${h.id}" data-version="${h.version}">
       <b>${h.head_name}</b> ×${h.members} <span>${t(h.status)}</span>
       <button data-ev="departed">${t('depart')}</button>
       <select class="centre">${centreOptions}</select>
       <button data-ev="arrived">${t('arrive')}</button>
-      <button data-ev="refused">${t('refuse')}</button></div>`)));
+      <button data-ev="refused">${t('refuse')}</button> <span class="error" role="alert"></span></div>`)));
   $('st-households').querySelectorAll('button[data-ev]').forEach((b) => b.addEventListener('click', async () => {
     const row = b.closest('.household');
     const body = { kind: b.dataset.ev };
     if (b.dataset.ev === 'arrived') body.centre_id = row.querySelector('.centre').value;
-    await api(`/api/households/${row.dataset.household}/events`, { method: 'POST', body: JSON.stringify(body) });
+    // If-Match: the change applies to the household as shown here, or is refused (412)
+    // when someone changed it since; an impossible step (409) says why.
+    const headers = { 'If-Match': `"v${row.dataset.version}"` };
+    row.querySelectorAll('button').forEach((x) => { x.disabled = true; });
+    try {
+      await api(`/api/households/${row.dataset.household}/events`, { method: 'POST', headers, body: JSON.stringify(body) });
+    } catch (e) {
+      row.querySelector('.error').textContent = e.message;
+      row.querySelectorAll('button').forEach((x) => { x.disabled = false; });
+      return;
+    }
     await onEvent();
     await showSettlement(id, onEvent);
   }));

@@ -103,9 +103,38 @@ evac simulate scenarios/rhine --json | jq '.plan.simulated.last_arrival_s'")]
     /// Manage the users of the web application.
     #[command(subcommand)]
     User(serve::UserCommand),
+    /// Copy a SQLite database consistently, also while it is being served (SQLite's online
+    /// backup API); the copy is checked before it is put in place.
+    #[command(after_help = "Example:\n  evac backup evac.sqlite /backups/evac-$(date +%Y%m%d-%H%M).sqlite")]
+    Backup {
+        /// The database file.
+        db: std::path::PathBuf,
+        /// The backup file to write.
+        file: std::path::PathBuf,
+    },
+    /// Put a backup in place of a SQLite database (stop the server first).
+    #[command(after_help = "Example:\n  evac restore /backups/evac-20250101-1200.sqlite evac.sqlite")]
+    Restore {
+        /// The backup file.
+        backup: std::path::PathBuf,
+        /// The database file to replace.
+        db: std::path::PathBuf,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Make and check scenarios.
     #[command(subcommand)]
     Scenario(scenario::ScenarioCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain: every record unchanged, none removed.
+    Verify {
+        #[arg(long, default_value = "evac.sqlite")]
+        db: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -122,6 +151,9 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Serve(args) => serve::serve(args),
         Command::User(cmd) => serve::user(cmd),
+        Command::Backup { db, file } => serve::backup(&db, &file),
+        Command::Restore { backup, db } => serve::restore(&backup, &db),
+        Command::Audit(AuditCommand::Verify { db }) => serve::audit_verify(&db),
         Command::Scenario(scenario::ScenarioCommand::FromOsm(args)) => scenario::from_osm(args),
         Command::Scenario(scenario::ScenarioCommand::Check(args)) => scenario::check(args),
     };

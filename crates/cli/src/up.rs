@@ -17,9 +17,9 @@ pub struct UpArgs {
     /// Do not start the web application at the end.
     #[arg(long)]
     pub no_serve: bool,
-    /// SQLite database of the web application.
+    /// Database of the web application: a SQLite file or a PostgreSQL URL.
     #[arg(long, default_value = "evac.sqlite")]
-    pub db: PathBuf,
+    pub db: String,
     /// Address of the web application.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
@@ -44,7 +44,7 @@ pub fn run(a: UpArgs) -> Result<()> {
     }
     if !a.no_serve {
         println!("\n== {steps}/{steps} operations web application ==");
-        crate::serve::serve_loaded(&scenario, Some(&network), &a.db, a.bind, out)?;
+        crate::serve::serve_loaded(&scenario, Some(&network), &a.db, a.bind, out, evac_server::Limits::default())?;
     }
     Ok(())
 }

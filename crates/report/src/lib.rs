@@ -14,3 +14,41 @@ pub mod transit;
 pub const DATA_ATTRIBUTION: &str = "Settlement locations and boundaries © OpenStreetMap contributors (ODbL 1.0); \
 place data © GeoNames (CC BY 4.0); settlement codes: KATOTTG codifier (Ministry of Development of Communities and Territories of Ukraine); \
 official populations: State Statistics Service of Ukraine, present population on 1 January 2022.";
+
+/// A cell a spreadsheet would not run: text starting with `=`, `+`, `-`, `@` (or a tab or
+/// carriage return, which some spreadsheets skip before such a sign) gets a leading `'`, so
+/// a settlement called `=HYPERLINK(...)` is shown, never evaluated. Numbers (`-0.5`) are
+/// left as they are: they are data, and a spreadsheet reads them as numbers either way.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().map_or(true, |v| !v.is_finite()) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Write one CSV record with every cell passed through [`csv_cell`]: the one way evac's
+/// CSV exports write a row.
+pub fn write_csv_row<W: std::io::Write, I, T>(w: &mut csv::Writer<W>, cells: I) -> csv::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<str>,
+{
+    w.write_record(cells.into_iter().map(|c| csv_cell(c.as_ref()).into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_numbers_kept() {
+        for bad in ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=x", "=HYPERLINK(\"http://x\")", "-inf", "-"] {
+            assert_eq!(csv_cell(bad), format!("'{bad}"), "{bad}");
+        }
+        for ok in ["Kupiansk", "-0.5", "+380501234567", "37.6", "", "a=b"] {
+            assert_eq!(csv_cell(ok), ok);
+        }
+    }
+}

@@ -53,41 +53,47 @@ pub fn order_json(order: &Order) -> String {
 /// `order.csv`: one row per listed settlement, spreadsheet-friendly.
 pub fn order_csv(order: &Order) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "id",
-        "name",
-        "name_uk",
-        "hromada",
-        "katottg",
-        "lat",
-        "lon",
-        "population",
-        "distance_km",
-        "zone",
-        "children",
-        "immobile",
-        "households",
-        "population_source",
-    ])
+    crate::write_csv_row(
+        &mut w,
+        [
+            "id",
+            "name",
+            "name_uk",
+            "hromada",
+            "katottg",
+            "lat",
+            "lon",
+            "population",
+            "distance_km",
+            "zone",
+            "children",
+            "immobile",
+            "households",
+            "population_source",
+        ],
+    )
     .expect("in-memory write");
     let opt = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
     for e in &order.settlements {
-        w.write_record([
-            e.id.as_str(),
-            e.name.as_str(),
-            e.name_uk.as_deref().unwrap_or(""),
-            e.hromada.as_deref().unwrap_or(""),
-            e.katottg.as_deref().unwrap_or(""),
-            &format!("{:.6}", e.lat),
-            &format!("{:.6}", e.lon),
-            &e.population.to_string(),
-            &format!("{:.3}", e.distance_km),
-            e.zone.as_str(),
-            &opt(e.children),
-            &opt(e.immobile),
-            &opt(e.households),
-            e.population_source.as_deref().unwrap_or(""),
-        ])
+        crate::write_csv_row(
+            &mut w,
+            [
+                e.id.as_str(),
+                e.name.as_str(),
+                e.name_uk.as_deref().unwrap_or(""),
+                e.hromada.as_deref().unwrap_or(""),
+                e.katottg.as_deref().unwrap_or(""),
+                &format!("{:.6}", e.lat),
+                &format!("{:.6}", e.lon),
+                &e.population.to_string(),
+                &format!("{:.3}", e.distance_km),
+                e.zone.as_str(),
+                &opt(e.children),
+                &opt(e.immobile),
+                &opt(e.households),
+                e.population_source.as_deref().unwrap_or(""),
+            ],
+        )
         .expect("in-memory write");
     }
     String::from_utf8(w.into_inner().expect("in-memory flush")).expect("CSV of UTF-8 fields is UTF-8")

@@ -382,33 +382,39 @@ fn minutes_label(steps: u32, step_s: f64) -> String {
 /// schedule.csv: one row per wave.
 pub fn schedule_csv(summary: &PlanSummary) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "settlement_id",
-        "settlement",
-        "wave",
-        "depart_after_order",
-        "depart_step",
-        "vehicles",
-        "route",
-        "destination",
-        "arrive_after_order",
-        "arrive_step",
-    ])
+    crate::write_csv_row(
+        &mut w,
+        [
+            "settlement_id",
+            "settlement",
+            "wave",
+            "depart_after_order",
+            "depart_step",
+            "vehicles",
+            "route",
+            "destination",
+            "arrive_after_order",
+            "arrive_step",
+        ],
+    )
     .expect("memory");
     for s in &summary.settlements {
         for (i, wave) in s.waves.iter().enumerate() {
-            w.write_record([
-                s.id.clone(),
-                s.name.clone(),
-                (i + 1).to_string(),
-                minutes_label(wave.depart_step, summary.step_s),
-                wave.depart_step.to_string(),
-                wave.vehicles.to_string(),
-                wave.route.clone(),
-                wave.destination.clone(),
-                minutes_label(wave.arrive_step, summary.step_s),
-                wave.arrive_step.to_string(),
-            ])
+            crate::write_csv_row(
+                &mut w,
+                [
+                    s.id.clone(),
+                    s.name.clone(),
+                    (i + 1).to_string(),
+                    minutes_label(wave.depart_step, summary.step_s),
+                    wave.depart_step.to_string(),
+                    wave.vehicles.to_string(),
+                    wave.route.clone(),
+                    wave.destination.clone(),
+                    minutes_label(wave.arrive_step, summary.step_s),
+                    wave.arrive_step.to_string(),
+                ],
+            )
             .expect("memory");
         }
     }

@@ -91,33 +91,39 @@ pub fn pickups_csv(p: &TransitProblem, plan: &TransitPlan) -> String {
     }
     rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "settlement_id",
-        "settlement",
-        "pickup_point",
-        "leaves_after_order",
-        "leaves_s",
-        "vehicle",
-        "kind",
-        "people",
-        "immobile",
-        "to",
-    ])
+    crate::write_csv_row(
+        &mut w,
+        [
+            "settlement_id",
+            "settlement",
+            "pickup_point",
+            "leaves_after_order",
+            "leaves_s",
+            "vehicle",
+            "kind",
+            "people",
+            "immobile",
+            "to",
+        ],
+    )
     .expect("memory");
     for (i, at, vehicle, kind, mobile, immobile, to) in rows {
         let pk = &p.pickups[i];
-        w.write_record([
-            pk.id.clone(),
-            pk.name.clone(),
-            p.site_names[pk.site].clone(),
-            hm(at),
-            format!("{at:.0}"),
-            vehicle,
-            kind,
-            (mobile + immobile).to_string(),
-            immobile.to_string(),
-            to,
-        ])
+        crate::write_csv_row(
+            &mut w,
+            [
+                pk.id.clone(),
+                pk.name.clone(),
+                p.site_names[pk.site].clone(),
+                hm(at),
+                format!("{at:.0}"),
+                vehicle,
+                kind,
+                (mobile + immobile).to_string(),
+                immobile.to_string(),
+                to,
+            ],
+        )
         .expect("memory");
     }
     String::from_utf8(w.into_inner().expect("memory")).expect("utf-8")
@@ -138,29 +144,35 @@ pub fn trains_csv(p: &TransitProblem, plan: &TransitPlan) -> String {
         }
     }
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "train",
-        "station",
-        "departs_after_order",
-        "arrives_after_order",
-        "destination",
-        "passengers",
-        "capacity",
-        "from",
-    ])
+    crate::write_csv_row(
+        &mut w,
+        [
+            "train",
+            "station",
+            "departs_after_order",
+            "arrives_after_order",
+            "destination",
+            "passengers",
+            "capacity",
+            "from",
+        ],
+    )
     .expect("memory");
     for ((k, depart), (people, from)) in runs {
         let tr = &p.trains[k];
-        w.write_record([
-            tr.id.clone(),
-            tr.station_name.clone(),
-            hm(depart as f64),
-            hm(depart as f64 + tr.travel_s),
-            p.centres[tr.destination].name.clone(),
-            people.to_string(),
-            tr.capacity.to_string(),
-            from.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join("; "),
-        ])
+        crate::write_csv_row(
+            &mut w,
+            [
+                tr.id.clone(),
+                tr.station_name.clone(),
+                hm(depart as f64),
+                hm(depart as f64 + tr.travel_s),
+                p.centres[tr.destination].name.clone(),
+                people.to_string(),
+                tr.capacity.to_string(),
+                from.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join("; "),
+            ],
+        )
         .expect("memory");
     }
     String::from_utf8(w.into_inner().expect("memory")).expect("utf-8")

@@ -21,8 +21,20 @@ impl<'p> Table<'p> {
             .from_path(path)
             .map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
         let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-        let columns: HashMap<String, usize> =
-            headers.iter().enumerate().map(|(i, h)| (h.trim_start_matches('\u{feff}').to_string(), i)).collect();
+        let mut columns: HashMap<String, usize> = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            let name = h.trim_start_matches('\u{feff}').to_string();
+            // A column named twice would silently let one of the two win: which one the
+            // author meant is unknowable, so the file is refused.
+            if !name.is_empty() && columns.insert(name.clone(), i).is_some() {
+                return Err(InputError::at(
+                    path,
+                    Location::Line(1),
+                    Some(&name),
+                    format!("the column {name} appears twice in the header: keep one"),
+                ));
+            }
+        }
         for col in required {
             if !columns.contains_key(*col) {
                 return Err(InputError::at(
@@ -91,6 +103,22 @@ impl<'p> Table<'p> {
         raw.parse::<u32>()
             .map(Some)
             .map_err(|_| self.err(line, col, format!("expected {what} (a whole number, 0 or more), found \"{raw}\"")))
+    }
+
+    /// A whole number in `range` (inclusive); an absent cell is `None`.
+    fn bounded(
+        &self,
+        line: u64,
+        rec: &csv::StringRecord,
+        col: &str,
+        range: (u32, u32),
+        what: &str,
+    ) -> Result<Option<u32>, InputError> {
+        let Some(v) = self.count(line, rec, col, what)? else { return Ok(None) };
+        if v < range.0 || v > range.1 {
+            return Err(self.err(line, col, format!("expected {what} between {} and {}, found {v}", range.0, range.1)));
+        }
+        Ok(Some(v))
     }
 
     fn position(&self, line: u64, rec: &csv::StringRecord) -> Result<LatLon, InputError> {
@@ -206,6 +234,11 @@ pub fn read_centres(path: &Path) -> Result<Vec<Centre>, InputError> {
     Ok(out)
 }
 
+/// Most seats of one road vehicle (a double-decker coach has about 90).
+pub const MAX_SEATS: u32 = 100;
+/// Most vehicles of one fleet row.
+pub const MAX_VEHICLES: u32 = 1000;
+
 /// Read a fleet CSV: `id,kind,depot_lat,depot_lon,seats,count` (kind: bus, minibus,
 /// ambulance, accessible).
 pub fn read_fleet(path: &Path) -> Result<Vec<FleetEntry>, InputError> {
@@ -224,16 +257,17 @@ pub fn read_fleet(path: &Path) -> Result<Vec<FleetEntry>, InputError> {
         let (Some(lat), Some(lon)) = (lat, lon) else {
             return Err(table.err(line, "depot_lat", "expected the depot's latitude and longitude".into()));
         };
-        let seats = table.count(line, rec, "seats", "a number of seats")?.unwrap_or(0);
-        if seats == 0 {
-            return Err(table.err(line, "seats", "a vehicle needs at least one seat".into()));
-        }
+        // Bounded so that a typo (an extra digit, a negative read as 2^32 - 1) stops here
+        // with its line rather than as an allocation abort or an endless solve.
+        let seats = table
+            .bounded(line, rec, "seats", (1, MAX_SEATS), "a number of seats")?
+            .ok_or_else(|| table.err(line, "seats", "a vehicle needs at least one seat".into()))?;
         out.push(FleetEntry {
             id,
             kind,
             depot: LatLon::new(lat, lon),
             seats,
-            count: table.count(line, rec, "count", "a number of vehicles")?.unwrap_or(1),
+            count: table.bounded(line, rec, "count", (1, MAX_VEHICLES), "a number of vehicles")?.unwrap_or(1),
         });
     }
     if out.is_empty() {

@@ -166,16 +166,13 @@ pub fn read_boundary(path: &Path) -> Result<MultiPolygon<f64>, InputError> {
         let ctx = FeatureCtx { path, index, name: feature_name(&raw) };
         let feature: Feature = serde_json::from_value(raw)
             .map_err(|e| ctx.err("geometry", format!("not a valid GeoJSON feature: {e}")))?;
+        // The same ring checks as a hazard area (closed, 4+ positions, not crossing itself),
+        // so a broken outline is named here instead of clipping the network wrongly.
         let rings_to_polygon = |rings: &[Vec<Position>]| -> Result<Polygon<f64>, InputError> {
-            let mut rings = rings.iter().map(|r| {
-                r.iter()
-                    .map(|p| ctx.position(p).map(|ll| Coord { x: ll.lon, y: ll.lat }))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(LineString::from)
-            });
-            let exterior =
-                rings.next().ok_or_else(|| ctx.err("geometry.coordinates", "a polygon needs an exterior ring"))??;
-            Ok(Polygon::new(exterior, rings.collect::<Result<_, _>>()?))
+            let rings = ctx.polygon(rings)?;
+            let to_ls =
+                |r: &Vec<LatLon>| LineString::from(r.iter().map(|p| Coord { x: p.lon, y: p.lat }).collect::<Vec<_>>());
+            Ok(Polygon::new(to_ls(&rings[0]), rings[1..].iter().map(to_ls).collect()))
         };
         match feature.geometry.map(|g| g.value) {
             Some(GeometryValue::Polygon { coordinates }) => polygons.push(rings_to_polygon(&coordinates)?),

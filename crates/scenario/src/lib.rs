@@ -11,9 +11,10 @@ mod geojson_input;
 mod rail;
 
 pub use config::{DemandConfig, FarFromRoad, FilesConfig, NetworkConfig, ScenarioConfig, ZoneConfig};
-pub use csv_input::{read_assembly, read_centres, read_fleet, read_settlements};
+pub use csv_input::{MAX_SEATS, MAX_VEHICLES, read_assembly, read_centres, read_fleet, read_settlements};
 pub use error::{InputError, Location};
 pub use geojson_input::{read_boundary, read_hazard};
+pub use rail::{MAX_MINUTES, MAX_TRAIN_CAPACITY, MIN_TURNAROUND_MIN};
 
 use evac_model::{AssemblyPoint, Centre, DemandDefaults, FleetEntry, Hazard, RailPlan, Settlement};
 use std::path::{Path, PathBuf};

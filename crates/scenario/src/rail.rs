@@ -35,6 +35,13 @@ struct TrainRow {
     travel_min: f64,
 }
 
+/// Most people one train carries per trip.
+pub const MAX_TRAIN_CAPACITY: u32 = 10_000;
+/// Shortest turnaround of a train, in minutes.
+pub const MIN_TURNAROUND_MIN: f64 = 1.0;
+/// Longest time in a rail plan: a week, in minutes.
+pub const MAX_MINUTES: f64 = 7.0 * 24.0 * 60.0;
+
 pub fn read_rail(path: &Path, centres: &[Centre]) -> Result<RailPlan, InputError> {
     let text = std::fs::read_to_string(path).map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
     let file: RailFile = toml::from_str(&text).map_err(|e| {
@@ -63,11 +70,25 @@ pub fn read_rail(path: &Path, centres: &[Centre]) -> Result<RailPlan, InputError
                 format!("train {}: no reception centre with id \"{}\" in the centres file", t.id, t.destination),
             ));
         }
-        if t.capacity == 0 || t.turnaround_min <= 0.0 || t.travel_min < 0.0 || t.first_departure_min < 0.0 {
+        if !(1..=MAX_TRAIN_CAPACITY).contains(&t.capacity) {
             return Err(err(
-                "train",
-                format!("train {}: capacity and turnaround must be positive, times not negative", t.id),
+                "train.capacity",
+                format!("train {}: expected between 1 and {MAX_TRAIN_CAPACITY} people, found {}", t.id, t.capacity),
             ));
+        }
+        // NaN compares false with everything, so each range is checked as "inside", never
+        // as "not outside"; a turnaround of a fraction of a minute would mean millions of trips.
+        for (field, value, low) in [
+            ("train.first_departure_min", t.first_departure_min, 0.0),
+            ("train.turnaround_min", t.turnaround_min, MIN_TURNAROUND_MIN),
+            ("train.travel_min", t.travel_min, 0.0),
+        ] {
+            if !(value.is_finite() && (low..=MAX_MINUTES).contains(&value)) {
+                return Err(err(
+                    field,
+                    format!("train {}: expected minutes between {low} and {MAX_MINUTES}, found {value}", t.id),
+                ));
+            }
         }
         trains.push(Train {
             id: t.id,

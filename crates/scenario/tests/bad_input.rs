@@ -179,3 +179,84 @@ fn centres_bad_capacity() {
     let e = expect_error("centres.csv", "id,name,lat,lon,capacity\nk,Kharkiv,49.99,36.23,-5\n");
     assert_eq!((e.location.clone(), e.field.as_deref()), (Location::Line(2), Some("capacity")));
 }
+
+/// A valid scenario plus a fleet, a rail plan and a boundary, with `file` replaced.
+fn with_transit_files(file: &str, content: &str) -> Result<Scenario, InputError> {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = TOML.replace(
+        "[files]\n",
+        "[files]\nfleet = \"fleet.csv\"\nrail = \"rail.toml\"\nboundary = \"boundary.geojson\"\n",
+    );
+    let fleet = "id,kind,depot_lat,depot_lon,seats,count\nb,bus,49.9,36.3,50,4\n";
+    let rail = "[[station]]\nid = \"s\"\nname = \"S\"\nlat = 49.7\nlon = 37.6\n\n[[train]]\nid = \"T1\"\nstation = \"s\"\ncapacity = 400\nfirst_departure_min = 45\nturnaround_min = 40\ndestination = \"k\"\ntravel_min = 8\n";
+    let boundary = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"oblast"},"geometry":{"type":"Polygon","coordinates":[[[37,49],[38,49],[38,50],[37,50],[37,49]]]}}]}"#;
+    for (name, text) in [
+        ("scenario.toml", toml.as_str()),
+        ("settlements.csv", SETTLEMENTS),
+        ("hazard.geojson", HAZARD),
+        ("centres.csv", CENTRES),
+        ("fleet.csv", fleet),
+        ("rail.toml", rail),
+        ("boundary.geojson", boundary),
+    ] {
+        std::fs::write(dir.path().join(name), if name == file { content } else { text }).unwrap();
+    }
+    Scenario::load(dir.path())
+}
+
+#[test]
+fn transit_files_load_when_valid() {
+    let s = with_transit_files("", "").unwrap();
+    assert_eq!((s.fleet[0].count, s.rail.as_ref().map(|r| r.trains.len())), (4, Some(1)));
+}
+
+#[test]
+fn fleet_counts_and_seats_out_of_range_name_the_field() {
+    for (row, field) in [
+        ("b,bus,49.9,36.3,50,4294967295", "count"),
+        ("b,bus,49.9,36.3,50,0", "count"),
+        ("b,bus,49.9,36.3,500,4", "seats"),
+        ("b,bus,49.9,36.3,0,4", "seats"),
+        ("b,bus,49.9,36.3,-1,4", "seats"),
+    ] {
+        let e = with_transit_files("fleet.csv", &format!("id,kind,depot_lat,depot_lon,seats,count\n{row}\n"))
+            .expect_err(row);
+        assert_eq!((e.location.clone(), e.field.as_deref()), (Location::Line(2), Some(field)), "{row}: {e}");
+        assert!(e.to_string().contains("fleet.csv, line 2"), "{e}");
+    }
+}
+
+#[test]
+fn rail_times_must_be_finite_and_sane() {
+    let base = "[[station]]\nid = \"s\"\nname = \"S\"\nlat = 49.7\nlon = 37.6\n\n[[train]]\nid = \"T1\"\nstation = \"s\"\ndestination = \"k\"\n";
+    for (fields, field) in [
+        ("capacity = 400\nfirst_departure_min = 45\nturnaround_min = 1e-9\ntravel_min = 8", "train.turnaround_min"),
+        ("capacity = 400\nfirst_departure_min = 45\nturnaround_min = 40\ntravel_min = nan", "train.travel_min"),
+        ("capacity = 400\nfirst_departure_min = inf\nturnaround_min = 40\ntravel_min = 8", "train.first_departure_min"),
+        ("capacity = 400\nfirst_departure_min = 45\nturnaround_min = 40\ntravel_min = -1", "train.travel_min"),
+        ("capacity = 0\nfirst_departure_min = 45\nturnaround_min = 40\ntravel_min = 8", "train.capacity"),
+    ] {
+        let e = with_transit_files("rail.toml", &format!("{base}{fields}\n")).expect_err(fields);
+        assert_eq!(e.field.as_deref(), Some(field), "{fields}: {e}");
+        assert!(e.to_string().contains("train T1"), "{e}");
+    }
+}
+
+#[test]
+fn boundary_rings_are_checked_like_hazard_rings() {
+    let bow_tie = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"oblast"},"geometry":{"type":"Polygon","coordinates":[[[37,49],[38,50],[38,49],[37,50],[37,49]]]}}]}"#;
+    let e = with_transit_files("boundary.geojson", bow_tie).unwrap_err();
+    assert!(matches!(&e.location, Location::Feature { index: 0, name: Some(n) } if n == "oblast"), "{e}");
+    let open = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[37,49],[38,49],[38,50],[37,50]]]}}]}"#;
+    let e = with_transit_files("boundary.geojson", open).unwrap_err();
+    assert!(e.message.contains("not closed"), "{e}");
+    let short = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[37,49],[38,49],[37,49]]]}}]}"#;
+    let e = with_transit_files("boundary.geojson", short).unwrap_err();
+    assert!(e.message.contains("at least 4 positions"), "{e}");
+}
+
+#[test]
+fn a_column_named_twice_is_refused() {
+    let e = expect_error("settlements.csv", "id,name,lat,lon,population,population\na,Alpha,49.7,37.6,100,200000\n");
+    assert_eq!((e.location.clone(), e.field.as_deref()), (Location::Line(1), Some("population")), "{e}");
+}

@@ -1,8 +1,13 @@
 //! Load benchmark of durable registrations, loopback only, bounded in time: the real server
 //! (in this process, on a free port, over a fresh SQLite file in WAL mode with
-//! synchronous=FULL) and 50 concurrent HTTP clients registering households.
+//! synchronous=FULL, or over a PostgreSQL database with several servers) and 50 concurrent
+//! HTTP clients registering households.
 //!
-//!     cargo run --release -p evac-server --example load_bench -- [seconds] [clients]
+//!     cargo run --release -p evac-server --example load_bench -- [seconds] [clients] [postgres://... [servers]]
+//!
+//! With a PostgreSQL URL, `servers` servers (default 3) run on the one database, each with
+//! its own writer and connections, as separate `evac serve` processes would; the clients
+//! are spread over them. The rate limits are off: every client is on 127.0.0.1.
 
 use evac_scenario::Scenario;
 use evac_store::{Actor, Role, Store};
@@ -14,22 +19,36 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seconds: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(10);
     let clients: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(50);
+    let postgres = args.get(2).cloned();
+    let servers: usize = if postgres.is_some() { args.get(3).and_then(|s| s.parse().ok()).unwrap_or(3) } else { 1 };
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let scenario = Scenario::load(&repo.join("scenarios/kupiansk")).expect("bundled scenario");
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("evac.sqlite")).unwrap();
-    store.add_user(&Actor::command_line(), "bench", Role::Registrar, "bench-password").unwrap();
-    let state = Arc::new(evac_server::AppState::build(&scenario, None, &dir.path().join("out"), store));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let bind: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-        rt.block_on(evac_server::serve(state, bind)).unwrap();
-    });
-    while std::net::TcpStream::connect(bind).is_err() {
-        std::thread::sleep(Duration::from_millis(20));
+    let db = postgres.clone().unwrap_or_else(|| dir.path().join("evac.sqlite").to_string_lossy().into_owned());
+    let limits = evac_server::Limits { requests_per_s: 0.0, logins_per_min: 0.0, ..Default::default() };
+    let mut bases = Vec::new();
+    for i in 0..servers {
+        let store = Store::connect(&db, postgres.is_none()).expect("the database opens");
+        if i == 0 {
+            match store.add_user(&Actor::command_line(), "bench", Role::Registrar, "bench-password") {
+                Ok(_) | Err(evac_store::StoreError::Conflict(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let state = Arc::new(evac_server::AppState::build(&scenario, None, &dir.path().join("out"), store));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let bind: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let limits = limits.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            rt.block_on(evac_server::serve(state, bind, limits)).unwrap();
+        });
+        while std::net::TcpStream::connect(bind).is_err() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        bases.push(format!("http://{bind}"));
     }
-    let base = format!("http://{bind}");
+    let base = bases[0].clone();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let login: serde_json::Value = serde_json::from_str(
         &agent
@@ -49,8 +68,14 @@ fn main() {
     let started = Instant::now();
     let mut threads = Vec::new();
     for c in 0..clients {
-        let (base, auth, stop, latencies, failures, settlements) =
-            (base.clone(), auth.clone(), stop.clone(), latencies.clone(), failures.clone(), settlements.clone());
+        let (base, auth, stop, latencies, failures, settlements) = (
+            bases[c % bases.len()].clone(),
+            auth.clone(),
+            stop.clone(),
+            latencies.clone(),
+            failures.clone(),
+            settlements.clone(),
+        );
         threads.push(std::thread::spawn(move || {
             let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
             let mut mine = Vec::new();
@@ -78,8 +103,12 @@ fn main() {
     let mut l = latencies.lock().unwrap().clone();
     l.sort_by(f64::total_cmp);
     let pct = |p: f64| l[((l.len() as f64 - 1.0) * p).round() as usize];
+    let store = match &postgres {
+        Some(_) => format!("PostgreSQL, {servers} servers on one database"),
+        None => "SQLite WAL synchronous=FULL".to_string(),
+    };
     println!(
-        "durable registrations over loopback HTTP, {clients} concurrent clients, {seconds} s, SQLite WAL synchronous=FULL (group commit)"
+        "durable registrations over loopback HTTP, {clients} concurrent clients, {seconds} s, {store} (group commit)"
     );
     println!("  {} registrations acknowledged, {} failures", l.len(), failures.lock().unwrap());
     println!("  throughput {:.0} registrations/s", l.len() as f64 / elapsed);

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{Extensions, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use evac_store::{Actor, EventKind, Need, NewHousehold, Role, StatusCounts, StoreError, User};
+use evac_store::{Actor, EventKind, LoginOutcome, Need, NewHousehold, Role, StatusCounts, StoreError, User};
 use evac_zone::Zone;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -26,23 +26,30 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+    /// Seconds to wait before trying again (429, 503).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), fields: BTreeMap::new() }
+        ApiError { status, message: message.into(), fields: BTreeMap::new(), retry_after: None }
     }
-    fn invalid(fields: BTreeMap<String, String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, message: "invalid input".into(), fields }
+    pub(crate) fn invalid(fields: BTreeMap<String, String>) -> Self {
+        ApiError { status: StatusCode::BAD_REQUEST, message: "invalid input".into(), fields, retry_after: None }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
+        let retry_after = self.retry_after;
         let mut r = (status, Json(self)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("header"));
+        }
+        if let Some(s) = retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
         }
         r
     }
@@ -53,7 +60,20 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
+            StoreError::Precondition(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, m),
             StoreError::Invalid { field, message } => ApiError::invalid(BTreeMap::from([(field, message)])),
+            StoreError::TooMany { message, retry_after_s } => {
+                ApiError { retry_after: Some(retry_after_s), ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, message) }
+            }
+            // Disk full, an I/O error, the database server gone: nothing was saved, and the
+            // client may try again (its acknowledged writes are safe).
+            e @ (StoreError::Unavailable(_) | StoreError::Refused(_)) => ApiError {
+                retry_after: Some(5),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("{e}. Nothing of this request was saved; try again later."),
+                )
+            },
             other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
         }
     }
@@ -80,7 +100,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn actor(&self) -> Actor {
+    pub(crate) fn actor(&self) -> Actor {
         Actor::user(&self.user, self.ip.clone())
     }
 }
@@ -100,7 +120,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 pub struct ClientIp(pub Option<String>);
 
 pub(crate) fn client_ip(extensions: &Extensions) -> Option<String> {
-    extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    match extensions.get::<crate::limits::ClientAddr>() {
+        Some(a) => Some(a.0.to_string()),
+        None => extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
@@ -164,8 +187,8 @@ pub async fn login(
     let req = body(r)?;
     let store = s.store.clone();
     match blocking(move || store.login(&req.username, &req.password, 12, ip)).await? {
-        Some((token, user)) => Ok(Json(Session { token, username: user.username, role: user.role })),
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong username or password")),
+        LoginOutcome::LoggedIn { token, user } => Ok(Json(Session { token, username: user.username, role: user.role })),
+        LoginOutcome::Refused => Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong username or password")),
     }
 }
 
@@ -288,13 +311,32 @@ pub async fn list_households(
     Ok(Json(blocking(move || store.view_households(&c.actor(), q.settlement_id.as_deref())).await?))
 }
 
-pub async fn get_household(
-    State(s): State<Shared>,
-    c: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<evac_store::Household>> {
+/// A household's version as an entity tag.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// The version an If-Match header names (`"v3"`, `W/"v3"`); `*` or none: any.
+fn if_match(headers: &axum::http::HeaderMap) -> ApiResult<Option<i64>> {
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let text = v.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/").trim_matches('"').strip_prefix('v').and_then(|n| n.parse().ok()).map(Some).ok_or_else(
+        || {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("If-Match {text:?}: expected the ETag of the household, like \"v3\""),
+            )
+        },
+    )
+}
+
+pub async fn get_household(State(s): State<Shared>, c: Caller, Path(id): Path<i64>) -> ApiResult<Response> {
     let store = s.store.clone();
-    Ok(Json(blocking(move || store.view_household(&c.actor(), id)).await?))
+    let h = blocking(move || store.view_household(&c.actor(), id)).await?;
+    Ok(([(header::ETAG, etag(h.version))], Json(h)).into_response())
 }
 
 /// A registration as sent. Names stay text here so that every bad field is reported at once
@@ -317,7 +359,7 @@ impl RegisterRequest {
         if !s.settlement_index.contains_key(&self.settlement_id) {
             fields.insert("settlement_id".into(), format!("no settlement \"{}\" in this scenario", self.settlement_id));
         }
-        let name_len = self.head_name.trim().chars().count();
+        let name_len = evac_store::names::clean_name(&self.head_name).chars().count();
         if name_len == 0 || name_len > 200 {
             fields.insert("head_name".into(), "expected the name of the head of household (1-200 characters)".into());
         }
@@ -398,12 +440,15 @@ pub async fn event(
     State(s): State<Shared>,
     c: Caller,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
     r: Result<Json<EventRequest>, JsonRejection>,
-) -> ApiResult<(StatusCode, Json<Created>)> {
+) -> ApiResult<Response> {
     let (kind, centre_id) = body(r)?.check(&s)?;
+    let version = if_match(&headers)?;
     let store = s.store.clone();
-    let id = blocking(move || store.event(&c.actor(), id, kind, centre_id)).await?;
-    Ok(created(Created { id }))
+    let recorded = blocking(move || store.event(&c.actor(), id, kind, centre_id, version)).await?;
+    Ok((StatusCode::CREATED, [(header::ETAG, etag(recorded.version))], Json(Created { id: recorded.id }))
+        .into_response())
 }
 
 // ---- orders ----
@@ -417,7 +462,20 @@ pub async fn list_orders(State(s): State<Shared>) -> ApiResult<Json<Vec<evac_sto
     Ok(Json(blocking(move || store.orders()).await?))
 }
 
-pub async fn issue_order(State(s): State<Shared>, c: Caller) -> ApiResult<(StatusCode, Json<evac_store::IssuedOrder>)> {
+/// Issue the draft. A retried request with the same `Idempotency-Key` gets the order its
+/// first try issued (200); an order identical to the last one is refused (409).
+pub async fn issue_order(
+    State(s): State<Shared>,
+    c: Caller,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<(StatusCode, Json<evac_store::IssuedOrder>)> {
+    let key = match headers.get("idempotency-key").map(|v| v.to_str().map(str::trim)) {
+        None => None,
+        Some(Ok(k)) if (1..=128).contains(&k.len()) => Some(k.to_string()),
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "Idempotency-Key: expected 1-128 visible characters"));
+        }
+    };
     let store = s.store.clone();
     let state = s.clone();
     let body = serde_json::to_string(&s.draft).expect("order serialises");
@@ -429,7 +487,8 @@ pub async fn issue_order(State(s): State<Shared>, c: Caller) -> ApiResult<(Statu
     let record =
         evac_store::OrderRecord { scope, settlements: i64::from(t.settlements), population: t.population as i64, body };
     let html_for = Box::new(move |n, at: &str| state.order_html(n, at));
-    Ok(created(blocking(move || store.issue_order(&c.actor(), record, html_for)).await?))
+    let (order, new) = blocking(move || store.issue_order(&c.actor(), record, html_for, key)).await?;
+    Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
 }
 
 async fn issued(s: &Shared, n: i64) -> ApiResult<(String, String)> {
@@ -514,7 +573,7 @@ pub async fn audit(
     Ok(Json(blocking(move || store.audit_log(limit)).await?))
 }
 
-pub async fn users(State(s): State<Shared>) -> ApiResult<Json<Vec<User>>> {
+pub async fn users(State(s): State<Shared>) -> ApiResult<Json<Vec<evac_store::Account>>> {
     let store = s.store.clone();
     Ok(Json(blocking(move || store.users()).await?))
 }
@@ -541,7 +600,7 @@ pub async fn add_user(
 }
 
 /// "a, b or c"
-fn or_list(names: &[&str]) -> String {
+pub(crate) fn or_list(names: &[&str]) -> String {
     match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         _ => names.join(""),

@@ -1,12 +1,16 @@
 //! The operations web application: an axum HTTP API over the SQLite store, and the web UI.
 //! See docs/operations.md.
 
+pub mod accounts;
 pub mod api;
+pub mod limits;
+pub mod listen;
 pub mod openapi;
 pub mod routes;
 pub mod state;
 mod ui;
 
+pub use limits::Limits;
 pub use state::AppState;
 
 use axum::Router;
@@ -29,13 +33,26 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serve until Ctrl-C.
-pub async fn serve(state: Arc<AppState>, bind: SocketAddr) -> std::io::Result<()> {
+/// The router with the limits and security headers around it: what is served.
+pub fn app(state: Arc<AppState>, limits: &Limits) -> Router {
+    let guards = limits::Guards::new(limits.clone());
+    router(state)
+        .layer(axum::middleware::from_fn_with_state(guards, limits::guard))
+        .layer(axum::middleware::from_fn(limits::security_headers))
+}
+
+/// Serve until SIGTERM or Ctrl-C, then let requests in flight finish.
+pub async fn serve(state: Arc<AppState>, bind: SocketAddr, limits: Limits) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    serve_on(listener, state, limits, listen::termination()).await
+}
+
+/// Serve on a bound listener until `shutdown` completes.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    listen::serve_app(listener, app(state, &limits), &limits, shutdown).await
 }

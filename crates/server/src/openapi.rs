@@ -41,7 +41,9 @@ fn schemas() -> Value {
             "needs": {"type": "array", "items": names(Need::NAMES)}, "phone": {"type": "string", "maxLength": 32}}),
             &["settlement_id", "head_name", "members"]),
         "Household": s(json!({"id": int, "settlement_id": str_, "head_name": str_, "members": int, "needs": {"type": "array", "items": names(Need::NAMES)},
-            "phone": str_, "status": names(HouseholdStatus::NAMES), "centre_id": str_, "created_at": str_}), &["id", "settlement_id", "head_name", "members", "status"]),
+            "phone": str_, "status": names(HouseholdStatus::NAMES), "centre_id": str_, "created_at": str_,
+            "version": {"type": "integer", "description": "goes up with every change; the ETag is \"v<version>\", sent back in If-Match"}}),
+            &["id", "settlement_id", "head_name", "members", "status", "version"]),
         "HouseholdList": {"type": "array", "items": {"$ref": "#/components/schemas/Household"}},
         "Registered": s(json!({"id": int, "possible_duplicates": {"type": "array", "items": s(json!({"id": int, "head_name": str_, "reason": str_}), &["id"])}}), &["id"]),
         "Event": s(json!({"kind": names(EventKind::NAMES), "centre_id": str_}), &["kind"]),
@@ -52,9 +54,12 @@ fn schemas() -> Value {
         "Plan": {"type": "object", "properties": {"car": {"type": "object"}, "transit": {"type": "object"}}},
         "AuditEntry": s(json!({"id": int, "at": str_, "username": str_, "action": str_, "target": str_, "ip": str_, "detail": str_}), &["id", "at", "action"]),
         "AuditList": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
-        "User": s(json!({"id": int, "username": str_, "role": role}), &["id", "username", "role"]),
+        "User": s(json!({"id": int, "username": str_, "role": role, "disabled": {"type": "boolean"}}), &["id", "username", "role", "disabled"]),
+        "NewPassword": s(json!({"username": str_, "password": {"type": "string", "description": "shown once"}}), &["username", "password"]),
+        "Ended": s(json!({"ended": int}), &["ended"]),
         "UserList": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
-        "NewUser": s(json!({"username": str_, "role": role, "password": {"type": "string", "minLength": 8}}), &["username", "role", "password"]),
+        "NewUser": s(json!({"username": {"type": "string", "description": "2-64 letters (one alphabet), digits, '.', '_' or '-'; compared in lower case"}, "role": role,
+            "password": {"type": "string", "minLength": evac_store::names::MIN_PASSWORD_CHARS, "description": "not only spaces, four different characters or more, not the username"}}), &["username", "role", "password"]),
         "Error": s(json!({"error": str_, "fields": {"type": "object", "additionalProperties": str_}}), &["error"]),
         "Empty": {"type": "object"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
     })
@@ -83,6 +88,8 @@ pub fn document() -> Value {
             "responses": {
                 r.status.to_string(): ok,
                 "400": {"description": "invalid input (field-level messages)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "too many requests (or logins) from this address, or a locked name: see Retry-After"},
+                "503": {"description": "the database cannot write now (disk full, I/O error, database server down): nothing was saved; see Retry-After"},
             },
             "x-access": format!("{:?}", r.access),
             "x-roles": r.access.roles(),
@@ -240,6 +247,7 @@ mod tests {
                 status: HouseholdStatus::Registered,
                 centre_id: None,
                 created_at: text(),
+                version: 1,
             },
         );
         check("Registered", evac_store::Registered { id: 1, possible_duplicates: vec![] });
@@ -266,7 +274,9 @@ mod tests {
                 detail: None,
             },
         );
-        check("User", evac_store::User { id: 1, username: text(), role: Role::Registrar });
+        check("User", evac_store::Account { id: 1, username: text(), role: Role::Registrar, disabled: false });
+        check("NewPassword", crate::accounts::NewPassword { username: text(), password: text() });
+        check("Ended", crate::accounts::Ended { ended: 2 });
         let mut e = ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid input");
         e.fields.insert("members".into(), "expected between 1 and 50 people".into());
         check("Error", e);

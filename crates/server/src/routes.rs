@@ -3,6 +3,7 @@
 //! test (crates/cli/tests/serve.rs) calls every row with every role, so what is served,
 //! what is allowed and what is documented cannot drift apart.
 
+use crate::accounts;
 use crate::api::{self, ApiError, Caller, Shared, blocking, client_ip};
 use axum::Router;
 use axum::extract::{Request, State};
@@ -171,6 +172,23 @@ pub const ROUTES: &[Route] = &[
     ),
     route!(Get "/api/users" => api::users, Coordinators, _ -> "UserList" 200, "Users"),
     route!(Post "/api/users" => api::add_user, Coordinators, "NewUser" -> "Id" 201, "Add a user"),
+    route!(
+        Post "/api/users/{username}/disable" => accounts::disable, Coordinators,
+        _ -> "Empty" 204, "Disable an account: it cannot log in, and its sessions end"
+    ),
+    route!(Post "/api/users/{username}/enable" => accounts::enable, Coordinators, _ -> "Empty" 204, "Enable an account again"),
+    route!(
+        Delete "/api/users/{username}" => accounts::delete, Coordinators,
+        _ -> "Empty" 204, "Delete an account (its records keep its name, which stays taken)"
+    ),
+    route!(
+        Post "/api/users/{username}/password" => accounts::reset_password, Coordinators,
+        _ -> "NewPassword" 200, "Reset the password: a new random one, shown once in this answer; sessions end"
+    ),
+    route!(
+        Delete "/api/users/{username}/sessions" => accounts::logout_all, Coordinators,
+        _ -> "Ended" 200, "End every session of an account"
+    ),
     route!(Get "/api/openapi.json" => api::openapi, Public, _ -> "OpenApi" 200, "This document"),
 ];
 
@@ -204,7 +222,16 @@ async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Res
     };
     let role = caller.user.role;
     if !gate.route.access.allows(role) {
-        return ApiError::new(StatusCode::FORBIDDEN, format!("a {role} may not do this")).into_response();
+        // A refused request is audited: probing for what another role may do shows up.
+        let store = gate.state.store.clone();
+        let (actor, target) =
+            (caller.actor(), format!("{} {}", gate.route.method.as_str().to_uppercase(), request.uri().path()));
+        let message = format!("a {role} may not do this");
+        let detail = message.clone();
+        if let Err(e) = blocking(move || store.record(&actor, "refused", &target, Some(detail))).await {
+            return e.into_response();
+        }
+        return ApiError::new(StatusCode::FORBIDDEN, message).into_response();
     }
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;

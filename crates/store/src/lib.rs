@@ -1,30 +1,43 @@
-//! SQLite persistence for the operations application.
+//! Persistence for the operations application: SQLite (one file, embedded, the default) or
+//! PostgreSQL (one database shared by several servers), behind one set of typed operations.
 //!
-//! * One file, WAL journal, `synchronous = FULL`, foreign keys on, schema migrations in
-//!   code ([`migrations`]).
-//! * **Writes** go to one writer thread that commits them in groups: it takes every write
-//!   waiting (up to 256), runs each in its own savepoint, commits once, and only then answers
-//!   each caller with its own typed result. An acknowledged write is therefore on disk, and
-//!   one fsync serves many writes (group commit): durability without one fsync per request.
+//! * **Writes** go to one writer thread per process that commits them in groups: it takes
+//!   every write waiting (up to 256), runs each in its own savepoint, commits once, and only
+//!   then answers each caller with its own typed result. An acknowledged write is therefore
+//!   on disk, and one fsync serves many writes (group commit).
 //! * **Every change commits with its audit record**: the only write path inserts the audit
 //!   row in the change's own savepoint. Reads of personal data are recorded before they
-//!   are returned.
-//! * **Reads** use a small pool of read connections (WAL lets them run beside the writer).
+//!   are returned. The audit table is append-only (triggers) and hash-chained
+//!   ([`audit`]), so an edit made around the triggers is found by `evac audit verify`.
+//! * **Every batch takes the next commit sequence number** in the same transaction. SQLite
+//!   keeps the last acknowledged one in a small file beside the database
+//!   (`<db>.seq`), so a database older than what was acknowledged (a lost `-wal` file, an
+//!   old copy put back) is refused at start instead of silently serving old data. On
+//!   PostgreSQL the row holding the number is what serialises the servers' batches.
+//! * **Reads** use a small bounded pool of connections.
 //! * Every statement is prepared with parameters; no SQL is built from input.
 
+pub mod audit;
+mod db;
+pub mod guard;
 mod migrations;
 mod model;
+pub mod names;
+mod pg;
+mod sqlite;
 mod store;
 mod writer;
 
+pub use db::Engine;
 pub use model::*;
-pub use store::{HtmlFor, OrderRecord, Store, hash_token, phone_key, random_password};
+pub use sqlite::{BackupReport, RestoreReport, backup_sqlite, restore_sqlite};
+pub use store::{HtmlFor, LoginOutcome, OrderRecord, Store, hash_token, is_postgres, phone_key, random_password};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Database(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -34,6 +47,67 @@ pub enum StoreError {
     /// The write was not committed (its transaction could not begin or commit).
     #[error("database write failed: {0}")]
     Failed(String),
+    /// The database cannot be written or read now (disk full, I/O error, the database
+    /// server unreachable): nothing of this request was saved, and trying later may work.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Too many attempts (a locked account, a busy password check): try again after a while.
+    #[error("{message}")]
+    TooMany { message: String, retry_after_s: u64 },
+    /// The record changed since the caller read it (If-Match).
+    #[error("{0}")]
+    Precondition(String),
+    /// The database may not be opened as it is (held by another server, older than its last
+    /// acknowledged write, damaged): what to do is in the message.
+    #[error("{0}")]
+    Refused(String),
     #[error("the database writer stopped")]
     Closed,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    DiskFull | SystemIoFailure | CannotOpen | DatabaseBusy | DatabaseLocked | ReadOnly | OutOfMemory
+                ) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            // Classes 53 (insufficient resources: disk full, out of memory, too many
+            // connections), 08 (connection), 57P (shut down), 58 (system I/O).
+            Some(db) => {
+                let code = db.code().code();
+                let message = match db.detail() {
+                    Some(d) => format!("{}: {d}", db.message()),
+                    None => db.message().to_string(),
+                };
+                if ["53", "08", "57P", "58"].iter().any(|c| code.starts_with(c)) {
+                    StoreError::Unavailable(format!("{message} ({code})"))
+                } else {
+                    StoreError::Database(format!("{message} ({code})"))
+                }
+            }
+            // No answer from the server: the connection is gone (closed, or an I/O error).
+            None => {
+                let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+                if e.is_closed() || io {
+                    StoreError::Unavailable(e.to_string())
+                } else {
+                    StoreError::Database(e.to_string())
+                }
+            }
+        }
+    }
 }

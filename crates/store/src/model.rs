@@ -116,6 +116,37 @@ named_enum! {
     }
 }
 
+impl HouseholdStatus {
+    /// The state machine of a household: which event may follow its status, or why not.
+    /// Registered people leave, arrive (on their own), or refuse; on the way they arrive or
+    /// turn back; at a centre they may go home; who refused may still leave; who returned
+    /// may leave again or refuse. Recording the status a household already has is refused
+    /// too: it is a repeated click or a lost update, never new information.
+    pub fn check(self, kind: EventKind) -> Result<(), String> {
+        if self.may_become(kind) {
+            return Ok(());
+        }
+        let next: Vec<&str> = EventKind::ALL.iter().filter(|k| self.may_become(**k)).map(|k| k.as_str()).collect();
+        Err(if kind.status() == self {
+            format!("the household is already {self}")
+        } else {
+            format!("a household that is {self} cannot be recorded as {kind}; it may next be: {}", next.join(", "))
+        })
+    }
+
+    pub fn may_become(self, kind: EventKind) -> bool {
+        use EventKind as E;
+        use HouseholdStatus as S;
+        match self {
+            S::Registered => matches!(kind, E::Departed | E::Arrived | E::Refused),
+            S::Departed => matches!(kind, E::Arrived | E::Returned),
+            S::Arrived => matches!(kind, E::Returned),
+            S::Refused => matches!(kind, E::Departed | E::Arrived),
+            S::Returned => matches!(kind, E::Departed | E::Refused),
+        }
+    }
+}
+
 impl EventKind {
     /// The household's status once this event is recorded.
     pub fn status(self) -> HouseholdStatus {
@@ -175,6 +206,24 @@ pub struct Household {
     pub status: HouseholdStatus,
     pub centre_id: Option<String>,
     pub created_at: String,
+    /// Goes up by one with every change: the ETag a change must name in If-Match.
+    pub version: i64,
+}
+
+/// A user as the coordinators' list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// An event as recorded: its id and the household's new version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recorded {
+    pub id: i64,
+    pub version: i64,
 }
 
 /// A likely duplicate found when registering.

@@ -1,18 +1,20 @@
-//! The store: typed operations over one writer thread and a pool of readers.
+//! The store: typed operations over one writer thread and a pool of readers, written once
+//! for both engines.
 //!
-//! Every change goes through [`Store::change`], which inserts the change's audit record in
+//! Every change goes through [`Store::change`], which appends the change's audit record in
 //! the same savepoint as the change itself: both commit together or neither does. Reads of
 //! personal data are recorded the same way before the data is handed out.
 
 use crate::StoreError;
-use crate::migrations::MIGRATIONS;
+use crate::db::{Engine, Row, Sql, WriteConn, vals};
+use crate::guard::LoginGuard;
 use crate::model::*;
+use crate::names::{check_password, clean_name, normalise_username, username_key};
 use crate::writer::Writer;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 /// Renders an order's printable HTML for its number and issue time.
 pub type HtmlFor = Box<dyn FnOnce(i64, &str) -> String + Send>;
@@ -26,16 +28,78 @@ pub struct OrderRecord {
     pub body: String,
 }
 
+/// What a login attempt came to (refusals for too many attempts are errors: 429).
+#[derive(Debug)]
+pub enum LoginOutcome {
+    LoggedIn {
+        token: String,
+        user: User,
+    },
+    /// Unknown name, wrong password, disabled account: the caller is told nothing more.
+    Refused,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+type Opener = Box<dyn Fn() -> Result<Box<dyn Sql + Send>, StoreError> + Send + Sync>;
+
+/// A bounded pool of read connections.
+struct Readers {
+    idle: Mutex<(Vec<Box<dyn Sql + Send>>, usize)>,
+    returned: Condvar,
+    open: Opener,
+    max: usize,
+}
+
+impl Readers {
+    fn take(&self) -> Result<Box<dyn Sql + Send>, StoreError> {
+        let mut pool = self.idle.lock().expect("pool");
+        loop {
+            if let Some(c) = pool.0.pop() {
+                return Ok(c);
+            }
+            if pool.1 < self.max {
+                pool.1 += 1;
+                drop(pool);
+                return (self.open)().inspect_err(|_| self.idle.lock().expect("pool").1 -= 1);
+            }
+            pool = self.returned.wait(pool).expect("pool");
+        }
+    }
+
+    fn give_back(&self, conn: Box<dyn Sql + Send>) {
+        let mut pool = self.idle.lock().expect("pool");
+        if conn.usable() {
+            pool.0.push(conn);
+        } else {
+            pool.1 -= 1;
+        }
+        self.returned.notify_one();
+    }
+}
+
+struct Inner {
+    location: Location,
+    writer: Writer,
+    readers: Readers,
+    guard: LoginGuard,
+    /// The exclusive lock of a served SQLite file, held while the store lives.
+    _lock: Option<std::fs::File>,
+}
+
 /// Handle to the database (cheap to clone).
 #[derive(Clone)]
 pub struct Store {
-    path: PathBuf,
-    writer: Writer,
-    readers: Arc<Mutex<Vec<Connection>>>,
+    inner: Arc<Inner>,
 }
 
 /// What the audit log says about one change or one read of personal data.
-struct Audit {
+pub(crate) struct Audit {
     action: String,
     target: String,
     detail: Option<String>,
@@ -45,39 +109,10 @@ impl Audit {
     fn new(action: impl Into<String>, target: impl Into<String>, detail: Option<String>) -> Audit {
         Audit { action: action.into(), target: target.into(), detail }
     }
-
-    fn insert(&self, tx: &Transaction, by: &Actor) -> Result<(), StoreError> {
-        let (user_id, username) = by.user.as_ref().map(|u| (u.id, u.username.as_str())).unzip();
-        tx.prepare_cached(
-            "INSERT INTO audit (at, user_id, username, action, target, ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![now(), user_id, username, self.action, self.target, by.ip, self.detail])?;
-        Ok(())
-    }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-fn open(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    Ok(conn)
-}
-
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-    }
-    Ok(())
 }
 
 /// Digits only: "+380 (50) 123-45-67" and "0501234567" compare by their last 9 digits.
@@ -86,19 +121,21 @@ pub fn phone_key(phone: &str) -> Option<String> {
     (digits.len() >= 6).then(|| digits[digits.len().saturating_sub(9)..].to_string())
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub fn hash_token(token: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(token.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the OS has randomness");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&bytes)
 }
 
-/// A readable random password (for the first account).
+/// A readable random password (the first account, a reset).
 pub fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 16];
@@ -106,172 +143,355 @@ pub fn random_password() -> String {
     bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
 
-fn household_row(r: &rusqlite::Row) -> rusqlite::Result<Household> {
-    let needs: String = r.get(4)?;
+fn hash_password(password: &str) -> Result<String, StoreError> {
+    use argon2::password_hash::PasswordHasher;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|e| StoreError::Invalid { field: "password".into(), message: e.to_string() })?
+        .to_string())
+}
+
+/// The hash an unknown name is checked against, so that it costs the same as a known one.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_password()).expect("a random password hashes"))
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordVerifier, phc::PasswordHash};
+    match PasswordHash::new(hash) {
+        Ok(parsed) => argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+const HOUSEHOLD_COLUMNS: &str =
+    "id, settlement_id, head_name, members, needs, phone, status, centre_id, created_at, version";
+
+fn household_row(r: &Row) -> Result<Household, StoreError> {
+    let needs = r.text(4)?;
     Ok(Household {
-        id: r.get(0)?,
-        settlement_id: r.get(1)?,
-        head_name: r.get(2)?,
-        members: r.get(3)?,
-        needs: serde_json::from_str(&needs)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into()))?,
-        phone: r.get(5)?,
-        status: r.get(6)?,
-        centre_id: r.get(7)?,
-        created_at: r.get(8)?,
+        id: r.int(0)?,
+        settlement_id: r.text(1)?,
+        head_name: r.text(2)?,
+        members: u32::try_from(r.int(3)?).map_err(|e| StoreError::Failed(e.to_string()))?,
+        needs: serde_json::from_str(&needs).map_err(|e| StoreError::Failed(format!("needs {needs:?}: {e}")))?,
+        phone: r.opt_text(5)?,
+        status: r.named(6, HouseholdStatus::parse)?,
+        centre_id: r.opt_text(7)?,
+        created_at: r.text(8)?,
+        version: r.int(9)?,
     })
 }
+
+fn order_row(r: &Row) -> Result<IssuedOrder, StoreError> {
+    Ok(IssuedOrder {
+        number: r.int(0)?,
+        issued_at: r.text(1)?,
+        issued_by: r.text(2)?,
+        scope: r.text(3)?,
+        settlements: r.int(4)?,
+        population: r.int(5)?,
+    })
+}
+
+const ORDER_COLUMNS: &str = "o.number, o.issued_at, u.username, o.scope, o.settlements, o.population FROM orders o JOIN users u ON u.id = o.issued_by";
 
 /// The user behind `by`: households, events and orders always name one.
 fn signed_in<'a>(by: &'a Actor, to: &str) -> Result<&'a User, StoreError> {
     by.user.as_ref().ok_or_else(|| StoreError::Conflict(format!("only a signed-in user can {to}")))
 }
 
-impl Store {
-    /// Open (creating and migrating if needed) the database file.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Conflict(format!("cannot create {}: {e}", dir.display())))?;
+/// A user by normalised name, with password hash and flags.
+struct Found {
+    user: User,
+    hash: String,
+    disabled: bool,
+}
+
+fn find_user(c: &mut dyn Sql, name: &str) -> Result<Option<Found>, StoreError> {
+    let row = c.query_opt(
+        "SELECT id, username, role, password_hash, disabled FROM users WHERE username = ?1 AND deleted = 0",
+        vals![name],
+    )?;
+    row.map(|r| {
+        Ok(Found {
+            user: User { id: r.int(0)?, username: r.text(1)?, role: r.named(2, Role::parse)? },
+            hash: r.text(3)?,
+            disabled: r.int(4)? != 0,
+        })
+    })
+    .transpose()
+}
+
+/// The account a coordinator acts on, which must not be the coordinator's own (nobody
+/// locks themselves out) nor leave the operation without an active coordinator.
+fn target_user(c: &mut dyn Sql, by: &Actor, name: &str, to: &str) -> Result<Found, StoreError> {
+    let name = normalise_username(name).map_err(|_| StoreError::NotFound(format!("no user {name}")))?;
+    let found = find_user(c, &name)?.ok_or_else(|| StoreError::NotFound(format!("no user {name}")))?;
+    if by.user.as_ref().is_some_and(|u| u.id == found.user.id) {
+        return Err(StoreError::Conflict(format!("you cannot {to} your own account")));
+    }
+    if found.user.role == Role::Coordinator && !found.disabled {
+        let others = c
+            .query_one(
+                "SELECT count(*) FROM users WHERE role = 'coordinator' AND disabled = 0 AND deleted = 0 AND id <> ?1",
+                vals![found.user.id],
+            )?
+            .int(0)?;
+        if others == 0 {
+            return Err(StoreError::Conflict(format!("{name} is the last active coordinator: add another first")));
         }
-        let mut conn = open(path)?;
-        migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), writer: Writer::start(conn), readers: Arc::new(Mutex::new(Vec::new())) })
+    }
+    Ok(found)
+}
+
+impl Store {
+    /// Open (creating and migrating if needed) a SQLite database file, without the server's
+    /// exclusive lock (for the command-line tools, which may run beside a server).
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_sqlite(path, false)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Open `db`: a PostgreSQL URL (`postgres://...` or `postgresql://...`) or a SQLite file.
+    /// `serve`: a SQLite file is locked for this process (a second server refuses to start).
+    pub fn connect(db: &str, serve: bool) -> Result<Store, StoreError> {
+        if is_postgres(db) { Store::open_postgres(db) } else { Store::open_sqlite(Path::new(db), serve) }
+    }
+
+    fn open_sqlite(path: &Path, serve: bool) -> Result<Store, StoreError> {
+        let lock = if serve {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            Some(crate::sqlite::lock(path)?)
+        } else {
+            None
+        };
+        let writer = crate::sqlite::open_writer(path)?;
+        let p = path.to_path_buf();
+        let open: Opener = Box::new(move || Ok(Box::new(crate::sqlite::connect(&p, true)?) as Box<dyn Sql + Send>));
+        // SQLite readers are cheap but hold three file descriptors each (the file, its WAL and
+        // its shared memory): 16 keep the session checks of many clients from queueing and
+        // leave most descriptors to connections (see the server's connection cap).
+        Ok(Store::with(Location::Sqlite(path.to_path_buf()), Box::new(writer), open, lock, 16))
+    }
+
+    fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let writer = crate::pg::open_writer(url)?;
+        let u = url.to_string();
+        let open: Opener = Box::new(move || Ok(Box::new(crate::pg::PgConn::connect(&u)?) as Box<dyn Sql + Send>));
+        // PostgreSQL connections are a server process each: several evac servers share the
+        // database's connection limit (100 by default).
+        Ok(Store::with(Location::Postgres(url.to_string()), Box::new(writer), open, None, 12))
+    }
+
+    fn with(
+        location: Location,
+        writer: Box<dyn WriteConn>,
+        open: Opener,
+        lock: Option<std::fs::File>,
+        max_readers: usize,
+    ) -> Store {
+        Store {
+            inner: Arc::new(Inner {
+                location,
+                writer: Writer::start(writer),
+                readers: Readers {
+                    idle: Mutex::new((Vec::new(), 0)),
+                    returned: Condvar::new(),
+                    open,
+                    max: max_readers,
+                },
+                guard: LoginGuard::default(),
+                _lock: lock,
+            }),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.inner.location {
+            Location::Sqlite(_) => Engine::Sqlite,
+            Location::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The SQLite file (none for PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.inner.location {
+            Location::Sqlite(p) => Some(p),
+            Location::Postgres(_) => None,
+        }
+    }
+
+    /// The database for messages (a PostgreSQL URL without its password).
+    pub fn describe(&self) -> String {
+        match &self.inner.location {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(u) => crate::pg::redact(u),
+        }
     }
 
     /// The one way to change the database: `work` makes the change and says what the audit
-    /// log should record about it; the record is inserted in the same savepoint, so the
+    /// log should record about it; the record is appended in the same savepoint, so the
     /// change and its audit record commit together or not at all. Returns once committed.
     fn change<T, F>(&self, by: &Actor, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> Result<(T, Audit), StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Sql) -> Result<(T, Audit), StoreError> + Send + 'static,
     {
         let by = by.clone();
-        self.writer.write(move |tx| {
+        self.inner.writer.write(move |tx| {
             let (value, audit) = work(tx)?;
-            audit.insert(tx, &by)?;
+            crate::audit::append(tx, &by, &audit.action, &audit.target, audit.detail.as_deref())?;
             Ok(value)
         })
     }
 
-    /// Record a read of personal data; returns once the record is on disk, so nothing is
-    /// shown that the audit log does not know about.
-    fn record_read(&self, by: &Actor, audit: Audit) -> Result<(), StoreError> {
+    /// Record something that changes nothing else (a read of personal data, a refused
+    /// request, a failed login); returns once the record is on disk.
+    pub fn record(&self, by: &Actor, action: &str, target: &str, detail: Option<String>) -> Result<(), StoreError> {
+        let audit = Audit::new(action, target, detail);
         self.change(by, move |_| Ok(((), audit)))
     }
 
     /// Run a read on a pooled read connection.
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let conn = match self.readers.lock().expect("pool lock").pop() {
-            Some(c) => c,
-            None => open(&self.path)?,
-        };
-        let r = f(&conn);
-        self.readers.lock().expect("pool lock").push(conn);
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.inner.readers.take()?;
+        let r = f(conn.as_mut());
+        self.inner.readers.give_back(conn);
         r
     }
 
     // ---- users and sessions ----
 
     pub fn user_count(&self) -> Result<i64, StoreError> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
+        self.read(|c| c.query_one("SELECT count(*) FROM users", &[])?.int(0))
     }
 
     pub fn add_user(&self, by: &Actor, username: &str, role: Role, password: &str) -> Result<i64, StoreError> {
-        let name = username.trim().to_string();
-        if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "._-".contains(c)) {
-            return Err(StoreError::Invalid {
-                field: "username".into(),
-                message: "1-64 letters, digits, '.', '_' or '-'".into(),
-            });
-        }
-        if password.chars().count() < 8 {
-            return Err(StoreError::Invalid { field: "password".into(), message: "at least 8 characters".into() });
-        }
-        use argon2::password_hash::PasswordHasher;
-        let hash = argon2::Argon2::default()
-            .hash_password(password.as_bytes())
-            .map_err(|e| StoreError::Invalid { field: "password".into(), message: e.to_string() })?
-            .to_string();
+        let name = normalise_username(username)?;
+        check_password(password, &name)?;
+        let hash = hash_password(password)?;
         let detail = match by.user {
             Some(_) => role.as_str().to_string(),
             None => format!("{role}, at the command line"),
         };
         self.change(by, move |tx| {
-            let exists: Option<i64> =
-                tx.query_row("SELECT id FROM users WHERE username = ?1", [&name], |r| r.get(0)).optional()?;
-            if exists.is_some() {
-                return Err(StoreError::Conflict(format!("user {name} exists")));
+            let key = username_key(&name);
+            let clash = tx.query_opt("SELECT username FROM users WHERE username = ?1 OR username_key = ?2", vals![
+                &name, &key
+            ])?;
+            if let Some(r) = clash {
+                let other = r.text(0)?;
+                return Err(if other == name {
+                    StoreError::Conflict(format!("user {name} exists"))
+                } else {
+                    StoreError::Invalid {
+                        field: "username".into(),
+                        message: format!("looks too much like the existing user {other}: choose another name"),
+                    }
+                });
             }
-            tx.execute(
-                "INSERT INTO users (username, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name, role, hash, now()],
-            )?;
-            Ok((tx.last_insert_rowid(), Audit::new("add user", name, Some(detail))))
+            let id = tx
+                .query_one(
+                    "INSERT INTO users (username, role, password_hash, created_at, username_key) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    vals![&name, role.as_str(), hash, now(), key],
+                )?
+                .int(0)?;
+            Ok((id, Audit::new("add user", name, Some(detail))))
         })
     }
 
-    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+    pub fn users(&self) -> Result<Vec<Account>, StoreError> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT id, username, role FROM users ORDER BY id")?;
-            let rows = st.query_map([], |r| Ok(User { id: r.get(0)?, username: r.get(1)?, role: r.get(2)? }))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            c.query("SELECT id, username, role, disabled FROM users WHERE deleted = 0 ORDER BY id", &[])?
+                .iter()
+                .map(|r| {
+                    Ok(Account {
+                        id: r.int(0)?,
+                        username: r.text(1)?,
+                        role: r.named(2, Role::parse)?,
+                        disabled: r.int(3)? != 0,
+                    })
+                })
+                .collect()
         })
     }
 
-    /// Check a password and open a session: the token (only its hash is stored). The new
-    /// session is audited with the address it came from.
+    /// Check a password and open a session. The same work is done whatever the name (an
+    /// unknown one is checked against a dummy hash), every attempt is audited, a name with
+    /// too many failures in a row is locked (429), and at most a few checks run at once.
     pub fn login(
         &self,
         username: &str,
         password: &str,
         hours: i64,
         ip: Option<String>,
-    ) -> Result<Option<(String, User)>, StoreError> {
-        let found: Option<(User, String)> = self.read(|c| {
-            Ok(c.query_row(
-                "SELECT id, username, role, password_hash FROM users WHERE username = ?1 AND disabled = 0",
-                [username],
-                |r| Ok((User { id: r.get(0)?, username: r.get(1)?, role: r.get(2)? }, r.get(3)?)),
-            )
-            .optional()?)
-        })?;
-        let Some((user, hash)) = found else { return Ok(None) };
-        use argon2::password_hash::{PasswordVerifier, phc::PasswordHash};
-        let parsed = PasswordHash::new(&hash).map_err(|e| StoreError::Conflict(e.to_string()))?;
-        if argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_err() {
-            return Ok(None);
+    ) -> Result<LoginOutcome, StoreError> {
+        let name = normalise_username(username).ok();
+        // Names that are not valid usernames share one counter.
+        let key = name.clone().unwrap_or_else(|| "(invalid name)".into());
+        let anonymous = Actor { user: None, ip: ip.clone() };
+        if let Err(e) = self.inner.guard.check(&key) {
+            self.record(&anonymous, "log in refused", &key, Some(e.to_string()))?;
+            return Err(e);
         }
+        let found = match &name {
+            Some(n) if password.len() <= crate::names::MAX_PASSWORD_BYTES => {
+                let n = n.clone();
+                self.read(move |c| find_user(c, &n))?
+            }
+            _ => None,
+        };
+        let matches = {
+            let _permit = self.inner.guard.permit()?;
+            let hash = found.as_ref().map_or(dummy_hash(), |f| f.hash.as_str());
+            let candidate = if password.len() <= crate::names::MAX_PASSWORD_BYTES { password } else { "" };
+            password_matches(candidate, hash)
+        };
+        let reason = match &found {
+            None => Some("unknown user"),
+            Some(_) if !matches => Some("wrong password"),
+            Some(f) if f.disabled => Some("account disabled"),
+            Some(_) => None,
+        };
+        if let Some(reason) = reason {
+            let detail = match self.inner.guard.failed(&key) {
+                Some(lock) => format!("{reason}; locked for {} s", lock.as_secs()),
+                None => reason.to_string(),
+            };
+            self.record(&anonymous, "log in failed", &key, Some(detail))?;
+            return Ok(LoginOutcome::Refused);
+        }
+        let user = found.expect("a match has a user").user;
+        self.inner.guard.succeeded(&key);
         let token = random_token();
         let token_hash = hash_token(&token);
         let expires =
             (chrono::Utc::now() + chrono::Duration::hours(hours)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-        let (id, name) = (user.id, user.username.clone());
+        let (id, uname) = (user.id, user.username.clone());
         self.change(&Actor::user(&user, ip), move |tx| {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, id, now(), expires],
+                vals![token_hash, id, now(), expires],
             )?;
-            Ok(((), Audit::new("log in", name, None)))
+            Ok(((), Audit::new("log in", uname, None)))
         })?;
-        Ok(Some((token, user)))
+        Ok(LoginOutcome::LoggedIn { token, user })
     }
 
     pub fn session_user(&self, token: &str) -> Result<Option<User>, StoreError> {
         let token_hash = hash_token(token);
         self.read(|c| {
-            Ok(c.query_row(
+            c.query_opt(
                 "SELECT u.id, u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
-                params![token_hash, now()],
-                |r| Ok(User { id: r.get(0)?, username: r.get(1)?, role: r.get(2)? }),
-            )
-            .optional()?)
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0 AND u.deleted = 0",
+                vals![token_hash, now()],
+            )?
+            .map(|r| Ok(User { id: r.int(0)?, username: r.text(1)?, role: r.named(2, Role::parse)? }))
+            .transpose()
         })
     }
 
@@ -280,8 +500,71 @@ impl Store {
         let token_hash = hash_token(token);
         let name = by.user.as_ref().map(|u| u.username.clone()).unwrap_or_default();
         self.change(by, move |tx| {
-            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+            tx.exec("DELETE FROM sessions WHERE token_hash = ?1", vals![token_hash])?;
             Ok(((), Audit::new("log out", name, None)))
+        })
+    }
+
+    /// Disable (or enable again) an account: a disabled account cannot log in and its
+    /// sessions end at once.
+    pub fn set_disabled(&self, by: &Actor, username: &str, disabled: bool) -> Result<(), StoreError> {
+        let (name, by2) = (username.to_string(), by.clone());
+        self.change(by, move |tx| {
+            let found = if disabled {
+                target_user(tx, &by2, &name, "disable")?
+            } else {
+                let n = normalise_username(&name).map_err(|_| StoreError::NotFound(format!("no user {name}")))?;
+                find_user(tx, &n)?.ok_or_else(|| StoreError::NotFound(format!("no user {n}")))?
+            };
+            tx.exec("UPDATE users SET disabled = ?1 WHERE id = ?2", vals![disabled, found.user.id])?;
+            let ended =
+                if disabled { tx.exec("DELETE FROM sessions WHERE user_id = ?1", vals![found.user.id])? } else { 0 };
+            let action = if disabled { "disable user" } else { "enable user" };
+            let detail = disabled.then(|| format!("{ended} sessions ended"));
+            Ok(((), Audit::new(action, found.user.username, detail)))
+        })
+    }
+
+    /// Delete an account: it can no longer log in, its sessions end, and it leaves the list.
+    /// Its row stays (without a password) because registrations, events, orders and audit
+    /// records name it, and the name stays taken so that nobody else can appear as the
+    /// author of its records.
+    pub fn delete_user(&self, by: &Actor, username: &str) -> Result<(), StoreError> {
+        let (name, by2) = (username.to_string(), by.clone());
+        self.change(by, move |tx| {
+            let found = target_user(tx, &by2, &name, "delete")?;
+            tx.exec("DELETE FROM sessions WHERE user_id = ?1", vals![found.user.id])?;
+            tx.exec(
+                "UPDATE users SET deleted = 1, disabled = 1, password_hash = '!' WHERE id = ?1",
+                vals![found.user.id],
+            )?;
+            Ok(((), Audit::new("delete user", found.user.username, None)))
+        })
+    }
+
+    /// Give an account a new random password (returned, to be shown once) and end its
+    /// sessions.
+    pub fn reset_password(&self, by: &Actor, username: &str) -> Result<String, StoreError> {
+        let password = random_password();
+        let hash = hash_password(&password)?;
+        let name = username.to_string();
+        self.change(by, move |tx| {
+            let n = normalise_username(&name).map_err(|_| StoreError::NotFound(format!("no user {name}")))?;
+            let found = find_user(tx, &n)?.ok_or_else(|| StoreError::NotFound(format!("no user {n}")))?;
+            tx.exec("UPDATE users SET password_hash = ?1 WHERE id = ?2", vals![hash, found.user.id])?;
+            let ended = tx.exec("DELETE FROM sessions WHERE user_id = ?1", vals![found.user.id])?;
+            Ok((password, Audit::new("reset password", found.user.username, Some(format!("{ended} sessions ended")))))
+        })
+    }
+
+    /// End every session of an account; how many there were.
+    pub fn logout_all(&self, by: &Actor, username: &str) -> Result<u64, StoreError> {
+        let name = username.to_string();
+        self.change(by, move |tx| {
+            let n = normalise_username(&name).map_err(|_| StoreError::NotFound(format!("no user {name}")))?;
+            let found = find_user(tx, &n)?.ok_or_else(|| StoreError::NotFound(format!("no user {n}")))?;
+            let ended = tx.exec("DELETE FROM sessions WHERE user_id = ?1", vals![found.user.id])?;
+            Ok((ended, Audit::new("end sessions", found.user.username, Some(format!("{ended} sessions ended")))))
         })
     }
 
@@ -291,54 +574,40 @@ impl Store {
     /// spelling, in the same settlement) are reported, not refused.
     pub fn register(&self, by: &Actor, h: NewHousehold) -> Result<Registered, StoreError> {
         let user_id = signed_in(by, "register a household")?.id;
+        let head_name = clean_name(&h.head_name);
+        if head_name.is_empty() {
+            return Err(StoreError::Invalid { field: "head_name".into(), message: "no visible characters".into() });
+        }
         self.change(by, move |tx| {
-            let key = evac_names::translit::coarse_key(&h.head_name);
+            let key = evac_names::translit::coarse_key(&head_name);
             let phone = h.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
             let pkey = phone.as_deref().and_then(phone_key);
             let mut hints = Vec::new();
-            {
-                let mut st = tx.prepare_cached(
-                    "SELECT id, head_name, name_key, phone_key FROM households WHERE settlement_id = ?1",
-                )?;
-                let rows = st.query_map([&h.settlement_id], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                })?;
-                for row in rows {
-                    let (id, name, other_key, other_phone) = row?;
-                    let same_phone = pkey.is_some() && other_phone == pkey;
-                    let similarity = strsim::normalized_damerau_levenshtein(&key, &other_key);
-                    if same_phone || similarity >= 0.85 {
-                        let reason = match (same_phone, similarity >= 0.85) {
-                            (true, true) => "same phone and similar name",
-                            (true, false) => "same phone",
-                            _ => "similar name",
-                        };
-                        hints.push(DuplicateHint { id, head_name: name, reason: reason.into() });
-                    }
+            let rows = tx.query(
+                "SELECT id, head_name, name_key, phone_key FROM households WHERE settlement_id = ?1",
+                vals![&h.settlement_id],
+            )?;
+            for r in rows {
+                let (id, name, other_key, other_phone) = (r.int(0)?, r.text(1)?, r.text(2)?, r.opt_text(3)?);
+                let same_phone = pkey.is_some() && other_phone == pkey;
+                let similarity = strsim::normalized_damerau_levenshtein(&key, &other_key);
+                if same_phone || similarity >= 0.85 {
+                    let reason = match (same_phone, similarity >= 0.85) {
+                        (true, true) => "same phone and similar name",
+                        (true, false) => "same phone",
+                        _ => "similar name",
+                    };
+                    hints.push(DuplicateHint { id, head_name: name, reason: reason.into() });
                 }
             }
             let needs = serde_json::to_string(&h.needs).expect("needs serialise");
-            tx.prepare_cached(
-                "INSERT INTO households (settlement_id, head_name, name_key, members, needs, phone, phone_key, created_by, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                h.settlement_id,
-                h.head_name.trim(),
-                key,
-                h.members,
-                needs,
-                phone,
-                pkey,
-                user_id,
-                now()
-            ])?;
-            let id = tx.last_insert_rowid();
+            let id = tx
+                .query_one(
+                    "INSERT INTO households (settlement_id, head_name, name_key, members, needs, phone, phone_key, created_by, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                    vals![&h.settlement_id, head_name, key, h.members, needs, phone, pkey, user_id, now()],
+                )?
+                .int(0)?;
             let audit =
                 Audit::new("register household", format!("household {id}"), Some(format!("settlement {}", h.settlement_id)));
             Ok((Registered { id, possible_duplicates: hints }, audit))
@@ -347,12 +616,16 @@ impl Store {
 
     fn households(&self, settlement_id: Option<&str>, id: Option<i64>) -> Result<Vec<Household>, StoreError> {
         self.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT id, settlement_id, head_name, members, needs, phone, status, centre_id, created_at FROM households
-                 WHERE (?1 IS NULL OR settlement_id = ?1) AND (?2 IS NULL OR id = ?2) ORDER BY id",
-            )?;
-            let rows = st.query_map(params![settlement_id, id], household_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            c.query(
+                &format!(
+                    "SELECT {HOUSEHOLD_COLUMNS} FROM households
+                     WHERE (CAST(?1 AS TEXT) IS NULL OR settlement_id = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR id = ?2) ORDER BY id"
+                ),
+                vals![settlement_id, id],
+            )?
+            .iter()
+            .map(household_row)
+            .collect()
         })
     }
 
@@ -360,7 +633,7 @@ impl Store {
     pub fn view_households(&self, by: &Actor, settlement_id: Option<&str>) -> Result<Vec<Household>, StoreError> {
         let rows = self.households(settlement_id, None)?;
         let target = settlement_id.map_or("all settlements".to_string(), |id| format!("settlement {id}"));
-        self.record_read(by, Audit::new("view households", target, Some(format!("{} records", rows.len()))))?;
+        self.record(by, "view households", &target, Some(format!("{} records", rows.len())))?;
         Ok(rows)
     }
 
@@ -368,53 +641,64 @@ impl Store {
     pub fn view_household(&self, by: &Actor, id: i64) -> Result<Household, StoreError> {
         let row =
             self.households(None, Some(id))?.pop().ok_or_else(|| StoreError::NotFound(format!("no household {id}")))?;
-        self.record_read(by, Audit::new("view household", format!("household {id}"), None))?;
+        self.record(by, "view household", &format!("household {id}"), None)?;
         Ok(row)
     }
 
-    /// Record an event (departed, arrived, refused, returned) and the household's new status.
+    /// Record an event (departed, arrived, refused, returned) and the household's new
+    /// status, if the state machine allows it ([`HouseholdStatus::check`], else 409) and,
+    /// when `if_version` is given, only if the household is still at that version (else
+    /// 412: someone changed it since the caller looked).
     pub fn event(
         &self,
         by: &Actor,
         household: i64,
         kind: EventKind,
         centre_id: Option<String>,
-    ) -> Result<i64, StoreError> {
+        if_version: Option<i64>,
+    ) -> Result<Recorded, StoreError> {
         let user_id = signed_in(by, "record an event")?.id;
         self.change(by, move |tx| {
-            let exists: Option<i64> =
-                tx.query_row("SELECT id FROM households WHERE id = ?1", [household], |r| r.get(0)).optional()?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound(format!("no household {household}")));
+            let row = tx
+                .query_opt("SELECT status, version FROM households WHERE id = ?1", vals![household])?
+                .ok_or_else(|| StoreError::NotFound(format!("no household {household}")))?;
+            let (status, version) = (row.named(0, HouseholdStatus::parse)?, row.int(1)?);
+            if let Some(expected) = if_version
+                && expected != version
+            {
+                return Err(StoreError::Precondition(format!(
+                    "household {household} changed since you read it (version {version}, you had {expected}; it is now {status}): reload it"
+                )));
             }
-            tx.execute(
-                "INSERT INTO events (household_id, kind, centre_id, user_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![household, kind, centre_id, user_id, now()],
-            )?;
-            let id = tx.last_insert_rowid();
+            status.check(kind).map_err(StoreError::Conflict)?;
+            let id = tx
+                .query_one(
+                    "INSERT INTO events (household_id, kind, centre_id, user_id, at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    vals![household, kind.as_str(), centre_id.clone(), user_id, now()],
+                )?
+                .int(0)?;
             // Only an arrival places a household at a centre; any other event takes it away.
             let centre = if kind == EventKind::Arrived { centre_id.clone() } else { None };
-            tx.execute(
-                "UPDATE households SET status = ?1, centre_id = ?2 WHERE id = ?3",
-                params![kind.status(), centre, household],
+            tx.exec(
+                "UPDATE households SET status = ?1, centre_id = ?2, version = version + 1 WHERE id = ?3",
+                vals![kind.status().as_str(), centre, household],
             )?;
-            Ok((id, Audit::new(format!("event {kind}"), format!("household {household}"), centre_id)))
+            let audit = Audit::new(format!("event {kind}"), format!("household {household}"), centre_id);
+            Ok((Recorded { id, version: version + 1 }, audit))
         })
     }
 
     /// People (household members) per settlement and status.
     pub fn counts_by_settlement(&self) -> Result<HashMap<String, StatusCounts>, StoreError> {
         self.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT settlement_id, status, count(*), sum(members) FROM households GROUP BY settlement_id, status",
+            let rows = c.query(
+                "SELECT settlement_id, status, count(*), CAST(sum(members) AS BIGINT) FROM households GROUP BY settlement_id, status",
+                &[],
             )?;
             let mut out: HashMap<String, StatusCounts> = HashMap::new();
-            let rows = st.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, HouseholdStatus>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
-            })?;
-            for row in rows {
-                let (settlement, status, households, people) = row?;
-                out.entry(settlement).or_default().add(status, households as u64, people as u64);
+            for r in rows {
+                let status = r.named(1, HouseholdStatus::parse)?;
+                out.entry(r.text(0)?).or_default().add(status, r.int(2)? as u64, r.int(3)? as u64);
             }
             Ok(out)
         })
@@ -423,66 +707,77 @@ impl Store {
     /// People arrived per centre.
     pub fn occupancy(&self) -> Result<HashMap<String, u64>, StoreError> {
         self.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT centre_id, sum(members) FROM households WHERE status = ?1 AND centre_id IS NOT NULL GROUP BY centre_id",
-            )?;
-            let rows = st.query_map([HouseholdStatus::Arrived], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-            Ok(rows.map(|r| r.map(|(k, v)| (k, v as u64))).collect::<Result<_, _>>()?)
+            c.query(
+                "SELECT centre_id, CAST(sum(members) AS BIGINT) FROM households WHERE status = ?1 AND centre_id IS NOT NULL GROUP BY centre_id",
+                vals![HouseholdStatus::Arrived.as_str()],
+            )?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.int(1)? as u64)))
+            .collect()
         })
     }
 
     // ---- orders ----
 
     /// Issue an order: the next number, stored with its JSON and the HTML `html_for` renders
-    /// for that number and time, never to change.
-    pub fn issue_order(&self, by: &Actor, order: OrderRecord, html_for: HtmlFor) -> Result<IssuedOrder, StoreError> {
+    /// for that number and time, never to change. An order identical to the last one issued
+    /// is refused (409: a double click, or nothing changed); a retried request with the same
+    /// `client_key` gets the order its first try issued (`false`: not issued now).
+    pub fn issue_order(
+        &self,
+        by: &Actor,
+        order: OrderRecord,
+        html_for: HtmlFor,
+        client_key: Option<String>,
+    ) -> Result<(IssuedOrder, bool), StoreError> {
         let user = signed_in(by, "issue an order")?;
-        let (user_id, username) = (user.id, user.username.clone());
-        self.change(by, move |tx| {
-            let number: i64 = tx.query_row("SELECT coalesce(max(number), 0) + 1 FROM orders", [], |r| r.get(0))?;
+        let user_id = user.id;
+        let digest = hex(&Sha256::digest(order.body.as_bytes()));
+        let by2 = by.clone();
+        let done = self.inner.writer.write(move |tx| {
+            if let Some(k) = &client_key
+                && let Some(r) = tx.query_opt(&format!("SELECT {ORDER_COLUMNS} WHERE o.client_key = ?1"), vals![k])?
+            {
+                return Ok((order_row(&r)?, false));
+            }
+            if let Some(last) =
+                tx.query_opt("SELECT number, issued_at, digest FROM orders ORDER BY number DESC LIMIT 1", &[])?
+                && last.opt_text(2)?.as_deref() == Some(digest.as_str())
+            {
+                return Err(StoreError::Conflict(format!(
+                    "order No. {} (issued {}) is identical: nothing has changed since, so no new order was issued",
+                    last.int(0)?,
+                    last.text(1)?
+                )));
+            }
+            let number = tx.query_one("SELECT coalesce(max(number), 0) + 1 FROM orders", &[])?.int(0)?;
             let at = now();
             let html = html_for(number, &at);
-            tx.execute(
-                "INSERT INTO orders (number, issued_at, issued_by, scope, settlements, population, body, html) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![number, at, user_id, order.scope, order.settlements, order.population, order.body, html],
+            tx.exec(
+                "INSERT INTO orders (number, issued_at, issued_by, scope, settlements, population, body, html, client_key, digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                vals![number, &at, user_id, &order.scope, order.settlements, order.population, order.body, html, client_key, digest],
             )?;
             let detail = format!("{} settlements, {} people", order.settlements, order.population);
-            let issued = IssuedOrder {
-                number,
-                issued_at: at,
-                issued_by: username,
-                scope: order.scope,
-                settlements: order.settlements,
-                population: order.population,
-            };
-            Ok((issued, Audit::new("issue order", format!("order {number}"), Some(detail))))
-        })
+            crate::audit::append(tx, &by2, "issue order", &format!("order {number}"), Some(&detail))?;
+            let issued = tx.query_one(&format!("SELECT {ORDER_COLUMNS} WHERE o.number = ?1"), vals![number])?;
+            Ok((order_row(&issued)?, true))
+        })?;
+        Ok(done)
     }
 
     pub fn orders(&self) -> Result<Vec<IssuedOrder>, StoreError> {
         self.read(|c| {
-            let mut st = c.prepare(
-                "SELECT o.number, o.issued_at, u.username, o.scope, o.settlements, o.population FROM orders o JOIN users u ON u.id = o.issued_by ORDER BY o.number",
-            )?;
-            let rows = st.query_map([], |r| {
-                Ok(IssuedOrder {
-                    number: r.get(0)?,
-                    issued_at: r.get(1)?,
-                    issued_by: r.get(2)?,
-                    scope: r.get(3)?,
-                    settlements: r.get(4)?,
-                    population: r.get(5)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            c.query(&format!("SELECT {ORDER_COLUMNS} ORDER BY o.number"), &[])?.iter().map(order_row).collect()
         })
     }
 
     /// An issued order's JSON body and printable HTML.
     pub fn order(&self, number: i64) -> Result<Option<(String, String)>, StoreError> {
         self.read(|c| {
-            Ok(c.query_row("SELECT body, html FROM orders WHERE number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?)
+            c.query_opt("SELECT body, html FROM orders WHERE number = ?1", vals![number])?
+                .map(|r| Ok((r.text(0)?, r.text(1)?)))
+                .transpose()
         })
     }
 
@@ -490,27 +785,55 @@ impl Store {
 
     pub fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         self.read(|c| {
-            let mut st =
-                c.prepare("SELECT id, at, username, action, target, ip, detail FROM audit ORDER BY id DESC LIMIT ?1")?;
-            let rows = st.query_map([limit], |r| {
+            c.query(
+                "SELECT id, at, username, action, target, ip, detail FROM audit ORDER BY id DESC LIMIT ?1",
+                vals![limit],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(AuditEntry {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    username: r.get(2)?,
-                    action: r.get(3)?,
-                    target: r.get(4)?,
-                    ip: r.get(5)?,
-                    detail: r.get(6)?,
+                    id: r.int(0)?,
+                    at: r.text(1)?,
+                    username: r.opt_text(2)?,
+                    action: r.text(3)?,
+                    target: r.opt_text(4)?,
+                    ip: r.opt_text(5)?,
+                    detail: r.opt_text(6)?,
                 })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .collect()
         })
     }
+
+    /// Walk the audit chain; on SQLite also check that the last record acknowledged (as the
+    /// commit sequence file recorded it) is still there, unchanged.
+    pub fn verify_audit(&self) -> Result<crate::audit::Verified, StoreError> {
+        let mut v = self.read(crate::audit::verify)?;
+        if v.broken.is_none()
+            && let Some(path) = self.sqlite_path()
+            && let Some(seen) = crate::sqlite::SeqRecord::read(path)?
+            && let Some((id, hash)) = seen.audit_head
+        {
+            let present = self.read(move |c| {
+                c.query_opt("SELECT hash FROM audit WHERE id = ?1", vals![id])?.map(|r| r.opt_text(0)).transpose()
+            })?;
+            if present.flatten().as_deref() != Some(hash.as_str()) {
+                v.broken = Some((id, format!("record {id} was acknowledged but is missing or changed")));
+            }
+        }
+        Ok(v)
+    }
+}
+
+/// Whether `db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::Connection;
 
     fn store() -> (tempfile::TempDir, Store, Actor) {
         let dir = tempfile::tempdir().unwrap();
@@ -532,7 +855,7 @@ mod tests {
 
     /// A second connection to the same file, as an operator (or an attacker) would have.
     fn sql(store: &Store) -> Connection {
-        Connection::open(store.path()).unwrap()
+        Connection::open(store.sqlite_path().unwrap()).unwrap()
     }
 
     fn count(conn: &Connection, table: &str) -> i64 {
@@ -562,7 +885,7 @@ mod tests {
         conn.execute_batch("DROP TRIGGER refuse_audit").unwrap();
 
         refuse_audit(&conn, "event departed");
-        assert!(store.event(&by, id, EventKind::Departed, None).is_err());
+        assert!(store.event(&by, id, EventKind::Departed, None, None).is_err());
         assert_eq!(count(&conn, "events"), 0);
         let status: String = conn.query_row("SELECT status FROM households WHERE id = ?1", [id], |r| r.get(0)).unwrap();
         assert_eq!(status, "registered", "neither the event nor the status change stayed");
@@ -570,7 +893,7 @@ mod tests {
 
         refuse_audit(&conn, "issue order");
         let order = OrderRecord { scope: "all".into(), settlements: 1, population: 10, body: "{}".into() };
-        assert!(store.issue_order(&by, order, Box::new(|n, _| format!("<h1>{n}</h1>"))).is_err());
+        assert!(store.issue_order(&by, order, Box::new(|n, _| format!("<h1>{n}</h1>")), None).is_err());
         assert_eq!(count(&conn, "orders"), 0);
         conn.execute_batch("DROP TRIGGER refuse_audit").unwrap();
 
@@ -598,14 +921,18 @@ mod tests {
         let dup = store.register(&by, household("Kovalenko Olena")).unwrap();
         assert_eq!(dup.possible_duplicates[0].id, registered.id);
         assert_eq!(dup.possible_duplicates[0].reason, "same phone and similar name");
-        store.event(&by, registered.id, EventKind::Arrived, Some("kharkiv".into())).unwrap();
+        store.event(&by, registered.id, EventKind::Arrived, Some("kharkiv".into()), None).unwrap();
         store.add_user(&by, "taras", Role::Registrar, "another-passphrase").unwrap();
-        let (token, user) = store.login("taras", "another-passphrase", 1, Some("10.0.0.8".into())).unwrap().unwrap();
+        let LoginOutcome::LoggedIn { token, user } =
+            store.login("taras", "another-passphrase", 1, Some("10.0.0.8".into())).unwrap()
+        else {
+            panic!("login refused")
+        };
         assert_eq!(store.session_user(&token).unwrap(), Some(user.clone()));
         store.logout(&Actor::user(&user, Some("10.0.0.8".into())), &token).unwrap();
         assert_eq!(store.session_user(&token).unwrap(), None);
         let order = OrderRecord { scope: "all".into(), settlements: 1, population: 10, body: "{}".into() };
-        let issued = store.issue_order(&by, order, Box::new(|n, at| format!("<h1>{n} {at}</h1>"))).unwrap();
+        let (issued, _) = store.issue_order(&by, order, Box::new(|n, at| format!("<h1>{n} {at}</h1>")), None).unwrap();
         assert_eq!((issued.number, issued.issued_by.as_str()), (1, "olena"));
         let rows = store.view_households(&by, Some("s1")).unwrap();
         assert_eq!(rows[0].status, HouseholdStatus::Arrived);
@@ -665,5 +992,166 @@ mod tests {
         let mut roles = Role::NAMES.to_vec();
         roles.reverse();
         assert!(schema("users").contains(&format!("role IN ({})", in_list(&roles))));
+    }
+
+    fn order(body: &str) -> OrderRecord {
+        OrderRecord { scope: "all".into(), settlements: 1, population: 10, body: body.into() }
+    }
+
+    #[test]
+    fn the_audit_table_is_append_only_and_chained() {
+        let (_dir, store, by) = store();
+        store.register(&by, household("Коваленко Олена")).unwrap();
+        store.register(&by, household("Шевченко Тарас")).unwrap();
+        let conn = sql(&store);
+        assert!(conn.execute("UPDATE audit SET action = 'nothing' WHERE id = 2", []).is_err());
+        assert!(conn.execute("DELETE FROM audit WHERE id = 2", []).is_err());
+        let v = store.verify_audit().unwrap();
+        assert_eq!((v.records, v.broken.clone()), (3, None), "{v:?}");
+        // Around the triggers: the chain finds the edit.
+        conn.execute_batch("DROP TRIGGER audit_is_append_only; UPDATE audit SET username = 'someone' WHERE id = 2")
+            .unwrap();
+        assert_eq!(store.verify_audit().unwrap().broken.map(|b| b.0), Some(2));
+    }
+
+    #[test]
+    fn removing_the_last_audit_records_is_found() {
+        let (_dir, store, by) = store();
+        store.register(&by, household("Коваленко Олена")).unwrap();
+        let conn = sql(&store);
+        conn.execute_batch("DROP TRIGGER audit_is_kept; DELETE FROM audit WHERE id = 2").unwrap();
+        let v = store.verify_audit().unwrap();
+        assert_eq!(v.broken.map(|b| b.0), Some(2), "the commit sequence file knew record 2");
+    }
+
+    #[test]
+    fn events_follow_the_state_machine_and_the_version() {
+        let (_dir, store, by) = store();
+        let id = store.register(&by, household("Коваленко Олена")).unwrap().id;
+        let h = store.view_household(&by, id).unwrap();
+        assert_eq!((h.status, h.version), (HouseholdStatus::Registered, 1));
+        let r = store.event(&by, id, EventKind::Departed, None, Some(1)).unwrap();
+        assert_eq!(r.version, 2);
+        // A second registrar still looking at version 1 is told, not silently overwritten.
+        let e = store.event(&by, id, EventKind::Refused, None, Some(1)).unwrap_err();
+        assert!(matches!(&e, StoreError::Precondition(m) if m.contains("version 2")), "{e}");
+        let e = store.event(&by, id, EventKind::Departed, None, None).unwrap_err();
+        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("already departed")), "{e}");
+        let e = store.event(&by, id, EventKind::Refused, None, None).unwrap_err();
+        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("arrived, returned")), "{e}");
+        store.event(&by, id, EventKind::Arrived, Some("kharkiv".into()), Some(2)).unwrap();
+    }
+
+    #[test]
+    fn an_identical_order_is_refused_and_a_retry_gets_the_first() {
+        let (_dir, store, by) = store();
+        let html = || -> HtmlFor { Box::new(|n, _| format!("<h1>{n}</h1>")) };
+        let (first, new) = store.issue_order(&by, order("{\"a\":1}"), html(), Some("click-1".into())).unwrap();
+        assert!(new);
+        let (again, new) = store.issue_order(&by, order("{\"a\":1}"), html(), Some("click-1".into())).unwrap();
+        assert_eq!((again.number, new), (first.number, false));
+        let e = store.issue_order(&by, order("{\"a\":1}"), html(), Some("click-2".into())).unwrap_err();
+        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("identical")), "{e}");
+        let (second, _) = store.issue_order(&by, order("{\"a\":2}"), html(), None).unwrap();
+        assert_eq!(second.number, 2);
+    }
+
+    #[test]
+    fn accounts_can_be_disabled_reset_logged_out_and_deleted() {
+        let (_dir, store, by) = store();
+        store.add_user(&by, "taras", Role::Registrar, "another-passphrase").unwrap();
+        let login = |p: &str| store.login("taras", p, 1, None).unwrap();
+        let LoginOutcome::LoggedIn { token, .. } = login("another-passphrase") else { panic!() };
+        assert_eq!(store.logout_all(&by, "Taras").unwrap(), 1);
+        assert_eq!(store.session_user(&token).unwrap(), None);
+        store.set_disabled(&by, "taras", true).unwrap();
+        assert!(matches!(login("another-passphrase"), LoginOutcome::Refused));
+        store.set_disabled(&by, "taras", false).unwrap();
+        let password = store.reset_password(&by, "taras").unwrap();
+        assert!(matches!(login("another-passphrase"), LoginOutcome::Refused));
+        assert!(matches!(login(&password), LoginOutcome::LoggedIn { .. }));
+        store.delete_user(&by, "taras").unwrap();
+        assert!(matches!(login(&password), LoginOutcome::Refused));
+        assert_eq!(store.users().unwrap().len(), 1);
+        let e = store.add_user(&by, "taras", Role::Viewer, "another-passphrase").unwrap_err();
+        assert!(matches!(e, StoreError::Conflict(_)), "a deleted name stays taken: {e}");
+        // Nobody removes themselves or the last coordinator.
+        assert!(matches!(store.delete_user(&by, "olena"), Err(StoreError::Conflict(_))));
+        let actions: Vec<String> = store.audit_log(50).unwrap().into_iter().map(|e| e.action).collect();
+        for a in ["end sessions", "disable user", "enable user", "reset password", "delete user", "log in failed"] {
+            assert!(actions.iter().any(|x| x == a), "{a} not in {actions:?}");
+        }
+    }
+
+    #[test]
+    fn look_alike_usernames_are_refused() {
+        let (_dir, store, by) = store();
+        for bad in ["оlеnа", "OLENA", "o1ena", "ol\u{200B}ena"] {
+            assert!(store.add_user(&by, bad, Role::Viewer, "another-passphrase").is_err(), "{bad}");
+        }
+        assert!(matches!(store.login("OLENA", "a-long-passphrase", 1, None).unwrap(), LoginOutcome::LoggedIn { .. }));
+    }
+
+    #[test]
+    fn failed_logins_lock_the_name_known_or_not() {
+        let (_dir, store, _) = store();
+        for name in ["olena", "nobody"] {
+            for _ in 0..crate::guard::FREE_FAILURES {
+                assert!(matches!(store.login(name, "wrong-password", 1, None).unwrap(), LoginOutcome::Refused));
+            }
+            let e = store.login(name, "a-long-passphrase", 1, None).unwrap_err();
+            assert!(matches!(e, StoreError::TooMany { .. }), "{name}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_second_server_and_a_lost_wal_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("evac.sqlite");
+        let db_str = db.to_str().unwrap();
+        let store = Store::connect(db_str, true).unwrap();
+        let e = Store::connect(db_str, true).err().expect("a second server refuses");
+        assert!(e.to_string().contains("another evac server"), "{e}");
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&db).unwrap().permissions());
+        assert_eq!(mode & 0o777, 0o600);
+        store.add_user(&Actor::command_line(), "olena", Role::Coordinator, "a-long-passphrase").unwrap();
+        // A copy taken now, then more acknowledged writes, then the copy put back as if the
+        // -wal file had been lost.
+        let old = dir.path().join("old.sqlite");
+        crate::backup_sqlite(&db, &old).unwrap();
+        store.add_user(&Actor::command_line(), "taras", Role::Registrar, "another-passphrase").unwrap();
+        drop(store);
+        std::fs::copy(&old, &db).unwrap();
+        let _ = std::fs::remove_file(dir.path().join("evac.sqlite-wal"));
+        let e = Store::connect(db_str, true).err().expect("an older database refuses");
+        assert!(e.to_string().contains("older than its last acknowledged write"), "{e}");
+        // Restoring the backup on purpose is accepted.
+        let r = crate::restore_sqlite(&old, &db).unwrap();
+        assert!(r.previous_seq.unwrap() > r.seq);
+        assert_eq!(Store::connect(db_str, true).unwrap().users().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_and_its_audit_chained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(crate::migrations::SQLITE[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute_batch(
+            "INSERT INTO users (username, role, password_hash, created_at) VALUES ('olena', 'coordinator', 'x', 't');
+             INSERT INTO audit (at, action, target) VALUES ('t1', 'add user', 'olena');
+             INSERT INTO audit (at, user_id, username, action, target) VALUES ('t2', 1, 'olena', 'log in', 'olena');",
+        )
+        .unwrap();
+        drop(c);
+        let store = Store::open(&path).unwrap();
+        let v = store.verify_audit().unwrap();
+        assert_eq!((v.records, v.broken), (2, None));
+        store.record(&Actor::command_line(), "check", "migration", None).unwrap();
+        let v = store.verify_audit().unwrap();
+        assert_eq!((v.records, v.broken), (3, None));
+        let e = store.add_user(&Actor::command_line(), "o1ena", Role::Viewer, "another-passphrase").unwrap_err();
+        assert!(e.to_string().contains("looks too much like"), "{e}");
     }
 }

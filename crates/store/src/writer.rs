@@ -1,11 +1,14 @@
-//! The writer thread: one connection, group commit, typed answers.
+//! The writer thread: one connection, group commit, typed answers; the same for SQLite and
+//! PostgreSQL.
 //!
 //! Writes of every result type share one queue: a [`Job`] hides its result type behind the
 //! trait and keeps its own typed reply channel, so the thread runs `Box<dyn Job>` and each
 //! caller gets back exactly the `T` its closure returned, never a dynamically typed value.
+//! Each batch first takes the next commit sequence number (on PostgreSQL the row lock that
+//! serialises the batches of every server on the database).
 
 use crate::StoreError;
-use rusqlite::{Connection, Transaction};
+use crate::db::{Sql, WriteConn};
 use std::sync::mpsc;
 
 /// Most writes committed by one COMMIT (one fsync).
@@ -14,7 +17,7 @@ const MAX_BATCH: usize = 256;
 /// One write waiting for the writer thread.
 trait Job: Send {
     /// Run the write (inside its own savepoint); true if it succeeded.
-    fn run(&mut self, tx: &Transaction) -> bool;
+    fn run(&mut self, tx: &mut dyn Sql) -> bool;
     /// Answer the caller once the batch's fate is known: `Ok` if the write's savepoint was
     /// kept and the batch committed, so the write's own result stands.
     fn answer(self: Box<Self>, outcome: Result<(), StoreError>);
@@ -29,9 +32,9 @@ struct Typed<T, F> {
 impl<T, F> Job for Typed<T, F>
 where
     T: Send,
-    F: FnOnce(&Transaction) -> Result<T, StoreError> + Send,
+    F: FnOnce(&mut dyn Sql) -> Result<T, StoreError> + Send,
 {
-    fn run(&mut self, tx: &Transaction) -> bool {
+    fn run(&mut self, tx: &mut dyn Sql) -> bool {
         let work = self.work.take().expect("a job runs once");
         let result = work(tx);
         let ok = result.is_ok();
@@ -50,28 +53,41 @@ where
     }
 }
 
-/// The queue to the writer thread (cheap to clone).
-#[derive(Clone)]
+/// The queue to the writer thread.
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    /// Close the queue and wait for the thread to finish what was queued and close its
+    /// connection, so that a store dropped is a store closed (its lock is released after).
+    fn drop(&mut self) {
+        let (closed, _) = mpsc::channel();
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Writer {
-    /// Start the writer thread on `conn`; it stops when the last `Writer` is dropped.
-    pub(crate) fn start(conn: Connection) -> Writer {
+    /// Start the writer thread on `conn`; it stops when the `Writer` is dropped, after every
+    /// write already queued.
+    pub(crate) fn start(conn: Box<dyn WriteConn>) -> Writer {
         let (jobs, queue) = mpsc::channel::<Box<dyn Job>>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("evac-db-writer".into())
             .spawn(move || run_batches(conn, queue))
             .expect("spawn the database writer");
-        Writer { jobs }
+        Writer { jobs, thread: Some(thread) }
     }
 
     /// Run `work` in the writer thread; returns its result once it is committed (or failed).
     pub(crate) fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut dyn Sql) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = mpsc::sync_channel(1);
         let job: Box<dyn Job> = Box::new(Typed { work: Some(work), result: None, reply });
@@ -80,9 +96,27 @@ impl Writer {
     }
 }
 
+/// The error every write of a failed batch is answered with: unavailable (503) when the
+/// database could not write, failed (500) otherwise.
+fn batch_error(what: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(m) => StoreError::Unavailable(format!("{what}: {m}")),
+        other => StoreError::Failed(format!("{what}: {other}")),
+    }
+}
+
+impl Clone for StoreError {
+    fn clone(&self) -> Self {
+        match self {
+            StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+            other => StoreError::Failed(other.to_string()),
+        }
+    }
+}
+
 /// Take everything waiting (up to [`MAX_BATCH`]), run each in its own savepoint, commit
 /// once, and only then answer: an acknowledged write is on disk, and one fsync serves many.
-fn run_batches(mut conn: Connection, queue: mpsc::Receiver<Box<dyn Job>>) {
+fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -91,77 +125,105 @@ fn run_batches(mut conn: Connection, queue: mpsc::Receiver<Box<dyn Job>>) {
                 Err(_) => break,
             }
         }
-        let tx = match conn.transaction() {
-            Ok(tx) => tx,
+        let seq = conn.begin_batch().and_then(|_| {
+            conn.query_one("UPDATE commit_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq", &[])?.int(0)
+        });
+        let seq = match seq {
+            Ok(seq) => seq,
             Err(e) => {
-                let msg = e.to_string();
+                let _ = conn.batch("ROLLBACK");
+                let e = batch_error("cannot begin a transaction", e);
                 for job in batch {
-                    job.answer(Err(StoreError::Failed(format!("cannot begin a transaction: {msg}"))));
+                    job.answer(Err(e.clone()));
                 }
                 continue;
             }
         };
-        let mut ran = Vec::with_capacity(batch.len());
+        // Each job in its own savepoint, so one failing write does not undo the others; the
+        // release of one and the start of the next go in one round trip.
+        conn.cache_audit_head(None);
+        let count = batch.len();
+        let mut ran = Vec::with_capacity(count);
         let mut broken = None;
-        for mut job in batch {
-            if broken.is_none()
-                && let Err(e) = in_savepoint(&tx, job.as_mut())
-            {
-                // A savepoint that cannot be released or rolled back may leave a half-done
-                // write in the transaction: nothing of this batch may commit then.
-                broken = Some(e.to_string());
+        let mut open = false;
+        for (i, mut job) in batch.into_iter().enumerate() {
+            if broken.is_none() {
+                let started = if open { Ok(()) } else { conn.batch("SAVEPOINT job") };
+                let ended = started.and_then(|()| {
+                    let kept = job.run(conn.as_mut());
+                    if !kept {
+                        // Its audit record, if any, went with it.
+                        conn.cache_audit_head(None);
+                    }
+                    let more = i + 1 < count;
+                    conn.batch(match (kept, more) {
+                        (true, true) => "RELEASE SAVEPOINT job; SAVEPOINT job",
+                        (true, false) => "RELEASE SAVEPOINT job",
+                        (false, true) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job; SAVEPOINT job",
+                        (false, false) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+                    })?;
+                    open = more;
+                    Ok(())
+                });
+                if let Err(e) = ended {
+                    // A savepoint that cannot be released or rolled back may leave a half-done
+                    // write in the transaction: nothing of this batch may commit then.
+                    broken = Some(e);
+                }
             }
             ran.push(job);
         }
+        conn.cache_audit_head(None);
         let committed = match broken {
-            Some(msg) => {
-                drop(tx); // rolls back
-                Err(format!("the batch was rolled back: {msg}"))
+            Some(e) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(batch_error("the batch was rolled back", e))
             }
-            None => tx.commit().map_err(|e| format!("commit failed: {e}")),
+            None => match conn.batch("COMMIT") {
+                Ok(()) => {
+                    conn.committed(seq);
+                    Ok(())
+                }
+                Err(e) => {
+                    let _ = conn.batch("ROLLBACK");
+                    Err(batch_error("commit failed", e))
+                }
+            },
         };
         for job in ran {
-            job.answer(committed.clone().map_err(StoreError::Failed));
+            job.answer(committed.clone());
         }
     }
-}
-
-/// Each job in its own savepoint: one failing write does not undo the others.
-fn in_savepoint(tx: &Transaction, job: &mut dyn Job) -> Result<(), rusqlite::Error> {
-    tx.execute_batch("SAVEPOINT job")?;
-    let kept = job.run(tx);
-    tx.execute_batch(if kept { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::db::vals;
+    use rusqlite::Connection;
+
     fn writer() -> (tempfile::TempDir, Writer) {
         let dir = tempfile::tempdir().unwrap();
-        let conn = Connection::open(dir.path().join("w.sqlite")).unwrap();
+        let mut conn = crate::sqlite::connect(&dir.path().join("w.sqlite"), false).unwrap();
         // A deferred foreign key is only checked at COMMIT: table c lets a test fail one.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;
+        conn.batch(
+            "CREATE TABLE commit_seq (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+             INSERT INTO commit_seq VALUES (1, 0);
              CREATE TABLE t (v INTEGER NOT NULL UNIQUE);
              CREATE TABLE p (id INTEGER PRIMARY KEY);
              CREATE TABLE c (p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED);",
         )
         .unwrap();
-        (dir, Writer::start(conn))
+        (dir, Writer::start(Box::new(conn)))
     }
 
     #[test]
     fn each_write_gets_its_own_typed_result() {
         let (_dir, w) = writer();
-        let id: i64 = w
-            .write(|tx| {
-                tx.execute("INSERT INTO t (v) VALUES (7)", [])?;
-                Ok(tx.last_insert_rowid())
-            })
-            .unwrap();
+        let id: i64 = w.write(|tx| tx.query_one("INSERT INTO t (v) VALUES (7) RETURNING rowid", &[])?.int(0)).unwrap();
         assert_eq!(id, 1);
-        let text: String = w.write(|tx| Ok(tx.query_row("SELECT 'v=' || v FROM t", [], |r| r.get(0))?)).unwrap();
+        let text: String = w.write(|tx| tx.query_one("SELECT 'v=' || v FROM t", &[])?.text(0)).unwrap();
         assert_eq!(text, "v=7");
         let pair: (u8, Vec<&str>) = w.write(|_| Ok((3, vec!["a", "b"]))).unwrap();
         assert_eq!(pair, (3, vec!["a", "b"]));
@@ -170,12 +232,13 @@ mod tests {
     #[test]
     fn a_failing_write_is_undone_alone_in_a_concurrent_batch() {
         let (dir, w) = writer();
+        let w = std::sync::Arc::new(w);
         let threads: Vec<_> = (0..64)
             .map(|i| {
                 let w = w.clone();
                 std::thread::spawn(move || {
                     w.write(move |tx| {
-                        tx.execute("INSERT INTO t (v) VALUES (?1)", [i])?;
+                        tx.exec("INSERT INTO t (v) VALUES (?1)", vals![i as i64])?;
                         // Every third write fails after inserting: its row must go too.
                         if i % 3 == 0 {
                             return Err(StoreError::Conflict(format!("no {i}")));
@@ -208,7 +271,7 @@ mod tests {
     fn a_failed_commit_is_answered_as_an_error() {
         let (dir, w) = writer();
         let r = w.write(|tx| {
-            tx.execute("INSERT INTO c (p) VALUES (42)", [])?;
+            tx.exec("INSERT INTO c (p) VALUES (42)", &[])?;
             Ok(())
         });
         assert!(matches!(&r, Err(StoreError::Failed(m)) if m.contains("commit failed")), "{r:?}");

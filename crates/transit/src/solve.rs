@@ -191,6 +191,21 @@ pub fn build_problem(
             message: "must be at least 1 person per car (and at most 100)".into(),
         });
     }
+    // Long runs belong to a batch job, not to a typo: an hour is the most a solve may take.
+    if options.seconds > 3600 {
+        return Err(TransitError::InvalidOption {
+            option: "--seconds",
+            message: format!("must be at most 3600 (an hour), found {}", options.seconds),
+        });
+    }
+    if let Some(d) = options.deadline_s
+        && !(d.is_finite() && d > 0.0 && d <= 30.0 * 86_400.0)
+    {
+        return Err(TransitError::InvalidOption {
+            option: "--deadline",
+            message: format!("must be a time after the order of at most 30 days, found {d} s"),
+        });
+    }
     if scenario.fleet.is_empty() {
         return Err(TransitError::NoFleet { scenario: scenario.config.name.clone() });
     }

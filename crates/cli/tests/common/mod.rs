@@ -15,9 +15,10 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-pub fn add_user(db: &Path, name: &str, role: &str, password: &str) {
+pub fn add_user(db: impl AsRef<std::ffi::OsStr>, name: &str, role: &str, password: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_evac"))
-        .args(["user", "add", name, "--role", role, "--db", db.to_str().unwrap()])
+        .args(["user", "add", name, "--role", role, "--db"])
+        .arg(db.as_ref())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -35,28 +36,42 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(scenario: &str, db: &Path) -> Server {
+    /// A server without the per-address rate limits (every test client is on 127.0.0.1).
+    pub fn start(scenario: &str, db: impl AsRef<std::ffi::OsStr>) -> Server {
+        Server::start_with(scenario, db, &["--rate-limit", "0"])
+    }
+
+    /// A server with more arguments to `evac serve`.
+    pub fn start_with(scenario: &str, db: impl AsRef<std::ffi::OsStr>, extra: &[&str]) -> Server {
+        Server::spawn(Command::new(env!("CARGO_BIN_EXE_evac")), scenario, db, extra)
+    }
+
+    /// `evac serve` run by `command` (e.g. prlimit wrapping the binary).
+    pub fn spawn(mut command: Command, scenario: &str, db: impl AsRef<std::ffi::OsStr>, extra: &[&str]) -> Server {
         let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_evac"))
-            .args([
-                "serve",
-                repo().join(scenario).to_str().unwrap(),
-                "--db",
-                db.to_str().unwrap(),
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-            ])
+        let db = db.as_ref();
+        let mut child = command
+            .args(["serve", repo().join(scenario).to_str().unwrap(), "--db"])
+            .arg(db)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut err = String::new();
+                use std::io::Read;
+                child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+                panic!("the server stopped ({status}): {err}");
+            }
             assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child, base, db: db.to_path_buf() }
+        Server { child, base, db: PathBuf::from(db) }
     }
 
     pub fn kill(&mut self) {
@@ -177,5 +192,103 @@ pub fn check_golden(name: &str, actual: &str) {
             expected.lines().nth(line),
             actual.lines().nth(line)
         );
+    }
+}
+
+/// The PostgreSQL server the tests use: `EVAC_TEST_POSTGRES`, a URL of a role that may
+/// create databases (`.ci/run` starts Debian's PostgreSQL and sets it). Without it the
+/// PostgreSQL variants skip with a message, except in CI (`CI` set), where they fail.
+pub fn postgres_admin() -> Option<String> {
+    let url = std::env::var("EVAC_TEST_POSTGRES").ok().filter(|u| !u.is_empty());
+    let reachable = url.as_ref().is_some_and(|u| postgres::Client::connect(u, postgres::NoTls).is_ok());
+    if reachable {
+        return url;
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "CI must reach PostgreSQL at EVAC_TEST_POSTGRES ({url:?}): .ci/run installs and starts it"
+    );
+    eprintln!("skipped: no PostgreSQL reachable (set EVAC_TEST_POSTGRES=postgres://user:password@127.0.0.1/postgres)");
+    None
+}
+
+/// A database of its own for one test: a SQLite file in a temporary folder, or a fresh
+/// PostgreSQL database (dropped at the end).
+pub enum TestDb {
+    Sqlite { dir: tempfile::TempDir, path: PathBuf },
+    Postgres { admin: String, name: String, url: String },
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evac.sqlite");
+        TestDb::Sqlite { dir, path }
+    }
+
+    /// None (after a message) when no PostgreSQL is reachable outside CI.
+    pub fn postgres() -> Option<TestDb> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let admin = postgres_admin()?;
+        let name = format!("evac_t{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        // One statement per call: a multi-statement string runs as one transaction, which
+        // DROP/CREATE DATABASE refuse.
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = &admin[..admin.rfind('/').expect("a URL with a database")];
+        let url = format!("{base}/{name}");
+        Some(TestDb::Postgres { admin, name, url })
+    }
+
+    /// What `--db` is given.
+    pub fn arg(&self) -> String {
+        match self {
+            TestDb::Sqlite { path, .. } => path.to_str().unwrap().to_string(),
+            TestDb::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            TestDb::Sqlite { dir, .. } => Some(dir.path()),
+            TestDb::Postgres { .. } => None,
+        }
+    }
+
+    /// Run SQL beside the server, as an operator (or an attacker) with database access.
+    pub fn exec(&self, sql: &str) -> Result<(), String> {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                rusqlite::Connection::open(path).unwrap().execute_batch(sql).map_err(|e| e.to_string())
+            }
+            TestDb::Postgres { url, .. } => postgres::Client::connect(url, postgres::NoTls)
+                .unwrap()
+                .batch_execute(sql)
+                .map_err(|e| e.as_db_error().map_or(e.to_string(), |d| d.message().to_string())),
+        }
+    }
+
+    /// The integer a query answers.
+    pub fn count(&self, sql: &str) -> i64 {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                rusqlite::Connection::open(path).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+            }
+            TestDb::Postgres { url, .. } => {
+                postgres::Client::connect(url, postgres::NoTls).unwrap().query_one(sql, &[]).unwrap().get(0)
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin, name, .. } = self
+            && let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
     }
 }

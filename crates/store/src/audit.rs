@@ -1,0 +1,137 @@
+//! The audit log's hash chain. Each record's `hash` is SHA-256 over the previous record's
+//! hash and the record's own fields, and ids run 1, 2, 3 without gaps; triggers refuse
+//! UPDATE and DELETE. Someone with file or superuser access can still drop the triggers and
+//! edit, remove or append records, but then the chain breaks at the first changed record,
+//! and [`verify`] says where. On SQLite the last record acknowledged is also kept in the
+//! commit sequence file beside the database, so removing records from the end is found too.
+
+use crate::StoreError;
+use crate::db::{Sql, vals};
+use crate::model::Actor;
+use sha2::{Digest, Sha256};
+
+/// One record's fields, as hashed.
+#[allow(clippy::too_many_arguments)]
+fn record_hash(
+    prev: &str,
+    id: i64,
+    at: &str,
+    user_id: Option<i64>,
+    username: Option<&str>,
+    action: &str,
+    target: Option<&str>,
+    ip: Option<&str>,
+    detail: Option<&str>,
+) -> String {
+    // JSON of a fixed tuple: unambiguous field boundaries whatever the text holds.
+    let canonical = serde_json::to_string(&(prev, id, at, user_id, username, action, target, ip, detail))
+        .expect("plain values serialise");
+    let digest = Sha256::digest(canonical.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The last record: its id and hash.
+pub(crate) fn head(conn: &mut dyn Sql) -> Result<Option<(i64, String)>, StoreError> {
+    match conn.query_opt("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &[])? {
+        Some(r) => Ok(Some((r.int(0)?, r.opt_text(1)?.unwrap_or_default()))),
+        None => Ok(None),
+    }
+}
+
+/// Append a record in the caller's transaction (writers are serialised, so the next id and
+/// the previous hash cannot change underneath).
+pub(crate) fn append(
+    conn: &mut dyn Sql,
+    by: &Actor,
+    action: &str,
+    target: &str,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    let last = match conn.cached_audit_head() {
+        Some(h) => Some(h),
+        None => head(conn)?,
+    };
+    let (id, prev) = match last {
+        Some((id, hash)) => (id + 1, hash),
+        None => (1, String::new()),
+    };
+    let at = crate::store::now();
+    let (user_id, username) = by.user.as_ref().map(|u| (u.id, u.username.as_str())).unzip();
+    let ip = by.ip.as_deref();
+    let hash = record_hash(&prev, id, &at, user_id, username, action, Some(target), ip, detail);
+    conn.exec(
+        "INSERT INTO audit (id, at, user_id, username, action, target, ip, detail, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        vals![id, at, user_id, username, action, target, ip, detail, hash.clone()],
+    )?;
+    conn.cache_audit_head(Some((id, hash)));
+    Ok(())
+}
+
+type Fields = (i64, String, Option<i64>, Option<String>, String, Option<String>, Option<String>, Option<String>);
+
+fn fields(r: &crate::db::Row) -> Result<Fields, StoreError> {
+    Ok((
+        r.int(0)?,
+        r.text(1)?,
+        r.opt_int(2)?,
+        r.opt_text(3)?,
+        r.text(4)?,
+        r.opt_text(5)?,
+        r.opt_text(6)?,
+        r.opt_text(7)?,
+    ))
+}
+
+fn hash_of(prev: &str, f: &Fields) -> String {
+    record_hash(prev, f.0, &f.1, f.2, f.3.as_deref(), &f.4, f.5.as_deref(), f.6.as_deref(), f.7.as_deref())
+}
+
+const SELECT: &str = "SELECT id, at, user_id, username, action, target, ip, detail, hash FROM audit";
+
+/// Hash the records of a database made before the chain existed (migration 2).
+pub(crate) fn chain_unhashed(conn: &mut dyn Sql) -> Result<(), StoreError> {
+    let rows = conn.query(&format!("{SELECT} ORDER BY id"), &[])?;
+    let mut prev = String::new();
+    for r in rows {
+        let f = fields(&r)?;
+        let hash = hash_of(&prev, &f);
+        conn.exec("UPDATE audit SET hash = ?1 WHERE id = ?2", vals![hash.clone(), f.0])?;
+        prev = hash;
+    }
+    Ok(())
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub records: u64,
+    /// The last record: id and hash.
+    pub head: Option<(i64, String)>,
+    /// The first record that does not follow from the ones before it, and why.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Walk the chain from the first record.
+pub(crate) fn verify(conn: &mut dyn Sql) -> Result<Verified, StoreError> {
+    let rows = conn.query(&format!("{SELECT} ORDER BY id"), &[])?;
+    let mut prev = String::new();
+    let mut expected_id = 1;
+    let mut out = Verified { records: 0, head: None, broken: None };
+    for r in rows {
+        let f = fields(&r)?;
+        let stored = r.opt_text(8)?.unwrap_or_default();
+        out.records += 1;
+        if out.broken.is_none() {
+            if f.0 != expected_id {
+                out.broken = Some((f.0, format!("record {expected_id} is missing (the next is {})", f.0)));
+            } else if hash_of(&prev, &f) != stored {
+                out.broken = Some((f.0, "its content or the record before it was changed".into()));
+            }
+        }
+        expected_id = f.0 + 1;
+        prev = stored.clone();
+        out.head = Some((f.0, stored));
+    }
+    Ok(out)
+}
