@@ -28,6 +28,10 @@ pub struct TransitArgs {
     /// Seconds to spend improving the plan.
     #[arg(long, default_value_t = TransitOptions::default().seconds)]
     pub seconds: u64,
+    /// Also write the problem (demand, fleet, centres, stations, travel times, timing rules)
+    /// as JSON to this file, for other solvers (bench/transit_ortools.py).
+    #[arg(long, value_name = "FILE")]
+    pub export_instance: Option<PathBuf>,
 }
 
 pub fn run(a: TransitArgs) -> Result<()> {
@@ -35,7 +39,7 @@ pub fn run(a: TransitArgs) -> Result<()> {
     let network = crate::scenario::require_network(&scenario)?;
     let options =
         TransitOptions { advisory: a.advisory, occupancy: a.occupancy, seconds: a.seconds, deadline_s: a.deadline };
-    write_transit(&scenario, &network, &options, a.out.as_deref(), a.json)
+    write_transit(&scenario, &network, &options, a.out.as_deref(), a.json, a.export_instance.as_deref())
 }
 
 /// Plan transit, write its files and print the summary (or transit.json with `json`).
@@ -46,8 +50,13 @@ pub fn write_transit(
     options: &TransitOptions,
     out: Option<&Path>,
     json: bool,
+    export_instance: Option<&Path>,
 ) -> Result<()> {
     let t = Transit::solve(scenario, network, options)?;
+    if let Some(path) = export_instance {
+        evac_files::write_atomic(path, evac_report::transit::instance_json(&t.problem).as_bytes())
+            .with_context(|| format!("cannot write the instance to {}", path.display()))?;
+    }
     for w in &t.warnings {
         eprintln!("warning: {w}");
     }

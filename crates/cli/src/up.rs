@@ -39,7 +39,7 @@ pub fn run(a: UpArgs) -> Result<()> {
     crate::plan::write_plan(&scenario, &network, &CarOptions::default(), out, false)?;
     if has_fleet {
         println!("\n== 3/{steps} transit (buses, ambulances, trains) ==");
-        crate::transit::write_transit(&scenario, &network, &TransitOptions::default(), out, false)?;
+        crate::transit::write_transit(&scenario, &network, &TransitOptions::default(), out, false, None)?;
     }
     if !a.no_serve {
         println!("\n== {steps}/{steps} operations web application ==");

@@ -282,3 +282,47 @@ pub fn transit_text(p: &TransitProblem, plan: &TransitPlan, lower_bound_s: f64) 
     }
     out
 }
+
+/// The transit problem as JSON, so that any solver can run on exactly evac's instance
+/// (`evac transit --export-instance`; `bench/transit_ortools.py` reads it). The timing
+/// rules are spelled out beside the numbers they apply to; `times_s[a][b]` is the driving
+/// time from site `a` to site `b` (`null` where no road leads).
+pub fn instance_json(p: &TransitProblem) -> String {
+    use evac_model::VehicleKind as K;
+    let kinds = |f: fn(K) -> bool| -> Vec<&'static str> {
+        [K::Bus, K::Minibus, K::Ambulance, K::Accessible].into_iter().filter(|k| f(*k)).map(K::as_str).collect()
+    };
+    let v = json!({
+        "format": "evac-transit-instance/1",
+        "rules": {
+            "stop_s": p.stop_s,
+            "board_s_per_person": {"mobile": p.per_person_s, "immobile": 3.0 * p.per_person_s},
+            "alight_s_per_person": p.per_person_s,
+            "multi_stop": p.multi_stop,
+            "max_detour_s": p.max_detour_s,
+            "transfer_s": p.transfer_s,
+            "immobile_kinds": kinds(K::carries_immobile),
+            "mobile_kinds": kinds(K::carries_mobile),
+            "timing": "a vehicle leaves its depot at 0; at each pickup it spends stop_s + boarding; it leaves a centre or station stop_s + alighting after arriving; people are safe on arrival at a centre, or when their train arrives (a departure at least transfer_s after the vehicle reached the station)",
+            "detour": "a trip with several pickups drives from its first pickup to its drop-off at most max_detour_s longer than straight from its first pickup to the nearest centre",
+        },
+        "sites": p.site_names,
+        "pickups": p.pickups.iter().map(|pk| json!({
+            "id": pk.id, "name": pk.name, "site": pk.site, "mobile": pk.mobile, "immobile": pk.immobile,
+            "in_zone": pk.in_zone,
+        })).collect::<Vec<_>>(),
+        "vehicles": p.vehicles.iter().map(|v| json!({
+            "id": v.id, "kind": v.kind.as_str(), "seats": v.seats, "depot_site": v.depot_site,
+            "carries_mobile": v.kind.carries_mobile(), "carries_immobile": v.kind.carries_immobile(),
+        })).collect::<Vec<_>>(),
+        "centres": p.centres.iter().map(|c| json!({"id": c.id, "name": c.name, "site": c.site, "beds": c.capacity})).collect::<Vec<_>>(),
+        "trains": p.trains.iter().map(|t| json!({
+            "id": t.id, "station_site": t.station_site, "capacity": t.capacity, "first_departure_s": t.first_departure_s,
+            "period_s": t.period_s, "travel_s": t.travel_s, "destination_centre": t.destination,
+        })).collect::<Vec<_>>(),
+        "times_s": p.times.seconds.iter().map(|row| row.iter().map(|&t| if t.is_finite() { json!(t.round()) } else { json!(null) }).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    });
+    let mut s = serde_json::to_string(&v).expect("json");
+    s.push('\n');
+    s
+}

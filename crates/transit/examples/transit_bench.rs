@@ -25,6 +25,7 @@ fn main() {
             site: points.len() - 1,
             mobile: 20 + rnd(300.0) as u32,
             immobile: rnd(8.0) as u32,
+            in_zone: true,
         });
     }
     let mut centres = Vec::new();

@@ -12,6 +12,8 @@
 //! people at a centre than its beds or on a train than its room, and every person is either
 //! carried or listed as unserved.
 
+mod bound;
+mod lp;
 pub mod problem;
 mod solve;
 

@@ -47,6 +47,8 @@ pub struct Pickup {
     pub site: usize,
     pub mobile: u32,
     pub immobile: u32,
+    /// Inside the mandatory zone: people waiting here are exposed until picked up.
+    pub in_zone: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -724,7 +726,15 @@ impl TransitProblem {
                 work_bound = work_bound.max(first + self.stop_s + shortest_drive + cycle * rounds.floor());
             }
         }
-        reach_bound.max(work_bound)
+        reach_bound.max(work_bound).max(crate::bound::fleet_lp_bound_s(self, crate::bound::Groups::Both))
+    }
+
+    /// The fleet-work bound of each group alone: (people who cannot walk, people who can).
+    pub fn group_bounds_s(&self) -> (f64, f64) {
+        (
+            crate::bound::fleet_lp_bound_s(self, crate::bound::Groups::Immobile),
+            crate::bound::fleet_lp_bound_s(self, crate::bound::Groups::Mobile),
+        )
     }
 }
 

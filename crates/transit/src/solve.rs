@@ -233,7 +233,14 @@ pub fn build_problem(
         if immobile > 0 {
             has_immobile.push(s.name.clone());
         }
-        pickups.push(Pickup { id: s.id.clone(), name: s.name.clone(), site: idx, mobile: mobile_carless, immobile });
+        pickups.push(Pickup {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            site: idx,
+            mobile: mobile_carless,
+            immobile,
+            in_zone: z == Zone::Mandatory,
+        });
     }
     let stretcher = scenario.fleet.iter().any(|f| f.kind.carries_immobile() && f.count > 0);
     if !has_immobile.is_empty() && !stretcher {
