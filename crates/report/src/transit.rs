@@ -309,7 +309,7 @@ pub fn instance_json(p: &TransitProblem) -> String {
         "sites": p.site_names,
         "pickups": p.pickups.iter().map(|pk| json!({
             "id": pk.id, "name": pk.name, "site": pk.site, "mobile": pk.mobile, "immobile": pk.immobile,
-            "in_zone": pk.in_zone,
+            "in_zone": pk.in_zone, "closeness": pk.closeness,
         })).collect::<Vec<_>>(),
         "vehicles": p.vehicles.iter().map(|v| json!({
             "id": v.id, "kind": v.kind.as_str(), "seats": v.seats, "depot_site": v.depot_site,

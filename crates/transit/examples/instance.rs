@@ -26,6 +26,7 @@ fn main() {
             mobile: u(&p["mobile"]) as u32,
             immobile: u(&p["immobile"]) as u32,
             in_zone: p["in_zone"].as_bool().unwrap_or(true),
+            closeness: p["closeness"].as_f64().unwrap_or(0.0),
         })
         .collect();
     let vehicles = v["vehicles"]
@@ -67,7 +68,8 @@ fn main() {
         .map(|row| row.as_array().expect("row").iter().map(|t| t.as_f64().unwrap_or(f64::INFINITY)).collect())
         .collect();
     let names = v["sites"].as_array().expect("sites").iter().map(s).collect();
-    let p = TransitProblem::with_standard_timings(names, Times { seconds: seconds_m }, pickups, vehicles, centres, trains);
+    let p =
+        TransitProblem::with_standard_timings(names, Times { seconds: seconds_m }, pickups, vehicles, centres, trains);
     let t = Instant::now();
     let plan = p.plan_within(400, Duration::from_secs_f64(seconds));
     let took = t.elapsed().as_secs_f64();
@@ -75,9 +77,13 @@ fn main() {
     let (bi, bm) = p.group_bounds_s();
     let hm = |x: f64| format!("{}:{:02}", (x / 60.0).round() as i64 / 60, (x / 60.0).round() as i64 % 60);
     println!(
-        "finish {} trips {} lower bound {} (cannot walk {}, walking {}) run {took:.1} s",
+        "finish {} trips {} vehicles {} vehicle-hours {:.1} exposure {:.0} person-h unserved {} lower bound {} (cannot walk {}, walking {}) run {took:.1} s",
         hm(plan.completion_s()),
         plan.trip_count(),
+        plan.vehicles_used(),
+        plan.vehicle_seconds() / 3600.0,
+        plan.exposure_person_s(&p) / 3600.0,
+        plan.unserved.len(),
         hm(lb),
         hm(bi),
         hm(bm)

@@ -26,6 +26,7 @@ fn main() {
             mobile: 20 + rnd(300.0) as u32,
             immobile: rnd(8.0) as u32,
             in_zone: true,
+            closeness: 0.5,
         });
     }
     let mut centres = Vec::new();

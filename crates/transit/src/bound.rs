@@ -93,7 +93,10 @@ pub fn fleet_lp_bound_s(p: &TransitProblem, groups: Groups) -> f64 {
     let imm_rows: Vec<usize> = (0..li.cost.len())
         .map(|k| {
             demand.push(
-                (0..p.pickups.len()).filter(|&j| li.of[j].is_some_and(|l| l <= k)).map(|j| f64::from(need_imm[j])).sum(),
+                (0..p.pickups.len())
+                    .filter(|&j| li.of[j].is_some_and(|l| l <= k))
+                    .map(|j| f64::from(need_imm[j]))
+                    .sum(),
             );
             demand.len() - 1
         })

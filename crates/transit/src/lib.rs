@@ -15,6 +15,7 @@
 mod bound;
 mod lp;
 pub mod problem;
+mod search;
 mod solve;
 
 pub use problem::{

@@ -49,6 +49,9 @@ pub struct Pickup {
     pub immobile: u32,
     /// Inside the mandatory zone: people waiting here are exposed until picked up.
     pub in_zone: bool,
+    /// Nearness to the hazard, 0 at the zone's edge to 1 at the hazard: the planner picks
+    /// up nearer points first when that costs little.
+    pub closeness: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,6 +172,25 @@ impl TransitPlan {
     pub fn trip_count(&self) -> usize {
         self.trips.iter().map(Vec::len).sum()
     }
+    /// Vehicles with at least one trip.
+    pub fn vehicles_used(&self) -> usize {
+        self.trips.iter().filter(|t| !t.is_empty()).count()
+    }
+    /// Vehicle-seconds: from leaving the depot to the last arrival, summed over vehicles.
+    pub fn vehicle_seconds(&self) -> f64 {
+        self.trips.iter().filter_map(|t| Some(t.last()?.arrive_s - t.first()?.leave_s)).sum()
+    }
+    /// Person-seconds spent waiting at pickup points inside the mandatory zone (from the
+    /// order until the vehicle leaves the point).
+    pub fn exposure_person_s(&self, p: &TransitProblem) -> f64 {
+        self.trips
+            .iter()
+            .flatten()
+            .flat_map(|t| &t.stops)
+            .filter(|s| p.pickups[s.pickup].in_zone)
+            .map(|s| f64::from(s.mobile + s.immobile) * s.at_s)
+            .sum()
+    }
 }
 
 struct TrainState {
@@ -217,7 +239,7 @@ impl TransitProblem {
     }
 
     /// Seconds from a pickup to the nearest centre (for priorities and bounds).
-    fn ride_s(&self, pickup: usize) -> f64 {
+    pub(crate) fn ride_s(&self, pickup: usize) -> f64 {
         let site = self.pickups[pickup].site;
         self.centres.iter().map(|c| self.times.get(site, c.site)).fold(f64::INFINITY, f64::min)
     }
@@ -258,8 +280,10 @@ impl TransitProblem {
             }
         }
         let rules = [Rule::Workload, Rule::Completion, Rule::Largest];
+        // Restarts get a tenth of the budget; the large-neighbourhood search the rest.
+        let construct = budget / 10;
         for seed in 1..=u64::from(restarts) {
-            if started.elapsed() > budget {
+            if started.elapsed() > construct {
                 break;
             }
             let p = self.improve(self.plan_with(rules[seed as usize % rules.len()], seed));
@@ -267,11 +291,14 @@ impl TransitProblem {
                 best = p;
             }
         }
-        self.improve(best)
+        let best = self.improve(best);
+        let trips = best.trip_count() as u64;
+        let rest = budget.saturating_sub(started.elapsed());
+        crate::search::improve(self, best, rest, 5000 + 5000 * trips, 1000 + 300 * trips, 1)
     }
 
     /// Re-time a vehicle's trips from the start (same stops, loads and dropoffs).
-    fn retime(&self, vehicle: usize, trips: &mut [Trip]) {
+    pub(crate) fn retime(&self, vehicle: usize, trips: &mut [Trip]) {
         let v = &self.vehicles[vehicle];
         let (mut free, mut at) = (0.0, v.depot_site);
         for trip in trips.iter_mut() {

@@ -197,6 +197,8 @@ pub fn build_problem(
     let demand = scenario.demand();
     let order = Order::build(scenario, &OrderOptions::all_settlements());
     let zone = order.zones();
+    let distance_km: std::collections::HashMap<&str, f64> =
+        order.settlements.iter().map(|e| (e.id.as_str(), e.distance_km)).collect();
     let snapper = Snapper::new(network);
     let mut sites = Sites::default();
     let mut warnings = Vec::new();
@@ -240,6 +242,9 @@ pub fn build_problem(
             mobile: mobile_carless,
             immobile,
             in_zone: z == Zone::Mandatory,
+            closeness: distance_km
+                .get(s.id.as_str())
+                .map_or(0.0, |d| (1.0 - d / order.mandatory_km.max(1e-9)).clamp(0.0, 1.0)),
         });
     }
     let stretcher = scenario.fleet.iter().any(|f| f.kind.carries_immobile() && f.count > 0);

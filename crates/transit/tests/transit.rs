@@ -25,7 +25,7 @@ prop_compose! {
             points.push((rnd(40) as f64, rnd(40) as f64));
             let mobile = if small { 1 + rnd(30) as u32 } else { rnd(200) as u32 };
             let immobile = if small { 0 } else { rnd(6) as u32 };
-            pickups.push(Pickup { id: format!("p{i}"), name: format!("p{i}"), site: points.len() - 1, mobile, immobile, in_zone: true });
+            pickups.push(Pickup { id: format!("p{i}"), name: format!("p{i}"), site: points.len() - 1, mobile, immobile, in_zone: true, closeness: 0.5 });
         }
         let mut centres = Vec::new();
         for i in 0..2 {
