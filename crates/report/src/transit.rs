@@ -231,7 +231,8 @@ pub fn driver_sheets_html(title: &str, p: &TransitProblem, plan: &TransitPlan, i
 }
 
 /// The transit plan in a few lines.
-pub fn transit_text(p: &TransitProblem, plan: &TransitPlan, lower_bound_s: f64) -> String {
+pub fn transit_text(t: &Transit) -> String {
+    let (p, plan, lower_bound_s, sm) = (&t.problem, &t.plan, t.lower_bound_s, &t.summary);
     let mut out = String::new();
     let completion = plan.completion_s();
     let people: u64 = p.pickups.iter().map(|pk| u64::from(pk.mobile + pk.immobile)).sum();
@@ -244,7 +245,40 @@ pub fn transit_text(p: &TransitProblem, plan: &TransitPlan, lower_bound_s: f64) 
         plan.trip_count()
     );
     let _ = writeln!(out, "  last person safe      {}", hm(completion));
-    let _ = writeln!(out, "  lower bound           {}  (gap {gap:.1}%)", hm(lower_bound_s));
+    let _ = writeln!(
+        out,
+        "  lower bound           {}  (gap {gap:.1}%; fleet work of people who cannot walk {}, who can {})",
+        hm(lower_bound_s),
+        hm(sm.lower_bound_immobile_s),
+        hm(sm.lower_bound_mobile_s)
+    );
+    let _ = writeln!(
+        out,
+        "  vehicles used         {} of {}, {:.1} vehicle-hours",
+        sm.vehicles_used,
+        p.vehicles.len(),
+        sm.vehicle_hours
+    );
+    let _ = writeln!(
+        out,
+        "  waiting in the zone   {:.0} person-hours (at pickup points, until the vehicle leaves)",
+        sm.exposure_person_min / 60.0
+    );
+    match &sm.congestion {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "  car traffic           cars clear by {}; the buses wait {:.0} vehicle-minutes in it; the last person is safe {:.0} min later than with the same trips on empty roads ({})",
+                hm(c.car_clearance_s),
+                c.vehicle_delay_s / 60.0,
+                c.delay_s / 60.0,
+                hm(c.completion_free_flow_s)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  travel times          free flow (car traffic not taken into account)");
+        }
+    }
     let by_train: u32 =
         plan.trips.iter().flatten().filter(|t| matches!(t.dropoff, Dropoff::Train { .. })).map(|t| t.people()).sum();
     if !p.trains.is_empty() {

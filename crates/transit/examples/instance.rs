@@ -69,7 +69,7 @@ fn main() {
         .collect();
     let names = v["sites"].as_array().expect("sites").iter().map(s).collect();
     let p =
-        TransitProblem::with_standard_timings(names, Times { seconds: seconds_m }, pickups, vehicles, centres, trains);
+        TransitProblem::with_standard_timings(names, Times::free_flow(seconds_m), pickups, vehicles, centres, trains);
     let t = Instant::now();
     let plan = p.plan_within(400, Duration::from_secs_f64(seconds));
     let took = t.elapsed().as_secs_f64();

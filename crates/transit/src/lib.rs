@@ -16,9 +16,10 @@ mod bound;
 mod lp;
 pub mod problem;
 mod search;
+pub mod traffic;
 mod solve;
 
 pub use problem::{
     Dropoff, Pickup, Rule, Stop, TCentre, TTrain, TVehicle, Times, TransitPlan, TransitProblem, Trip, exact_small,
 };
-pub use solve::{DeadlineAnswer, Transit, TransitError, TransitOptions, TransitSummary, parse_duration};
+pub use solve::{Congestion, DeadlineAnswer, Transit, TransitError, TransitOptions, TransitSummary, parse_duration};

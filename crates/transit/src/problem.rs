@@ -31,12 +31,43 @@ const TRAIN_SLACK_S: f64 = 1800.0;
 /// Travel times between sites (seconds; infinite where there is no road).
 #[derive(Debug, Clone)]
 pub struct Times {
+    /// Free-flow times: the lower bound and the planner's estimates use these.
     pub seconds: Vec<Vec<f64>>,
+    /// In traffic: the times for departures at `k * slot_s` (k = 0, 1, ...); after the last
+    /// one the roads are free again. Empty: free flow throughout.
+    pub by_departure: Vec<Vec<Vec<f64>>>,
+    pub slot_s: f64,
 }
 
 impl Times {
+    /// Free-flow times only.
+    pub fn free_flow(seconds: Vec<Vec<f64>>) -> Times {
+        Times { seconds, by_departure: Vec::new(), slot_s: 1.0 }
+    }
+
+    /// The free-flow time (never more than the time in traffic).
     pub fn get(&self, a: usize, b: usize) -> f64 {
         self.seconds[a][b]
+    }
+
+    /// The time leaving at `t` (interpolated between the computed departures).
+    pub fn get_at(&self, a: usize, b: usize, t: f64) -> f64 {
+        if self.by_departure.is_empty() {
+            return self.seconds[a][b];
+        }
+        let x = (t / self.slot_s).max(0.0);
+        let k = x.floor() as usize;
+        let at = |k: usize| self.by_departure.get(k).map_or(self.seconds[a][b], |m| m[a][b]);
+        let (t0, t1) = (at(k), at(k + 1));
+        if !t0.is_finite() || !t1.is_finite() {
+            return t0.max(t1);
+        }
+        t0 + (t1 - t0) * (x - k as f64)
+    }
+
+    /// Whether the times depend on the departure.
+    pub fn in_traffic(&self) -> bool {
+        !self.by_departure.is_empty()
     }
 }
 
@@ -305,7 +336,7 @@ impl TransitProblem {
             trip.leave_s = free;
             let mut clock = free;
             for s in &mut trip.stops {
-                clock += self.times.get(at, self.pickups[s.pickup].site);
+                clock += self.times.get_at(at, self.pickups[s.pickup].site, clock);
                 at = self.pickups[s.pickup].site;
                 clock += self.stop_s + self.per_person_s * f64::from(s.immobile * 3 + s.mobile);
                 s.at_s = clock;
@@ -314,7 +345,7 @@ impl TransitProblem {
                 Dropoff::Centre(c) => self.centres[c].site,
                 Dropoff::Train { train, .. } => self.trains[train].station_site,
             };
-            trip.arrive_s = clock + self.times.get(at, drop);
+            trip.arrive_s = clock + self.times.get_at(at, drop, clock);
             trip.safe_s = match trip.dropoff {
                 Dropoff::Centre(_) => trip.arrive_s,
                 Dropoff::Train { train, depart_s } => (depart_s + self.trains[train].travel_s).max(trip.arrive_s),

@@ -10,7 +10,7 @@ fn euclid_times(points: &[(f64, f64)]) -> Times {
     // 1 unit = 60 s of driving.
     let seconds =
         points.iter().map(|a| points.iter().map(|b| ((a.0 - b.0).hypot(a.1 - b.1) * 60.0).round()).collect()).collect();
-    Times { seconds }
+    Times::free_flow(seconds)
 }
 
 prop_compose! {
