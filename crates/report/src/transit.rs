@@ -322,6 +322,11 @@ pub fn transit_text(t: &Transit) -> String {
 /// rules are spelled out beside the numbers they apply to; `times_s[a][b]` is the driving
 /// time from site `a` to site `b` (`null` where no road leads).
 pub fn instance_json(p: &TransitProblem) -> String {
+    let matrix = |m: &[Vec<f64>]| -> Vec<Vec<serde_json::Value>> {
+        m.iter()
+            .map(|row| row.iter().map(|&t| if t.is_finite() { json!(t.round()) } else { json!(null) }).collect())
+            .collect()
+    };
     use evac_model::VehicleKind as K;
     let kinds = |f: fn(K) -> bool| -> Vec<&'static str> {
         [K::Bus, K::Minibus, K::Ambulance, K::Accessible].into_iter().filter(|k| f(*k)).map(K::as_str).collect()
@@ -354,7 +359,13 @@ pub fn instance_json(p: &TransitProblem) -> String {
             "id": t.id, "station_site": t.station_site, "capacity": t.capacity, "first_departure_s": t.first_departure_s,
             "period_s": t.period_s, "travel_s": t.travel_s, "destination_centre": t.destination,
         })).collect::<Vec<_>>(),
-        "times_s": p.times.seconds.iter().map(|row| row.iter().map(|&t| if t.is_finite() { json!(t.round()) } else { json!(null) }).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "times_s": matrix(&p.times.seconds),
+        // In traffic: the times for departures at k * slot_s; after the last, `times_s`.
+        "traffic": if p.times.in_traffic() {
+            json!({"slot_s": p.times.slot_s, "times_by_departure_s": p.times.by_departure.iter().map(|m| matrix(m)).collect::<Vec<_>>()})
+        } else {
+            serde_json::Value::Null
+        },
     });
     let mut s = serde_json::to_string(&v).expect("json");
     s.push('\n');

@@ -68,8 +68,25 @@ fn main() {
         .map(|row| row.as_array().expect("row").iter().map(|t| t.as_f64().unwrap_or(f64::INFINITY)).collect())
         .collect();
     let names = v["sites"].as_array().expect("sites").iter().map(s).collect();
-    let p =
-        TransitProblem::with_standard_timings(names, Times::free_flow(seconds_m), pickups, vehicles, centres, trains);
+    let mut times = Times::free_flow(seconds_m);
+    if let Some(tr) = v["traffic"].as_object() {
+        times.slot_s = tr["slot_s"].as_f64().expect("slot");
+        times.by_departure = tr["times_by_departure_s"]
+            .as_array()
+            .expect("matrices")
+            .iter()
+            .map(|m| {
+                m.as_array()
+                    .expect("matrix")
+                    .iter()
+                    .map(|row| {
+                        row.as_array().expect("row").iter().map(|t| t.as_f64().unwrap_or(f64::INFINITY)).collect()
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+    let p = TransitProblem::with_standard_timings(names, times, pickups, vehicles, centres, trains);
     let t = Instant::now();
     let plan = p.plan_within(400, Duration::from_secs_f64(seconds));
     let took = t.elapsed().as_secs_f64();

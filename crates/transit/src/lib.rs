@@ -16,8 +16,8 @@ mod bound;
 mod lp;
 pub mod problem;
 mod search;
-pub mod traffic;
 mod solve;
+pub mod traffic;
 
 pub use problem::{
     Dropoff, Pickup, Rule, Stop, TCentre, TTrain, TVehicle, Times, TransitPlan, TransitProblem, Trip, exact_small,

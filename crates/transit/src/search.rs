@@ -271,6 +271,20 @@ impl<'a> Search<'a> {
         Some(Draft { stops, dropoff, drop_site, inner_s: inner + drive, people })
     }
 
+    /// When a draft leaving `from` at `t` reaches its drop-off, on the traffic's times
+    /// (the same steps as [`TransitProblem::retime`]).
+    fn arrive_in_traffic(&self, d: &Draft, from: usize, t: f64) -> f64 {
+        let p = self.p;
+        let (mut clock, mut at) = (t, from);
+        for s in &d.stops {
+            let site = p.pickups[s.pickup].site;
+            clock += p.times.get_at(at, site, clock);
+            at = site;
+            clock += p.stop_s + p.per_person_s * f64::from(s.immobile * 3 + s.mobile);
+        }
+        clock + p.times.get_at(at, d.drop_site, clock)
+    }
+
     /// Best (score, vehicle, position) for a draft made for each able vehicle, with
     /// `cap`: positions that would finish a vehicle later are skipped (phase two).
     fn insert_one(&mut self, i: usize, imm: bool, bias: f64, cap: Option<f64>, open_penalty: f64) -> bool {
@@ -314,7 +328,11 @@ impl<'a> Search<'a> {
                         if !to_first.is_finite() {
                             continue;
                         }
-                        let arrive = start[k] + to_first + d.inner_s;
+                        let arrive = if p.times.in_traffic() {
+                            self.arrive_in_traffic(&d, place[k], start[k])
+                        } else {
+                            start[k] + to_first + d.inner_s
+                        };
                         let new_finish = if k == n {
                             arrive
                         } else {

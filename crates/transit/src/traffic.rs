@@ -45,11 +45,7 @@ pub fn congested(car: &CarPlan, nodes: &[u32], free: &Times) -> Times {
             .enumerate()
             .map(|(a, na)| {
                 let tree = &trees[unique.binary_search(na).expect("present")];
-                nodes
-                    .iter()
-                    .enumerate()
-                    .map(|(b, &nb)| (tree[nb as usize] - depart).max(free.get(a, b)))
-                    .collect()
+                nodes.iter().enumerate().map(|(b, &nb)| (tree[nb as usize] - depart).max(free.get(a, b))).collect()
             })
             .collect();
         by_departure.push(m);
