@@ -297,6 +297,17 @@ impl TransitProblem {
     }
 
     pub fn plan_within(&self, restarts: u32, budget: std::time::Duration) -> TransitPlan {
+        self.plan_limited(restarts, budget, None)
+    }
+
+    /// Plan with a fixed amount of work instead of a time budget: `restarts` randomised
+    /// constructions and at most `iterations` search rounds. The same input always gives
+    /// the same plan.
+    pub fn plan_iterations(&self, restarts: u32, iterations: u64) -> TransitPlan {
+        self.plan_limited(restarts, std::time::Duration::MAX, Some(iterations))
+    }
+
+    fn plan_limited(&self, restarts: u32, budget: std::time::Duration, iterations: Option<u64>) -> TransitPlan {
         let started = std::time::Instant::now();
         let key = |p: &TransitPlan| (p.unserved.iter().map(|u| u.1 + u.2).sum::<u32>(), p.completion_s());
         let better = |a: &TransitPlan, b: &TransitPlan| {
@@ -312,7 +323,7 @@ impl TransitProblem {
         }
         let rules = [Rule::Workload, Rule::Completion, Rule::Largest];
         // Restarts get a tenth of the budget; the large-neighbourhood search the rest.
-        let construct = budget / 10;
+        let construct = if iterations.is_some() { budget } else { budget / 10 };
         for seed in 1..=u64::from(restarts) {
             if started.elapsed() > construct {
                 break;
@@ -325,7 +336,8 @@ impl TransitProblem {
         let best = self.improve(best);
         let trips = best.trip_count() as u64;
         let rest = budget.saturating_sub(started.elapsed());
-        crate::search::improve(self, best, rest, 5000 + 5000 * trips, 1000 + 300 * trips, 1)
+        let max_iterations = iterations.unwrap_or(5000 + 5000 * trips);
+        crate::search::improve(self, best, rest, max_iterations, 1000 + 100 * trips, 1)
     }
 
     /// Re-time a vehicle's trips from the start (same stops, loads and dropoffs).

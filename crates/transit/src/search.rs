@@ -576,7 +576,12 @@ pub(crate) fn improve(
         if it % 16 == 0 && started.elapsed() >= budget {
             break;
         }
-        let elapsed = started.elapsed().as_secs_f64() / budget.as_secs_f64().max(1e-9);
+        // Share of the time budget spent (0 without one: then only the iterations count).
+        let elapsed = if budget == Duration::MAX {
+            0.0
+        } else {
+            started.elapsed().as_secs_f64() / budget.as_secs_f64().max(1e-9)
+        };
         if !phase_two && (it >= two_at || elapsed >= 0.7 || since_best >= patience) {
             // Phase two: the best completion becomes a cap.
             phase_two = true;
