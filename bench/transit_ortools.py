@@ -186,9 +186,10 @@ def solve_ortools(inst, seconds):
     manager = pywrapcp.RoutingIndexManager(len(nodes), len(vehicles), starts, [0] * len(vehicles))
     routing = pywrapcp.RoutingModel(manager)
 
-    def time_cb(fi, ti):
-        a, b = manager.IndexToNode(fi), manager.IndexToNode(ti)
+    def time_cb(a, b):
         sa, sb = sites[a], sites[b]
+        if nodes[a][0] == "end":
+            return 0
         if nodes[b][0] == "end":
             # The last trip's drop-off is implicit: the nearest centre from the last stop.
             return int(round(final_drop[a][1])) if nodes[a][0] in ("imm", "mob") else 0
@@ -203,20 +204,21 @@ def solve_ortools(inst, seconds):
             service += stop
         return int(round(drive + service))
 
-    ti = routing.RegisterTransitCallback(time_cb)
+    # Matrices, not Python callbacks: the search evaluates arcs millions of times.
+    nn = len(nodes)
+    ti = routing.RegisterTransitMatrix([[time_cb(a, b) for b in range(nn)] for a in range(nn)])
     routing.SetArcCostEvaluatorOfAllVehicles(ti)
     routing.AddDimension(ti, 0, 10**7, True, "Time")
     tdim = routing.GetDimensionOrDie("Time")
     tdim.SetGlobalSpanCostCoefficient(100)
 
-    def load_cb(fi):
-        n = manager.IndexToNode(fi)
+    def load_cb(n):
         kind, _, m, im = nodes[n]
         if kind == "centre":
             return -seats_max
         return m + im
 
-    li = routing.RegisterUnaryTransitCallback(load_cb)
+    li = routing.RegisterUnaryTransitVector([load_cb(n) for n in range(nn)])
     routing.AddDimensionWithVehicleCapacity(li, seats_max, [v["seats"] for v in vehicles], True, "Seats")
     sdim = routing.GetDimensionOrDie("Seats")
     for n in range(1, len(nodes)):
@@ -236,7 +238,7 @@ def solve_ortools(inst, seconds):
     for k in range(len(vehicles)):
         sdim.SlackVar(routing.Start(k)).SetValue(0)
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.seconds = int(seconds)
     t = time.perf_counter()

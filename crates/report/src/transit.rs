@@ -320,11 +320,12 @@ pub fn transit_text(t: &Transit) -> String {
 /// The transit problem as JSON, so that any solver can run on exactly evac's instance
 /// (`evac transit --export-instance`; `bench/transit_ortools.py` reads it). The timing
 /// rules are spelled out beside the numbers they apply to; `times_s[a][b]` is the driving
-/// time from site `a` to site `b` (`null` where no road leads).
+/// time from site `a` to site `b` in seconds, to the millisecond so that a re-timing
+/// reproduces evac's (`null` where no road leads).
 pub fn instance_json(p: &TransitProblem) -> String {
     let matrix = |m: &[Vec<f64>]| -> Vec<Vec<serde_json::Value>> {
         m.iter()
-            .map(|row| row.iter().map(|&t| if t.is_finite() { json!(t.round()) } else { json!(null) }).collect())
+            .map(|row| row.iter().map(|&t| if t.is_finite() { json!((t * 1000.0).round() / 1000.0) } else { json!(null) }).collect())
             .collect()
     };
     use evac_model::VehicleKind as K;

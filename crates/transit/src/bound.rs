@@ -10,7 +10,7 @@
 //! least `r_f` for its costliest point `f`, plus a stop to load, a stop to unload (not after
 //! a vehicle's last trip) and each passenger's boarding and alighting. People at points
 //! costing at least `θ` can only ride trips costing at least `θ`: one covering row per
-//! threshold and group. The vehicles of a class (same kind, seats and depot) share
+//! threshold and group. The vehicles of a class (same kind and seats) share
 //! `vehicles × T` of time; trips are counted fractionally (passengers / seats), which only
 //! lowers the bound. `T` minimised over that program is a lower bound on the completion.
 //!
@@ -113,13 +113,22 @@ pub fn fleet_lp_bound_s(p: &TransitProblem, groups: Groups) -> f64 {
     if demand.iter().all(|&d| d <= 0.0) {
         return 0.0;
     }
-    // Vehicle classes: (kind, seats, depot) -> count, and the head start of the first trip
-    // (a depot nearer a pickup than any drop-off place; never a delay, to stay valid).
-    let mut classes: Vec<(VehicleKind, u32, usize, u32)> = Vec::new();
+    // Vehicle classes: (kind, seats) -> count, and the sum of the members' head starts on
+    // their first trip (a depot nearer a pickup than any drop-off place; never a delay, to
+    // stay valid). A class's time is the sum of its members' times: depots need no class
+    // of their own.
+    let mut classes: Vec<(VehicleKind, u32, f64, u32)> = Vec::new();
     for v in &p.vehicles {
-        match classes.iter_mut().find(|c| c.0 == v.kind && c.1 == v.seats && c.2 == v.depot_site) {
-            Some(c) => c.3 += 1,
-            None => classes.push((v.kind, v.seats, v.depot_site, 1)),
+        let head = (0..p.pickups.len())
+            .filter(|&j| any[j] && back[j].is_finite())
+            .map(|j| p.times.get(v.depot_site, p.pickups[j].site) - back[j])
+            .fold(0.0f64, f64::min);
+        match classes.iter_mut().find(|c| c.0 == v.kind && c.1 == v.seats) {
+            Some(c) => {
+                c.2 += head;
+                c.3 += 1;
+            }
+            None => classes.push((v.kind, v.seats, head, 1)),
         }
     }
     let board_imm = 3.0 * p.per_person_s;
@@ -131,12 +140,8 @@ pub fn fleet_lp_bound_s(p: &TransitProblem, groups: Groups) -> f64 {
     // of a kind and level in a class) are the dual's rows.
     let mut rows: Vec<Vec<f64>> = Vec::new();
     let mut class_k: Vec<f64> = Vec::new();
-    for (ci, &(kind, seats, depot, m)) in classes.iter().enumerate() {
-        let head = (0..p.pickups.len())
-            .filter(|&j| any[j] && back[j].is_finite())
-            .map(|j| p.times.get(depot, p.pickups[j].site) - back[j])
-            .fold(0.0f64, f64::min);
-        class_k.push(f64::from(m) * (p.stop_s + alight * f64::from(seats) - head));
+    for (ci, &(kind, seats, head, m)) in classes.iter().enumerate() {
+        class_k.push(f64::from(m) * (p.stop_s + alight * f64::from(seats)) - head);
         if seats == 0 {
             continue;
         }

@@ -291,6 +291,8 @@ impl<'a> Search<'a> {
         let p = self.p;
         let mut best: Option<(f64, usize, usize, Draft)> = None;
         let stations: Vec<Option<usize>> = std::iter::once(None).chain((0..p.trains.len()).map(Some)).collect();
+        // A draft depends on the vehicle's kind and seats only: made once per class.
+        let mut drafts: Vec<((evac_model::VehicleKind, u32, bool, Option<usize>), Option<Draft>)> = Vec::new();
         for v in 0..p.vehicles.len() {
             let kind = p.vehicles[v].kind;
             if imm && !kind.carries_immobile() || !imm && !kind.carries_mobile() {
@@ -318,7 +320,16 @@ impl<'a> Search<'a> {
                     if st.is_some() && imm {
                         continue;
                     }
-                    let Some(d) = self.draft(v, i, imm_only, st) else { continue };
+                    let key = (kind, p.vehicles[v].seats, imm_only, st);
+                    let d = match drafts.iter().find(|x| x.0 == key) {
+                        Some(x) => x.1.clone(),
+                        None => {
+                            let d = self.draft(v, i, imm_only, st);
+                            drafts.push((key, d.clone()));
+                            d
+                        }
+                    };
+                    let Some(d) = d else { continue };
                     if imm && d.stops[0].immobile == 0 || !imm && d.stops[0].mobile == 0 {
                         continue;
                     }
