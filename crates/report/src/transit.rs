@@ -325,7 +325,11 @@ pub fn transit_text(t: &Transit) -> String {
 pub fn instance_json(p: &TransitProblem) -> String {
     let matrix = |m: &[Vec<f64>]| -> Vec<Vec<serde_json::Value>> {
         m.iter()
-            .map(|row| row.iter().map(|&t| if t.is_finite() { json!((t * 1000.0).round() / 1000.0) } else { json!(null) }).collect())
+            .map(|row| {
+                row.iter()
+                    .map(|&t| if t.is_finite() { json!((t * 1000.0).round() / 1000.0) } else { json!(null) })
+                    .collect()
+            })
             .collect()
     };
     use evac_model::VehicleKind as K;

@@ -87,6 +87,18 @@ fn main() {
             .collect();
     }
     let p = TransitProblem::with_standard_timings(names, times, pickups, vehicles, centres, trains);
+    if p.times.in_traffic() {
+        // The plan made for empty roads, driven in the traffic.
+        let mut free = p.clone();
+        free.times.by_departure.clear();
+        let on_empty = free.plan_within(400, Duration::from_secs_f64(seconds));
+        let hm = |x: f64| format!("{}:{:02}", (x / 60.0).round() as i64 / 60, (x / 60.0).round() as i64 % 60);
+        println!(
+            "free-flow plan: {} on empty roads, {} in traffic",
+            hm(on_empty.completion_s()),
+            hm(p.retimed(&on_empty).completion_s())
+        );
+    }
     let t = Instant::now();
     let plan = p.plan_within(400, Duration::from_secs_f64(seconds));
     let took = t.elapsed().as_secs_f64();

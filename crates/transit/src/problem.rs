@@ -340,6 +340,16 @@ impl TransitProblem {
         crate::search::improve(self, best, rest, max_iterations, 1000 + 100 * trips, 1)
     }
 
+    /// The same trips timed on this problem's travel times (train runs re-booked).
+    pub fn retimed(&self, plan: &TransitPlan) -> TransitPlan {
+        let mut trips = plan.trips.clone();
+        for (v, r) in trips.iter_mut().enumerate() {
+            self.retime(v, r);
+        }
+        crate::search::settle_trains(self, &mut trips);
+        TransitPlan { trips, unserved: plan.unserved.clone() }
+    }
+
     /// Re-time a vehicle's trips from the start (same stops, loads and dropoffs).
     pub(crate) fn retime(&self, vehicle: usize, trips: &mut [Trip]) {
         let v = &self.vehicles[vehicle];

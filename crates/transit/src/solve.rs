@@ -162,12 +162,7 @@ impl Transit {
         let congestion = car.filter(|_| problem.times.in_traffic()).map(|car| {
             let mut free = problem.clone();
             free.times.by_departure.clear();
-            let mut trips = plan.trips.clone();
-            for (v, r) in trips.iter_mut().enumerate() {
-                free.retime(v, r);
-            }
-            crate::search::settle_trains(&free, &mut trips);
-            let on_empty = TransitPlan { trips, unserved: plan.unserved.clone() };
+            let on_empty = free.retimed(&plan);
             Congestion {
                 car_clearance_s: f64::from(car.result.plan.clearance_steps(&car.problem)) * car.problem.step_s(),
                 completion_free_flow_s: on_empty.completion_s().round(),
