@@ -120,6 +120,10 @@ struct Draft {
     people: u32,
 }
 
+/// What a draft depends on: the vehicle's kind and seats, people who cannot walk only, the
+/// train whose station it ends at.
+type DraftKey = (evac_model::VehicleKind, u32, bool, Option<usize>);
+
 struct Search<'a> {
     p: &'a TransitProblem,
     routes: Vec<Vec<Trip>>,
@@ -292,7 +296,7 @@ impl<'a> Search<'a> {
         let mut best: Option<(f64, usize, usize, Draft)> = None;
         let stations: Vec<Option<usize>> = std::iter::once(None).chain((0..p.trains.len()).map(Some)).collect();
         // A draft depends on the vehicle's kind and seats only: made once per class.
-        let mut drafts: Vec<((evac_model::VehicleKind, u32, bool, Option<usize>), Option<Draft>)> = Vec::new();
+        let mut drafts: Vec<(DraftKey, Option<Draft>)> = Vec::new();
         for v in 0..p.vehicles.len() {
             let kind = p.vehicles[v].kind;
             if imm && !kind.carries_immobile() || !imm && !kind.carries_mobile() {
@@ -584,7 +588,7 @@ pub(crate) fn improve(
     let mut it = 0u64;
     let temp0 = 0.002 * cur.completion_s.max(60.0);
     while it < max_iterations {
-        if it % 16 == 0 && started.elapsed() >= budget {
+        if it.is_multiple_of(16) && started.elapsed() >= budget {
             break;
         }
         // Share of the time budget spent (0 without one: then only the iterations count).
