@@ -4,9 +4,11 @@
 //!   (people without a car, and people who cannot walk, per ordered settlement), the fleet,
 //!   the beds left after the car evacuees, the trains — and the plan, its lower bound and,
 //!   on request, how many more vehicles a deadline needs.
-//! * [`problem::TransitProblem`] is the model on a matrix of travel times between sites; its
-//!   planner is list scheduling with restarts and a local search, bounded below by
-//!   [`problem::TransitProblem::lower_bound_s`].
+//! * [`problem::TransitProblem`] is the model on a matrix of travel times between sites
+//!   (free flow, or by departure time inside the car plan's traffic: [`traffic`]); its
+//!   planner is list scheduling with restarts, then a large-neighbourhood search (ruin and
+//!   recreate of whole trips), bounded below by [`problem::TransitProblem::lower_bound_s`]
+//!   (a linear program over trips with each vehicle's own seats).
 //!
 //! Invariant: a plan never carries more people than a vehicle's seats, never drops more
 //! people at a centre than its beds or on a train than its room, and every person is either
