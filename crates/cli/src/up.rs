@@ -36,11 +36,12 @@ pub fn run(a: UpArgs) -> Result<()> {
     crate::order::write_order(&scenario, &order, None, out, false)?;
     println!("\n== 2/{steps} evacuation plan (cars) ==");
     let network = crate::scenario::require_network(&scenario)?;
-    let car = CarOptions { calibration: evac_plan::Calibration::for_scenario(&scenario)?, ..CarOptions::default() };
-    crate::plan::write_plan(&scenario, &network, &car, out, false)?;
+    let options = CarOptions { calibration: evac_plan::Calibration::for_scenario(&scenario)?, ..CarOptions::default() };
+    let car = crate::plan::write_plan(&scenario, &network, &options, out, false)?;
     if has_fleet {
         println!("\n== 3/{steps} transit (buses, ambulances, trains) ==");
-        crate::transit::write_transit(&scenario, &network, &TransitOptions::default(), out, false)?;
+        // The buses plan inside the car plan's traffic.
+        crate::transit::write_transit(&scenario, &network, Some(&car), &TransitOptions::default(), out, false, None)?;
     }
     if !a.no_serve {
         println!("\n== {steps}/{steps} operations web application ==");

@@ -35,6 +35,12 @@ fn rhine_transit_plan_carries_everyone_once_within_seats() {
     assert_eq!(carried, v["people"].as_u64().unwrap(), "everyone picked up exactly once");
     assert!(v["unserved"].as_array().unwrap().is_empty());
     assert!(v["lower_bound_s"].as_f64().unwrap() <= v["completion_s"].as_f64().unwrap());
+    // Planned in the car plan's traffic: the delay is reported, the bound per group too.
+    let c = &v["congestion"];
+    assert!(c["car_clearance_s"].as_f64().unwrap() > 0.0, "{c}");
+    assert!(c["vehicle_delay_s"].as_f64().unwrap() >= 0.0, "{c}");
+    assert!(v["lower_bound_immobile_s"].as_f64().unwrap() <= v["lower_bound_s"].as_f64().unwrap());
+    assert!(v["vehicles_used"].as_u64().unwrap() <= v["vehicles_in_fleet"].as_u64().unwrap());
     let sheets = std::fs::read_to_string(out.join("driver_sheets.html")).unwrap();
     assert!(sheets.contains("Driver sheet") && sheets.contains("ILLUSTRATIVE"));
     let pickups = std::fs::read_to_string(out.join("pickups.csv")).unwrap();
@@ -68,4 +74,42 @@ fn fleets_that_cannot_do_the_job_are_refused_with_the_reason() {
     let o = evac(&["transit", d]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("has no fleet") && err.contains("fleet.csv"), "{err}");
+}
+
+#[test]
+fn the_instance_is_exported_for_other_solvers() {
+    let dir = rhine_copy();
+    let out = dir.path().join("out");
+    let file = dir.path().join("instance.json");
+    let o = evac(&[
+        "transit",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--seconds",
+        "1",
+        "--free-flow",
+        "--export-instance",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("transit.json")).unwrap()).unwrap();
+    assert!(plan["congestion"].is_null(), "free flow: no traffic figures");
+    let inst: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(inst["format"], "evac-transit-instance/1");
+    let sites = inst["sites"].as_array().unwrap().len();
+    let times = inst["times_s"].as_array().unwrap();
+    assert_eq!(times.len(), sites);
+    assert!(times.iter().all(|row| row.as_array().unwrap().len() == sites));
+    let people: u64 = inst["pickups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["mobile"].as_u64().unwrap() + p["immobile"].as_u64().unwrap())
+        .sum();
+    assert_eq!(people, plan["people"].as_u64().unwrap());
+    assert_eq!(inst["rules"]["stop_s"].as_f64().unwrap(), 300.0);
+    assert!(inst["vehicles"].as_array().unwrap().iter().all(|v| v["seats"].as_u64().unwrap() > 0));
+    assert!(inst["traffic"].is_null());
 }

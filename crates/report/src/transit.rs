@@ -243,7 +243,8 @@ pub fn driver_sheets_html(title: &str, p: &TransitProblem, plan: &TransitPlan, i
 }
 
 /// The transit plan in a few lines.
-pub fn transit_text(p: &TransitProblem, plan: &TransitPlan, lower_bound_s: f64) -> String {
+pub fn transit_text(t: &Transit) -> String {
+    let (p, plan, lower_bound_s, sm) = (&t.problem, &t.plan, t.lower_bound_s, &t.summary);
     let mut out = String::new();
     let completion = plan.completion_s();
     let people: u64 = p.pickups.iter().map(|pk| u64::from(pk.mobile + pk.immobile)).sum();
@@ -256,7 +257,40 @@ pub fn transit_text(p: &TransitProblem, plan: &TransitPlan, lower_bound_s: f64) 
         plan.trip_count()
     );
     let _ = writeln!(out, "  last person safe      {}", hm(completion));
-    let _ = writeln!(out, "  lower bound           {}  (gap {gap:.1}%)", hm(lower_bound_s));
+    let _ = writeln!(
+        out,
+        "  lower bound           {}  (gap {gap:.1}%; fleet work of people who cannot walk {}, who can {})",
+        hm(lower_bound_s),
+        hm(sm.lower_bound_immobile_s),
+        hm(sm.lower_bound_mobile_s)
+    );
+    let _ = writeln!(
+        out,
+        "  vehicles used         {} of {}, {:.1} vehicle-hours",
+        sm.vehicles_used,
+        p.vehicles.len(),
+        sm.vehicle_hours
+    );
+    let _ = writeln!(
+        out,
+        "  waiting in the zone   {:.0} person-hours (at pickup points, until the vehicle leaves)",
+        sm.exposure_person_min / 60.0
+    );
+    match &sm.congestion {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "  car traffic           cars clear by {}; the buses wait {:.0} vehicle-minutes in it; the last person is safe {:.0} min later than with the same trips on empty roads ({})",
+                hm(c.car_clearance_s),
+                c.vehicle_delay_s / 60.0,
+                c.delay_s / 60.0,
+                hm(c.completion_free_flow_s)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  travel times          free flow (car traffic not taken into account)");
+        }
+    }
     let by_train: u32 =
         plan.trips.iter().flatten().filter(|t| matches!(t.dropoff, Dropoff::Train { .. })).map(|t| t.people()).sum();
     if !p.trains.is_empty() {
@@ -293,4 +327,64 @@ pub fn transit_text(p: &TransitProblem, plan: &TransitPlan, lower_bound_s: f64) 
         );
     }
     out
+}
+
+/// The transit problem as JSON, so that any solver can run on exactly evac's instance
+/// (`evac transit --export-instance`; `bench/transit_ortools.py` reads it). The timing
+/// rules are spelled out beside the numbers they apply to; `times_s[a][b]` is the driving
+/// time from site `a` to site `b` in seconds, to the millisecond so that a re-timing
+/// reproduces evac's (`null` where no road leads).
+pub fn instance_json(p: &TransitProblem) -> String {
+    let matrix = |m: &[Vec<f64>]| -> Vec<Vec<serde_json::Value>> {
+        m.iter()
+            .map(|row| {
+                row.iter()
+                    .map(|&t| if t.is_finite() { json!((t * 1000.0).round() / 1000.0) } else { json!(null) })
+                    .collect()
+            })
+            .collect()
+    };
+    use evac_model::VehicleKind as K;
+    let kinds = |f: fn(K) -> bool| -> Vec<&'static str> {
+        [K::Bus, K::Minibus, K::Ambulance, K::Accessible].into_iter().filter(|k| f(*k)).map(K::as_str).collect()
+    };
+    let v = json!({
+        "format": "evac-transit-instance/1",
+        "rules": {
+            "stop_s": p.stop_s,
+            "board_s_per_person": {"mobile": p.per_person_s, "immobile": 3.0 * p.per_person_s},
+            "alight_s_per_person": p.per_person_s,
+            "multi_stop": p.multi_stop,
+            "max_detour_s": p.max_detour_s,
+            "transfer_s": p.transfer_s,
+            "immobile_kinds": kinds(K::carries_immobile),
+            "mobile_kinds": kinds(K::carries_mobile),
+            "timing": "a vehicle leaves its depot at 0; at each pickup it spends stop_s + boarding; it leaves a centre or station stop_s + alighting after arriving; people are safe on arrival at a centre, or when their train arrives (a departure at least transfer_s after the vehicle reached the station)",
+            "detour": "a trip with several pickups drives from its first pickup to its drop-off at most max_detour_s longer than straight from its first pickup to the nearest centre",
+        },
+        "sites": p.site_names,
+        "pickups": p.pickups.iter().map(|pk| json!({
+            "id": pk.id, "name": pk.name, "site": pk.site, "mobile": pk.mobile, "immobile": pk.immobile,
+            "in_zone": pk.in_zone, "closeness": pk.closeness,
+        })).collect::<Vec<_>>(),
+        "vehicles": p.vehicles.iter().map(|v| json!({
+            "id": v.id, "kind": v.kind.as_str(), "seats": v.seats, "depot_site": v.depot_site,
+            "carries_mobile": v.kind.carries_mobile(), "carries_immobile": v.kind.carries_immobile(),
+        })).collect::<Vec<_>>(),
+        "centres": p.centres.iter().map(|c| json!({"id": c.id, "name": c.name, "site": c.site, "beds": c.capacity})).collect::<Vec<_>>(),
+        "trains": p.trains.iter().map(|t| json!({
+            "id": t.id, "station_site": t.station_site, "capacity": t.capacity, "first_departure_s": t.first_departure_s,
+            "period_s": t.period_s, "travel_s": t.travel_s, "destination_centre": t.destination,
+        })).collect::<Vec<_>>(),
+        "times_s": matrix(&p.times.seconds),
+        // In traffic: the times for departures at k * slot_s; after the last, `times_s`.
+        "traffic": if p.times.in_traffic() {
+            json!({"slot_s": p.times.slot_s, "times_by_departure_s": p.times.by_departure.iter().map(|m| matrix(m)).collect::<Vec<_>>()})
+        } else {
+            serde_json::Value::Null
+        },
+    });
+    let mut s = serde_json::to_string(&v).expect("json");
+    s.push('\n');
+    s
 }

@@ -25,6 +25,8 @@ fn main() {
             site: points.len() - 1,
             mobile: 20 + rnd(300.0) as u32,
             immobile: rnd(8.0) as u32,
+            in_zone: true,
+            closeness: 0.5,
         });
     }
     let mut centres = Vec::new();
@@ -62,7 +64,14 @@ fn main() {
     let seconds =
         points.iter().map(|a| points.iter().map(|b| (a.0 - b.0).hypot(a.1 - b.1) / kmh * 3600.0).collect()).collect();
     let site_names = (0..points.len()).map(|i| format!("site{i}")).collect();
-    let p = TransitProblem::with_standard_timings(site_names, Times { seconds }, pickups, vehicles, centres, trains);
+    let p = TransitProblem::with_standard_timings(
+        site_names,
+        Times::free_flow(seconds),
+        pickups,
+        vehicles,
+        centres,
+        trains,
+    );
     let people: u64 = p.pickups.iter().map(|pk| u64::from(pk.mobile + pk.immobile)).sum();
     let t = Instant::now();
     let first = p.plan_with(evac_transit::Rule::Workload, 0);

@@ -31,12 +31,43 @@ const TRAIN_SLACK_S: f64 = 1800.0;
 /// Travel times between sites (seconds; infinite where there is no road).
 #[derive(Debug, Clone)]
 pub struct Times {
+    /// Free-flow times: the lower bound and the planner's estimates use these.
     pub seconds: Vec<Vec<f64>>,
+    /// In traffic: the times for departures at `k * slot_s` (k = 0, 1, ...); after the last
+    /// one the roads are free again. Empty: free flow throughout.
+    pub by_departure: Vec<Vec<Vec<f64>>>,
+    pub slot_s: f64,
 }
 
 impl Times {
+    /// Free-flow times only.
+    pub fn free_flow(seconds: Vec<Vec<f64>>) -> Times {
+        Times { seconds, by_departure: Vec::new(), slot_s: 1.0 }
+    }
+
+    /// The free-flow time (never more than the time in traffic).
     pub fn get(&self, a: usize, b: usize) -> f64 {
         self.seconds[a][b]
+    }
+
+    /// The time leaving at `t` (interpolated between the computed departures).
+    pub fn get_at(&self, a: usize, b: usize, t: f64) -> f64 {
+        if self.by_departure.is_empty() {
+            return self.seconds[a][b];
+        }
+        let x = (t / self.slot_s).max(0.0);
+        let k = x.floor() as usize;
+        let at = |k: usize| self.by_departure.get(k).map_or(self.seconds[a][b], |m| m[a][b]);
+        let (t0, t1) = (at(k), at(k + 1));
+        if !t0.is_finite() || !t1.is_finite() {
+            return t0.max(t1);
+        }
+        t0 + (t1 - t0) * (x - k as f64)
+    }
+
+    /// Whether the times depend on the departure.
+    pub fn in_traffic(&self) -> bool {
+        !self.by_departure.is_empty()
     }
 }
 
@@ -47,6 +78,11 @@ pub struct Pickup {
     pub site: usize,
     pub mobile: u32,
     pub immobile: u32,
+    /// Inside the mandatory zone: people waiting here are exposed until picked up.
+    pub in_zone: bool,
+    /// Nearness to the hazard, 0 at the zone's edge to 1 at the hazard: the planner picks
+    /// up nearer points first when that costs little.
+    pub closeness: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -167,6 +203,25 @@ impl TransitPlan {
     pub fn trip_count(&self) -> usize {
         self.trips.iter().map(Vec::len).sum()
     }
+    /// Vehicles with at least one trip.
+    pub fn vehicles_used(&self) -> usize {
+        self.trips.iter().filter(|t| !t.is_empty()).count()
+    }
+    /// Vehicle-seconds: from leaving the depot to the last arrival, summed over vehicles.
+    pub fn vehicle_seconds(&self) -> f64 {
+        self.trips.iter().filter_map(|t| Some(t.last()?.arrive_s - t.first()?.leave_s)).sum()
+    }
+    /// Person-seconds spent waiting at pickup points inside the mandatory zone (from the
+    /// order until the vehicle leaves the point).
+    pub fn exposure_person_s(&self, p: &TransitProblem) -> f64 {
+        self.trips
+            .iter()
+            .flatten()
+            .flat_map(|t| &t.stops)
+            .filter(|s| p.pickups[s.pickup].in_zone)
+            .map(|s| f64::from(s.mobile + s.immobile) * s.at_s)
+            .sum()
+    }
 }
 
 struct TrainState {
@@ -215,7 +270,7 @@ impl TransitProblem {
     }
 
     /// Seconds from a pickup to the nearest centre (for priorities and bounds).
-    fn ride_s(&self, pickup: usize) -> f64 {
+    pub(crate) fn ride_s(&self, pickup: usize) -> f64 {
         let site = self.pickups[pickup].site;
         self.centres.iter().map(|c| self.times.get(site, c.site)).fold(f64::INFINITY, f64::min)
     }
@@ -242,6 +297,17 @@ impl TransitProblem {
     }
 
     pub fn plan_within(&self, restarts: u32, budget: std::time::Duration) -> TransitPlan {
+        self.plan_limited(restarts, budget, None)
+    }
+
+    /// Plan with a fixed amount of work instead of a time budget: `restarts` randomised
+    /// constructions and at most `iterations` search rounds. The same input always gives
+    /// the same plan.
+    pub fn plan_iterations(&self, restarts: u32, iterations: u64) -> TransitPlan {
+        self.plan_limited(restarts, std::time::Duration::MAX, Some(iterations))
+    }
+
+    fn plan_limited(&self, restarts: u32, budget: std::time::Duration, iterations: Option<u64>) -> TransitPlan {
         let started = std::time::Instant::now();
         let key = |p: &TransitPlan| (p.unserved.iter().map(|u| u.1 + u.2).sum::<u32>(), p.completion_s());
         let better = |a: &TransitPlan, b: &TransitPlan| {
@@ -256,8 +322,10 @@ impl TransitProblem {
             }
         }
         let rules = [Rule::Workload, Rule::Completion, Rule::Largest];
+        // Restarts get a tenth of the budget; the large-neighbourhood search the rest.
+        let construct = if iterations.is_some() { budget } else { budget / 10 };
         for seed in 1..=u64::from(restarts) {
-            if started.elapsed() > budget {
+            if started.elapsed() > construct {
                 break;
             }
             let p = self.improve(self.plan_with(rules[seed as usize % rules.len()], seed));
@@ -265,18 +333,32 @@ impl TransitProblem {
                 best = p;
             }
         }
-        self.improve(best)
+        let best = self.improve(best);
+        let trips = best.trip_count() as u64;
+        let rest = budget.saturating_sub(started.elapsed());
+        let max_iterations = iterations.unwrap_or(5000 + 5000 * trips);
+        crate::search::improve(self, best, rest, max_iterations, 1000 + 100 * trips, 1)
+    }
+
+    /// The same trips timed on this problem's travel times (train runs re-booked).
+    pub fn retimed(&self, plan: &TransitPlan) -> TransitPlan {
+        let mut trips = plan.trips.clone();
+        for (v, r) in trips.iter_mut().enumerate() {
+            self.retime(v, r);
+        }
+        crate::search::settle_trains(self, &mut trips);
+        TransitPlan { trips, unserved: plan.unserved.clone() }
     }
 
     /// Re-time a vehicle's trips from the start (same stops, loads and dropoffs).
-    fn retime(&self, vehicle: usize, trips: &mut [Trip]) {
+    pub(crate) fn retime(&self, vehicle: usize, trips: &mut [Trip]) {
         let v = &self.vehicles[vehicle];
         let (mut free, mut at) = (0.0, v.depot_site);
         for trip in trips.iter_mut() {
             trip.leave_s = free;
             let mut clock = free;
             for s in &mut trip.stops {
-                clock += self.times.get(at, self.pickups[s.pickup].site);
+                clock += self.times.get_at(at, self.pickups[s.pickup].site, clock);
                 at = self.pickups[s.pickup].site;
                 clock += self.stop_s + self.per_person_s * f64::from(s.immobile * 3 + s.mobile);
                 s.at_s = clock;
@@ -285,7 +367,7 @@ impl TransitProblem {
                 Dropoff::Centre(c) => self.centres[c].site,
                 Dropoff::Train { train, .. } => self.trains[train].station_site,
             };
-            trip.arrive_s = clock + self.times.get(at, drop);
+            trip.arrive_s = clock + self.times.get_at(at, drop, clock);
             trip.safe_s = match trip.dropoff {
                 Dropoff::Centre(_) => trip.arrive_s,
                 Dropoff::Train { train, depart_s } => (depart_s + self.trains[train].travel_s).max(trip.arrive_s),
@@ -724,7 +806,15 @@ impl TransitProblem {
                 work_bound = work_bound.max(first + self.stop_s + shortest_drive + cycle * rounds.floor());
             }
         }
-        reach_bound.max(work_bound)
+        reach_bound.max(work_bound).max(crate::bound::fleet_lp_bound_s(self, crate::bound::Groups::Both))
+    }
+
+    /// The fleet-work bound of each group alone: (people who cannot walk, people who can).
+    pub fn group_bounds_s(&self) -> (f64, f64) {
+        (
+            crate::bound::fleet_lp_bound_s(self, crate::bound::Groups::Immobile),
+            crate::bound::fleet_lp_bound_s(self, crate::bound::Groups::Mobile),
+        )
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::problem::{Pickup, TCentre, TTrain, TVehicle, Times, TransitPlan, TransitProblem};
 use evac_model::{LatLon, VehicleKind};
 use evac_network::{Network, Router, Snapper};
+use evac_plan::CarPlan;
 use evac_scenario::Scenario;
 use evac_zone::{Order, OrderOptions, Zone};
 use serde::Serialize;
@@ -20,11 +21,13 @@ pub struct TransitOptions {
     pub seconds: u64,
     /// Ask how many more vehicles finish by this time, seconds after the order.
     pub deadline_s: Option<f64>,
+    /// Plan on free-flow travel times even when a car plan is given (for comparisons).
+    pub free_flow: bool,
 }
 
 impl Default for TransitOptions {
     fn default() -> Self {
-        TransitOptions { advisory: false, occupancy: 2.5, seconds: 10, deadline_s: None }
+        TransitOptions { advisory: false, occupancy: 2.5, seconds: 10, deadline_s: None, free_flow: false }
     }
 }
 
@@ -98,6 +101,30 @@ pub struct TransitSummary {
     pub unserved: Vec<Unserved>,
     pub planning_seconds: f64,
     pub deadline: Option<DeadlineAnswer>,
+    /// Vehicles with at least one trip.
+    pub vehicles_used: usize,
+    /// From leaving the depot to the last arrival, summed over the vehicles used.
+    pub vehicle_hours: f64,
+    /// Person-minutes waited at pickup points inside the mandatory zone.
+    pub exposure_person_min: f64,
+    /// The fleet-work bound of each group alone (people who cannot walk; who can).
+    pub lower_bound_immobile_s: f64,
+    pub lower_bound_mobile_s: f64,
+    /// How the car traffic delays the buses (`None`: planned on free-flow times).
+    pub congestion: Option<Congestion>,
+}
+
+/// What the car traffic costs the buses: the same trips timed on empty roads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Congestion {
+    /// When the car plan's last car arrives, seconds after the order.
+    pub car_clearance_s: f64,
+    /// When the last person would be safe with the same trips on empty roads.
+    pub completion_free_flow_s: f64,
+    /// The plan's completion minus that.
+    pub delay_s: f64,
+    /// Vehicle-seconds the buses spend waiting in traffic (all trips).
+    pub vehicle_delay_s: f64,
 }
 
 /// A solved transit plan with its problem.
@@ -112,14 +139,37 @@ pub struct Transit {
 }
 
 impl Transit {
-    /// Plan transit for a scenario on its network.
+    /// Plan transit for a scenario on its network, on free-flow travel times.
     pub fn solve(scenario: &Scenario, network: &Network, options: &TransitOptions) -> Result<Transit, TransitError> {
-        let (problem, warnings) = build_problem(scenario, network, options)?;
+        Self::solve_in_traffic(scenario, network, None, options)
+    }
+
+    /// Plan transit with the car plan's traffic: buses wait where the cars fill a road
+    /// (unless `options.free_flow`).
+    pub fn solve_in_traffic(
+        scenario: &Scenario,
+        network: &Network,
+        car: Option<&CarPlan>,
+        options: &TransitOptions,
+    ) -> Result<Transit, TransitError> {
+        let (problem, warnings) = build_problem(scenario, network, car.filter(|_| !options.free_flow), options)?;
         let started = Instant::now();
         let plan = problem.plan_within(400, Duration::from_secs(options.seconds));
         let planning_seconds = started.elapsed().as_secs_f64();
         let lower_bound_s = problem.lower_bound_s();
         let deadline = options.deadline_s.map(|d| extra_fleet_for(&problem, d, plan.completion_s()));
+        let (lb_immobile, lb_mobile) = problem.group_bounds_s();
+        let congestion = car.filter(|_| problem.times.in_traffic()).map(|car| {
+            let mut free = problem.clone();
+            free.times.by_departure.clear();
+            let on_empty = free.retimed(&plan);
+            Congestion {
+                car_clearance_s: f64::from(car.result.plan.clearance_steps(&car.problem)) * car.problem.step_s(),
+                completion_free_flow_s: on_empty.completion_s().round(),
+                delay_s: (plan.completion_s() - on_empty.completion_s()).round(),
+                vehicle_delay_s: (plan.vehicle_seconds() - on_empty.vehicle_seconds()).round(),
+            }
+        });
         let summary = TransitSummary {
             scenario: scenario.config.name.clone(),
             people: problem.pickups.iter().map(|x| u64::from(x.mobile + x.immobile)).sum(),
@@ -140,6 +190,12 @@ impl Transit {
                 .collect(),
             planning_seconds,
             deadline: deadline.clone(),
+            vehicles_used: plan.vehicles_used(),
+            vehicle_hours: (plan.vehicle_seconds() / 36.0).round() / 100.0,
+            exposure_person_min: (plan.exposure_person_s(&problem) / 60.0).round(),
+            lower_bound_immobile_s: lb_immobile.round(),
+            lower_bound_mobile_s: lb_mobile.round(),
+            congestion,
         };
         Ok(Transit { problem, plan, lower_bound_s, deadline, summary, warnings })
     }
@@ -175,7 +231,7 @@ impl Sites {
                 self.nodes.iter().map(|&b| tree[b as usize]).collect()
             })
             .collect();
-        Times { seconds }
+        Times::free_flow(seconds)
     }
 }
 
@@ -183,6 +239,7 @@ impl Sites {
 pub fn build_problem(
     scenario: &Scenario,
     network: &Network,
+    car: Option<&CarPlan>,
     options: &TransitOptions,
 ) -> Result<(TransitProblem, Vec<String>), TransitError> {
     if options.occupancy.is_nan() || !(1.0..=100.0).contains(&options.occupancy) {
@@ -212,6 +269,8 @@ pub fn build_problem(
     let demand = scenario.demand();
     let order = Order::build(scenario, &OrderOptions::all_settlements());
     let zone = order.zones();
+    let distance_km: std::collections::HashMap<&str, f64> =
+        order.settlements.iter().map(|e| (e.id.as_str(), e.distance_km)).collect();
     let snapper = Snapper::new(network);
     let mut sites = Sites::default();
     let mut warnings = Vec::new();
@@ -248,7 +307,17 @@ pub fn build_problem(
         if immobile > 0 {
             has_immobile.push(s.name.clone());
         }
-        pickups.push(Pickup { id: s.id.clone(), name: s.name.clone(), site: idx, mobile: mobile_carless, immobile });
+        pickups.push(Pickup {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            site: idx,
+            mobile: mobile_carless,
+            immobile,
+            in_zone: z == Zone::Mandatory,
+            closeness: distance_km
+                .get(s.id.as_str())
+                .map_or(0.0, |d| (1.0 - d / order.mandatory_km.max(1e-9)).clamp(0.0, 1.0)),
+        });
     }
     let stretcher = scenario.fleet.iter().any(|f| f.kind.carries_immobile() && f.count > 0);
     if !has_immobile.is_empty() && !stretcher {
@@ -296,7 +365,10 @@ pub fn build_problem(
             });
         }
     }
-    let times = sites.travel_times(network);
+    let mut times = sites.travel_times(network);
+    if let Some(car) = car {
+        times = crate::traffic::congested(car, &sites.nodes, &times);
+    }
     for pk in &pickups {
         let from_depot = vehicles.iter().any(|v| times.get(v.depot_site, pk.site).is_finite());
         let to_centre = centres.iter().any(|c| times.get(pk.site, c.site).is_finite());

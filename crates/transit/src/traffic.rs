@@ -1,0 +1,92 @@
+//! Buses inside the car traffic: travel times between sites that depend on when a vehicle
+//! leaves, from the car plan's vehicles entering each road in each time step.
+//!
+//! A road is full in a step when the car plan already sends its capacity of cars onto it
+//! then; a bus that reaches a full road waits for the next step with room, as the cars do
+//! (the plan holds cars upstream the same way). A bus is one vehicle among thousands of
+//! cars and its own use of room is not taken from the cars. Times are computed by a
+//! time-dependent Dijkstra (waiting keeps arrivals first-in first-out) from every site at
+//! departures every `SLOT_S` seconds until the car plan clears; between departures they are
+//! interpolated, and after the last car has arrived the roads are free again.
+
+use crate::problem::Times;
+use evac_plan::CarPlan;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Departures between two computed travel-time matrices, seconds.
+pub const SLOT_S: f64 = 300.0;
+
+/// Travel times between `nodes` (the sites' routing nodes) for departures every
+/// [`SLOT_S`] until the car plan clears, never below the free-flow `free` times.
+pub fn congested(car: &CarPlan, nodes: &[u32], free: &Times) -> Times {
+    let p = &car.problem;
+    let step = p.step_s();
+    let mut full: Vec<Vec<u32>> = vec![Vec::new(); p.edges().len()];
+    for ((e, t), load) in car.result.plan.edge_loads() {
+        if load >= p.edge(e).capacity_at(t) {
+            full[e.index()].push(t);
+        }
+    }
+    for f in &mut full {
+        f.sort_unstable();
+    }
+    let clearance_s = f64::from(car.result.plan.clearance_steps(p)) * step;
+    let slots = (clearance_s / SLOT_S).ceil() as usize + 1;
+    let mut unique: Vec<u32> = nodes.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut by_departure = Vec::with_capacity(slots);
+    for k in 0..slots {
+        let depart = k as f64 * SLOT_S;
+        let trees: Vec<Vec<f64>> = unique.iter().map(|&n| arrivals(car, &full, n, depart)).collect();
+        let m: Vec<Vec<f64>> = nodes
+            .iter()
+            .enumerate()
+            .map(|(a, na)| {
+                let tree = &trees[unique.binary_search(na).expect("present")];
+                nodes.iter().enumerate().map(|(b, &nb)| (tree[nb as usize] - depart).max(free.get(a, b))).collect()
+            })
+            .collect();
+        by_departure.push(m);
+    }
+    Times { seconds: free.seconds.clone(), by_departure, slot_s: SLOT_S }
+}
+
+/// Earliest arrival at every node leaving `from` at `depart` (infinite where no road leads).
+fn arrivals(car: &CarPlan, full: &[Vec<u32>], from: u32, depart: f64) -> Vec<f64> {
+    let p = &car.problem;
+    let step = p.step_s();
+    let mut best = vec![f64::INFINITY; p.node_count()];
+    let mut heap = BinaryHeap::new();
+    best[from as usize] = depart;
+    // Non-negative floats order like their bit patterns.
+    heap.push(Reverse((depart.to_bits(), from)));
+    while let Some(Reverse((bits, v))) = heap.pop() {
+        let t = f64::from_bits(bits);
+        if t > best[v as usize] {
+            continue;
+        }
+        for &e in p.out(v) {
+            let edge = &p.edges()[e as usize];
+            // Wait while the cars fill the road.
+            let mut s = (t / step).floor() as u32;
+            let mut enter = t;
+            let f = &full[e as usize];
+            if !f.is_empty() {
+                let mut i = f.partition_point(|&x| x < s);
+                while i < f.len() && f[i] == s {
+                    s += 1;
+                    i += 1;
+                    enter = f64::from(s) * step;
+                }
+            }
+            let arrive = enter + f64::from(edge.free_flow_s);
+            if arrive < best[edge.to as usize] {
+                best[edge.to as usize] = arrive;
+                heap.push(Reverse((arrive.to_bits(), edge.to)));
+            }
+        }
+    }
+    best
+}
