@@ -15,7 +15,8 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Serialize)]
 pub struct Bottleneck {
     pub label: String,
-    pub edge: EdgeId,
+    /// The road, or `None` when the bottleneck is a junction gate (no network edge).
+    pub edge: Option<EdgeId>,
     /// The junction (network node) when the bottleneck is a junction, not a road.
     pub junction: Option<u32>,
     pub vehicles: u64,
@@ -141,7 +142,7 @@ pub fn bottlenecks(p: &Problem, network: &Network, plan: &Plan, top: usize) -> V
         }
         out.push(Bottleneck {
             label,
-            edge: id,
+            edge: if p.edge(e).junction.is_some() { None } else { Some(id) },
             junction: p.edge(e).junction,
             vehicles,
             capacity_vph: (p.edge(e).capacity_per_step * 3600.0 / p.step_s()).round(),
