@@ -589,7 +589,10 @@ mod tests {
         let minor_in: Vec<&PlanEdge> = p
             .edges()
             .iter()
-            .filter(|e| e.junction.is_none() && e.to == gate.from && e.capacity_per_step < 20.0)
+            .filter(|e| {
+                let from_osm = net.nodes()[p.network_node(e.from) as usize].osm_id;
+                e.junction.is_none() && e.to == gate.from && (from_osm == 3 || from_osm == 5)
+            })
             .collect();
         assert_eq!(minor_in.len(), 2);
         let yielded =
