@@ -62,6 +62,16 @@ pub struct PlanArgs {
     /// What-if analysis instead of a single plan.
     #[arg(long, value_enum)]
     pub what_if: Option<WhatIf>,
+    /// With --what-if: replay every variant in SUMO (needs sumo, sumo-tools) and set the
+    /// simulated clearance beside the planned one.
+    #[arg(long, requires = "what_if")]
+    pub simulate: bool,
+    /// With --simulate: SUMO's mesoscopic model (fast) instead of the microscopic one.
+    #[arg(long, requires = "simulate")]
+    pub meso: bool,
+    /// With --simulate: SUMO runs at the same time [default: the machine's cores].
+    #[arg(long, requires = "simulate", value_name = "N")]
+    pub jobs: Option<usize>,
     /// Calibration profile (from `evac calibrate`) [default: the scenario's
     /// `[files] calibration`, else the shipped calibration].
     #[arg(long, value_name = "TOML")]
@@ -91,6 +101,10 @@ pub fn run(a: PlanArgs) -> Result<()> {
     let network = crate::scenario::require_network(&scenario)?;
     let options = a.options(&scenario)?;
     if let Some(WhatIf::Bridges) = a.what_if {
+        if a.simulate {
+            let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+            return what_if_simulated(&scenario, &network, options, a.meso, jobs, a.out.as_deref(), a.json);
+        }
         return what_if(&scenario, &network, &options, a.out.as_deref(), a.json);
     }
     write_plan(&scenario, &network, &options, a.out.as_deref(), a.json).map(drop)
@@ -172,4 +186,38 @@ fn what_if_text(scenario: &str, report: &WhatIfBridges) -> String {
         }
     }
     out
+}
+
+fn what_if_simulated(
+    scenario: &Scenario,
+    network: &Network,
+    car: CarOptions,
+    meso: bool,
+    jobs: usize,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    use evac_sim::whatif::{WhatIfSimOptions, simulate_what_if_bridges};
+    let mode = if meso { evac_sim::Mode::Meso } else { evac_sim::Mode::Micro };
+    let out_dir = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);
+    let options = WhatIfSimOptions {
+        sim: evac_sim::SimOptions {
+            mode,
+            work_dir: out_dir.join(format!("sumo-whatif-{}", mode.name())),
+            car_options: car.clone(),
+            ..evac_sim::SimOptions::default()
+        },
+        car,
+        jobs,
+    };
+    let report = simulate_what_if_bridges(scenario, network, &options, |what| eprintln!("{what}..."))?;
+    let text = serde_json::to_string_pretty(&report)? + "\n";
+    let wrote = crate::write_files(&out_dir, &[("whatif-bridges-simulated.json", text.clone().into_bytes())])?;
+    if json {
+        print!("{text}");
+    } else {
+        print!("{}", evac_report::simulation::what_if_text(&report));
+    }
+    eprintln!("{wrote}");
+    Ok(())
 }

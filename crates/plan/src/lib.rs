@@ -33,4 +33,4 @@ pub use error::PlanError;
 pub use plan::{Group, Leg, Plan};
 pub use problem::{Calibration, Destination, EdgeIx, JunctionModel, PlanEdge, Problem, ProblemError, Source};
 pub use run::{Method, RunOptions, RunResult};
-pub use whatif::{BridgeLoss, WhatIfBridges, what_if_bridges};
+pub use whatif::{BridgeLoss, Variant, WhatIfBridges, what_if_bridges, what_if_bridges_each};

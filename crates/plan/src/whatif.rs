@@ -3,6 +3,7 @@
 
 use crate::car::{CarOptions, CarProblem};
 use crate::error::PlanError;
+use crate::{Plan, Problem};
 use evac_network::Network;
 use evac_scenario::Scenario;
 use serde::Serialize;
@@ -34,11 +35,32 @@ pub fn what_if_bridges(
     options: &CarOptions,
     progress: impl Fn(usize, usize),
 ) -> Result<WhatIfBridges, PlanError> {
+    what_if_bridges_each(scenario, network, options, progress, |_| {})
+}
+
+/// One plan of a what-if: the base plan (`bridge` None, every crossing open) or the plan
+/// with one crossing closed.
+pub struct Variant<'a> {
+    pub bridge: Option<&'a str>,
+    pub problem: &'a Problem,
+    pub plan: &'a Plan,
+}
+
+/// [`what_if_bridges`], handing every plan made (the base plan first) to `each`, so that a
+/// caller can keep or simulate it.
+pub fn what_if_bridges_each(
+    scenario: &Scenario,
+    network: &Network,
+    options: &CarOptions,
+    progress: impl Fn(usize, usize),
+    mut each: impl FnMut(Variant<'_>),
+) -> Result<WhatIfBridges, PlanError> {
     let built = CarProblem::build(scenario, network, options)?;
     built.problem.check("")?;
     let run_options = options.run_options(false);
     let base = crate::run::run(&built.problem, run_options)?;
     let base_clearance = base.plan.clearance_steps(&built.problem);
+    each(Variant { bridge: None, problem: &built.problem, plan: &base.plan });
     let crossings: Vec<evac_network::stats::Bridge> =
         evac_network::stats::bridges(network).into_iter().filter(|b| b.crossing.is_some()).collect();
     let mut rows = Vec::new();
@@ -60,6 +82,7 @@ pub fn what_if_bridges(
             Ok(()) => {
                 let r = crate::run::run(&p, run_options)?;
                 let c = r.plan.clearance_steps(&p);
+                each(Variant { bridge: Some(&b.label), problem: &p, plan: &r.plan });
                 BridgeLoss {
                     bridge: b.label.clone(),
                     clearance_steps: Some(c),

@@ -3,6 +3,7 @@
 //! simulated) and the terminal summary.
 
 use crate::plan::safe_over_time_svg;
+use evac_sim::whatif::WhatIfSimReport;
 use evac_sim::{Figures, RunReport, SimReport};
 use serde_json::json;
 use std::fmt::Write;
@@ -226,6 +227,47 @@ pub fn summary_text(r: &SimReport) -> String {
     out
 }
 
+/// The what-if table with every variant simulated: planned and simulated clearance and
+/// delay per closed crossing, the crossings whose loss cuts settlements off, the warnings.
+pub fn what_if_text(r: &WhatIfSimReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "What if a bridge is lost? {}: each plan replayed in SUMO {} ({} runs at a time, {:.0} s)",
+        r.scenario, r.mode, r.jobs, r.seconds
+    );
+    let delay = |d: Option<f64>| match d {
+        Some(d) if d >= 0.0 => format!("+{}", hm(Some(d))),
+        d => hm(d),
+    };
+    let _ = writeln!(
+        out,
+        "{:<52} {:>8} {:>7} {:>8} {:>7} {:>8} {:>9}",
+        "closed crossing", "planned", "delay", "SUMO", "delay", "SUMO 90%", "teleports"
+    );
+    for v in &r.variants {
+        let name: String = v.bridge.as_deref().unwrap_or("(none: every crossing open)").chars().take(52).collect();
+        let (pd, sd) = if v.bridge.is_some() { (delay(v.planned_delay_s), delay(v.simulated_delay_s)) } else { (String::new(), String::new()) };
+        let _ = writeln!(
+            out,
+            "{name:<52} {:>8} {pd:>7} {:>8} {sd:>7} {:>8} {:>9}",
+            hm(v.planned_clearance_s),
+            hm(v.simulated_clearance_s),
+            hm(v.simulated_90_s),
+            v.teleports
+        );
+    }
+    for b in r.planned.bridges.iter().filter(|b| b.cut_off.is_some()) {
+        let name: String = b.bridge.chars().take(52).collect();
+        let _ = writeln!(out, "{name:<52} CUT OFF  {}", b.cut_off.as_deref().unwrap_or_default());
+    }
+    for w in &r.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    let _ = writeln!(out, "{}", r.attribution);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +383,66 @@ mod tests {
         assert!(saves.ends_with("0:08      0:01"), "{saves}");
         assert!(text.contains("*Rhein bridge, Rheinstrasse"), "{text}");
         assert!(text.contains("19 mapped exactly (95.0%)"), "{text}");
+    }
+
+    #[test]
+    fn what_if_table_sets_simulated_beside_planned_delays() {
+        use evac_plan::{BridgeLoss, WhatIfBridges};
+        use evac_sim::whatif::{SimulatedVariant, WhatIfSimReport};
+        let variant = |bridge: Option<&str>, planned: f64, simulated: f64, base: Option<(f64, f64)>| SimulatedVariant {
+            bridge: bridge.map(str::to_owned),
+            planned_clearance_s: Some(planned),
+            simulated_clearance_s: Some(simulated),
+            simulated_90_s: Some(simulated - 600.0),
+            planned_delay_s: base.map(|(p, _)| planned - p),
+            simulated_delay_s: base.map(|(_, s)| simulated - s),
+            teleports: 3,
+            unfinished: 0,
+            sumo_seconds: 1.0,
+            run: run("x", planned, simulated),
+        };
+        let base = (3420.0, 3840.0);
+        let r = WhatIfSimReport {
+            scenario: "Rhine".into(),
+            planned: WhatIfBridges {
+                base_clearance_steps: 57,
+                step_s: 60.0,
+                bridges: vec![
+                    BridgeLoss {
+                        bridge: "Old bridge".into(),
+                        clearance_steps: None,
+                        delay_steps: None,
+                        lower_bound_steps: None,
+                        cut_off: Some("Vaduz is cut off".into()),
+                    },
+                    BridgeLoss {
+                        bridge: "Rhein bridge".into(),
+                        clearance_steps: Some(70),
+                        delay_steps: Some(13),
+                        lower_bound_steps: Some(70),
+                        cut_off: None,
+                    },
+                ],
+            },
+            variants: vec![
+                variant(None, base.0, base.1, None),
+                variant(Some("Rhein bridge"), 4200.0, 4560.0, Some(base)),
+            ],
+            mode: "meso".into(),
+            jobs: 2,
+            warnings: vec!["Rhein bridge: 4 vehicles had not arrived".into()],
+            seconds: 12.0,
+            attribution: evac_sim::OSM_ATTRIBUTION,
+        };
+        let text = what_if_text(&r);
+        assert!(text.contains("SUMO meso (2 runs at a time"), "{text}");
+        let open = text.lines().find(|l| l.starts_with("(none")).expect("the open plan's row");
+        assert!(open.contains("0:57") && open.contains("1:04"), "{open}");
+        let rhein = text.lines().find(|l| l.starts_with("Rhein bridge")).expect("the closed bridge's row");
+        assert!(rhein.contains("1:10") && rhein.contains("+0:13") && rhein.contains("1:16") && rhein.contains("+0:12"), "{rhein}");
+        assert!(text.lines().any(|l| l.starts_with("Old bridge") && l.contains("CUT OFF") && l.contains("Vaduz")), "{text}");
+        assert!(text.contains("warning: Rhein bridge: 4 vehicles"), "{text}");
+        assert!(text.contains("OpenStreetMap"), "{text}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod net;
 pub mod plan;
 pub mod sumo;
 pub mod tools;
+pub mod whatif;
 
 pub use error::SimError;
 pub use mapping::MappingStats;
@@ -281,6 +282,93 @@ impl Simulation {
         mut progress: impl FnMut(&str),
     ) -> Result<SimReport, SimError> {
         let started = std::time::Instant::now();
+        let prepared = Prepared::new(scenario, network, options, extract, tools, &mut progress)?;
+        let mut warnings = prepared.warnings.clone();
+        let context = prepared.context(network, &options.work_dir);
+        progress(&format!("simulating the plan ({} vehicles, SUMO {})", plan.vehicles(), options.mode.name()));
+        let plan_report = context.simulate(plan)?;
+        let baseline = if options.baseline {
+            progress("planning the naive baseline");
+            let car =
+                CarPlan::solve(scenario, network, &CarOptions { step_s: plan.step_s, ..options.car_options.clone() })?;
+            let Some(b) = car.result.baseline.as_ref() else {
+                return Err(SimError::Baseline(evac_plan::PlanError::Internal(
+                    "the planner returned no baseline".into(),
+                )));
+            };
+            let input = PlanInput::from_plan("baseline", &car.problem, b);
+            if input.vehicles() != plan.vehicles() {
+                warnings.push(format!(
+                    "the plan moves {} vehicles, the baseline of the scenario's default options {}: the plan was made with other options",
+                    plan.vehicles(),
+                    input.vehicles()
+                ));
+            }
+            progress(&format!("simulating the baseline ({} vehicles, SUMO {})", input.vehicles(), options.mode.name()));
+            Some(context.simulate(&input)?)
+        } else {
+            None
+        };
+        for r in std::iter::once(&plan_report).chain(&baseline) {
+            warnings.extend(run_warnings(r, prepared.settings.end_s));
+        }
+        Ok(SimReport {
+            scenario: scenario.config.name.clone(),
+            illustrative: scenario.config.illustrative.clone(),
+            step_s: plan.step_s,
+            mandatory_km: scenario.config.zone.mandatory_km,
+            settings: prepared.settings.clone(),
+            network: prepared.report.clone(),
+            plan: plan_report,
+            baseline,
+            warnings,
+            seconds: started.elapsed().as_secs_f64(),
+            attribution: OSM_ATTRIBUTION,
+        })
+    }
+}
+
+/// What a run left undone: vehicles without a SUMO route, vehicles still on the road.
+fn run_warnings(r: &RunReport, end_s: f64) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if r.mapping.vehicles_unmapped > 0 {
+        warnings.push(format!(
+            "{}: {} vehicles ({} groups) have no route in SUMO and were not simulated: {}",
+            r.label,
+            r.mapping.vehicles_unmapped,
+            r.mapping.groups_unmapped,
+            r.mapping.unmapped.join("; ")
+        ));
+    }
+    if r.unfinished > 0 {
+        warnings.push(format!("{}: {} vehicles had not arrived when SUMO stopped at {} s", r.label, r.unfinished, end_s));
+    }
+    warnings
+}
+
+/// The SUMO network and the zone on both sides, built once and shared by every run of a
+/// check (the plan, the baseline, each what-if variant).
+struct Prepared {
+    tools: tools::Tools,
+    net: net::SumoNet,
+    projection: net::NetProjection,
+    node_in_zone: Vec<bool>,
+    junction_in_zone: Vec<bool>,
+    junction_points: Vec<LatLon>,
+    settings: SumoSettings,
+    report: NetReport,
+    warnings: Vec<String>,
+}
+
+impl Prepared {
+    fn new(
+        scenario: &Scenario,
+        network: &Network,
+        options: &SimOptions,
+        extract: PathBuf,
+        tools: tools::Tools,
+        progress: &mut impl FnMut(&str),
+    ) -> Result<Prepared, SimError> {
         let mut warnings = Vec::new();
         if network.meta().profile != evac_osm::Profile::default().name {
             warnings.push(format!(
@@ -309,82 +397,41 @@ impl Simulation {
         let junction_points: Vec<LatLon> = sumo_net.junctions.iter().map(|j| projection.to_latlon(j.x, j.y)).collect();
         let junction_in_zone: Vec<bool> =
             hazard.distances_m(&junction_points).into_iter().map(|d| d <= zone_m).collect();
-
-        let settings = options.settings();
-        let context = Context {
-            tools: &tools,
-            network,
-            net: &sumo_net,
-            net_path: &built.path,
+        let report = NetReport {
+            extract,
+            sumo_net: built.path,
+            cached: built.cached,
+            netconvert_seconds: built.seconds,
+            junctions: sumo_net.junctions.len(),
+            edges: sumo_net.edges.len(),
+            sumo_version,
+        };
+        Ok(Prepared {
+            tools,
+            net: sumo_net,
             projection,
-            node_in_zone: &node_in_zone,
-            junction_in_zone: &junction_in_zone,
-            junction_points: &junction_points,
-            settings: &settings,
-            work_dir: &options.work_dir,
-        };
-        progress(&format!("simulating the plan ({} vehicles, SUMO {})", plan.vehicles(), options.mode.name()));
-        let plan_report = context.simulate(plan)?;
-        let baseline = if options.baseline {
-            progress("planning the naive baseline");
-            let car =
-                CarPlan::solve(scenario, network, &CarOptions { step_s: plan.step_s, ..options.car_options.clone() })?;
-            let Some(b) = car.result.baseline.as_ref() else {
-                return Err(SimError::Baseline(evac_plan::PlanError::Internal(
-                    "the planner returned no baseline".into(),
-                )));
-            };
-            let input = PlanInput::from_plan("baseline", &car.problem, b);
-            if input.vehicles() != plan.vehicles() {
-                warnings.push(format!(
-                    "the plan moves {} vehicles, the baseline of the scenario's default options {}: the plan was made with other options",
-                    plan.vehicles(),
-                    input.vehicles()
-                ));
-            }
-            progress(&format!("simulating the baseline ({} vehicles, SUMO {})", input.vehicles(), options.mode.name()));
-            Some(context.simulate(&input)?)
-        } else {
-            None
-        };
-        for r in std::iter::once(&plan_report).chain(&baseline) {
-            if r.mapping.vehicles_unmapped > 0 {
-                warnings.push(format!(
-                    "{}: {} vehicles ({} groups) have no route in SUMO and were not simulated: {}",
-                    r.label,
-                    r.mapping.vehicles_unmapped,
-                    r.mapping.groups_unmapped,
-                    r.mapping.unmapped.join("; ")
-                ));
-            }
-            if r.unfinished > 0 {
-                warnings.push(format!(
-                    "{}: {} vehicles had not arrived when SUMO stopped at {} s",
-                    r.label, r.unfinished, settings.end_s
-                ));
-            }
-        }
-        Ok(SimReport {
-            scenario: scenario.config.name.clone(),
-            illustrative: scenario.config.illustrative.clone(),
-            step_s: plan.step_s,
-            mandatory_km: scenario.config.zone.mandatory_km,
-            settings,
-            network: NetReport {
-                extract,
-                sumo_net: built.path,
-                cached: built.cached,
-                netconvert_seconds: built.seconds,
-                junctions: sumo_net.junctions.len(),
-                edges: sumo_net.edges.len(),
-                sumo_version,
-            },
-            plan: plan_report,
-            baseline,
+            node_in_zone,
+            junction_in_zone,
+            junction_points,
+            settings: options.settings(),
+            report,
             warnings,
-            seconds: started.elapsed().as_secs_f64(),
-            attribution: OSM_ATTRIBUTION,
         })
+    }
+
+    fn context<'a>(&'a self, network: &'a Network, work_dir: &'a std::path::Path) -> Context<'a> {
+        Context {
+            tools: &self.tools,
+            network,
+            net: &self.net,
+            net_path: &self.report.sumo_net,
+            projection: self.projection,
+            node_in_zone: &self.node_in_zone,
+            junction_in_zone: &self.junction_in_zone,
+            junction_points: &self.junction_points,
+            settings: &self.settings,
+            work_dir,
+        }
     }
 }
 
