@@ -72,6 +72,10 @@ pub struct PlanArgs {
     /// With --simulate: SUMO runs at the same time [default: the machine's cores].
     #[arg(long, requires = "simulate", value_name = "N")]
     pub jobs: Option<usize>,
+    /// With --simulate: how many closed crossings to simulate, the worst by the planner's
+    /// ranking first (after the plan with every crossing open).
+    #[arg(long, requires = "simulate", value_name = "N", default_value_t = 10)]
+    pub top: usize,
     /// Calibration profile (from `evac calibrate`) [default: the scenario's
     /// `[files] calibration`, else the shipped calibration].
     #[arg(long, value_name = "TOML")]
@@ -103,7 +107,7 @@ pub fn run(a: PlanArgs) -> Result<()> {
     if let Some(WhatIf::Bridges) = a.what_if {
         if a.simulate {
             let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-            return what_if_simulated(&scenario, &network, options, a.meso, jobs, a.out.as_deref(), a.json);
+            return what_if_simulated(&scenario, &network, options, (a.meso, jobs, a.top), a.out.as_deref(), a.json);
         }
         return what_if(&scenario, &network, &options, a.out.as_deref(), a.json);
     }
@@ -192,8 +196,7 @@ fn what_if_simulated(
     scenario: &Scenario,
     network: &Network,
     car: CarOptions,
-    meso: bool,
-    jobs: usize,
+    (meso, jobs, top): (bool, usize, usize),
     out: Option<&Path>,
     json: bool,
 ) -> Result<()> {
@@ -209,6 +212,7 @@ fn what_if_simulated(
         },
         car,
         jobs,
+        top,
     };
     let report = simulate_what_if_bridges(scenario, network, &options, |what| eprintln!("{what}..."))?;
     let text = serde_json::to_string_pretty(&report)? + "\n";

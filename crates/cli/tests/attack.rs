@@ -139,14 +139,19 @@ fn unknown_and_known_usernames_take_the_same_time() {
         k.push(time(&known[i % known.len()]));
         u.push(time(&format!("nobody{i}")));
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let (mk, mu) = (median(&mut k), median(&mut u));
-    let gap = (mk - mu).abs() / mk.max(mu);
-    eprintln!("login answer, median: known {mk:.1} ms, unknown {mu:.1} ms ({:.0}% apart)", gap * 100.0);
-    assert!(gap < 0.2, "known {mk:.1} ms vs unknown {mu:.1} ms");
+    k.sort_by(f64::total_cmp);
+    u.sort_by(f64::total_cmp);
+    // The fastest answers are the work itself; slower ones add whatever else the machine was
+    // doing (a loaded CI core moves a median by a third). The median is printed beside it.
+    let (fk, fu) = (k[0], u[0]);
+    let gap = (fk - fu).abs() / fk.max(fu);
+    eprintln!(
+        "login answer, fastest: known {fk:.1} ms, unknown {fu:.1} ms ({:.0}% apart); median: known {:.1} ms, unknown {:.1} ms",
+        gap * 100.0,
+        k[k.len() / 2],
+        u[u.len() / 2]
+    );
+    assert!(gap < 0.2, "known {fk:.1} ms vs unknown {fu:.1} ms");
 }
 
 #[test]

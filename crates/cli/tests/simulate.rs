@@ -136,7 +136,8 @@ fn what_if_bridges_simulates_every_variant_side_by_side() {
     let dir = andorra_mini();
     let d = dir.path().to_str().unwrap();
     let out = dir.path().join("out");
-    let planned = read_json_text(&ok(&evac(&["plan", d, "--what-if", "bridges", "--json", "--out", out.to_str().unwrap()])));
+    let planned =
+        read_json_text(&ok(&evac(&["plan", d, "--what-if", "bridges", "--json", "--out", out.to_str().unwrap()])));
     let text = ok(&evac(&[
         "plan",
         d,
@@ -146,25 +147,31 @@ fn what_if_bridges_simulates_every_variant_side_by_side() {
         "--meso",
         "--jobs",
         "2",
+        "--top",
+        "3",
         "--out",
         out.to_str().unwrap(),
     ]));
-    assert!(text.contains("each plan replayed in SUMO meso (2 runs at a time"), "{text}");
+    assert!(text.contains("the open plan and the 3 worst losses replayed in SUMO meso (2 runs at a time"), "{text}");
     let r = read_json(&out.join("whatif-bridges-simulated.json"));
-    // The planner's table is the plain what-if's, and every crossing it could replan around
-    // has a simulated variant, after the open plan.
+    // The planner's table is the plain what-if's; the open plan and the three worst
+    // crossings it could replan around (in its order) are simulated.
     assert_eq!(r["planned"], planned);
     let variants = r["variants"].as_array().unwrap();
-    let replanned = planned["bridges"].as_array().unwrap().iter().filter(|b| b["cut_off"].is_null()).count();
-    assert!(replanned >= 1, "the fixture must have a crossing to close: {planned}");
-    assert_eq!(variants.len(), 1 + replanned);
+    let worst: Vec<&serde_json::Value> =
+        planned["bridges"].as_array().unwrap().iter().filter(|b| b["cut_off"].is_null()).take(3).collect();
+    assert_eq!(worst.len(), 3, "the fixture must have crossings to close: {planned}");
+    assert_eq!(variants.len(), 4);
+    for (v, b) in variants[1..].iter().zip(&worst) {
+        assert_eq!(v["crossing"], b["crossing"]);
+    }
     assert!(variants[0]["bridge"].is_null());
     assert_eq!(variants[0]["planned_clearance_s"], planned["base_clearance_steps"].as_f64().unwrap() * 60.0);
     for v in variants {
         let sim = v["simulated_clearance_s"].as_f64().expect("every variant simulated to the end");
         assert!(sim > 0.0 && sim < 6.0 * 3600.0, "{v}");
         if !v["bridge"].is_null() {
-            let b = planned["bridges"].as_array().unwrap().iter().find(|b| b["bridge"] == v["bridge"]).unwrap();
+            let b = worst.iter().find(|b| b["crossing"] == v["crossing"]).unwrap();
             assert_eq!(v["planned_delay_s"].as_f64().unwrap(), b["delay_steps"].as_f64().unwrap() * 60.0, "{v}");
             let base = variants[0]["simulated_clearance_s"].as_f64().unwrap();
             assert_eq!(v["simulated_delay_s"].as_f64().unwrap(), sim - base);

@@ -11,6 +11,9 @@ use serde::Serialize;
 /// The plan with one crossing closed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BridgeLoss {
+    /// The crossing's position in the network's list of river crossings: names repeat (a
+    /// dual carriageway is two crossings of one name), this does not.
+    pub crossing: usize,
     pub bridge: String,
     pub clearance_steps: Option<u32>,
     pub delay_steps: Option<i64>,
@@ -41,6 +44,8 @@ pub fn what_if_bridges(
 /// One plan of a what-if: the base plan (`bridge` None, every crossing open) or the plan
 /// with one crossing closed.
 pub struct Variant<'a> {
+    /// [`BridgeLoss::crossing`] of the closed crossing.
+    pub crossing: Option<usize>,
     pub bridge: Option<&'a str>,
     pub problem: &'a Problem,
     pub plan: &'a Plan,
@@ -60,7 +65,7 @@ pub fn what_if_bridges_each(
     let run_options = options.run_options(false);
     let base = crate::run::run(&built.problem, run_options)?;
     let base_clearance = base.plan.clearance_steps(&built.problem);
-    each(Variant { bridge: None, problem: &built.problem, plan: &base.plan });
+    each(Variant { crossing: None, bridge: None, problem: &built.problem, plan: &base.plan });
     let crossings: Vec<evac_network::stats::Bridge> =
         evac_network::stats::bridges(network).into_iter().filter(|b| b.crossing.is_some()).collect();
     let mut rows = Vec::new();
@@ -73,6 +78,7 @@ pub fn what_if_bridges_each(
         let p = built.problem.with_closures(network, &closed);
         let row = match p.check(&b.label) {
             Err(e) => BridgeLoss {
+                crossing: i,
                 bridge: b.label.clone(),
                 clearance_steps: None,
                 delay_steps: None,
@@ -82,8 +88,9 @@ pub fn what_if_bridges_each(
             Ok(()) => {
                 let r = crate::run::run(&p, run_options)?;
                 let c = r.plan.clearance_steps(&p);
-                each(Variant { bridge: Some(&b.label), problem: &p, plan: &r.plan });
+                each(Variant { crossing: Some(i), bridge: Some(&b.label), problem: &p, plan: &r.plan });
                 BridgeLoss {
+                    crossing: i,
                     bridge: b.label.clone(),
                     clearance_steps: Some(c),
                     delay_steps: Some(i64::from(c) - i64::from(base_clearance)),

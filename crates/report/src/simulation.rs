@@ -233,8 +233,12 @@ pub fn what_if_text(r: &WhatIfSimReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "What if a bridge is lost? {}: each plan replayed in SUMO {} ({} runs at a time, {:.0} s)",
-        r.scenario, r.mode, r.jobs, r.seconds
+        "What if a bridge is lost? {}: the open plan and the {} worst losses replayed in SUMO {} ({} runs at a time, {:.0} s)",
+        r.scenario,
+        r.variants.len().saturating_sub(1),
+        r.mode,
+        r.jobs,
+        r.seconds
     );
     let delay = |d: Option<f64>| match d {
         Some(d) if d >= 0.0 => format!("+{}", hm(Some(d))),
@@ -247,7 +251,11 @@ pub fn what_if_text(r: &WhatIfSimReport) -> String {
     );
     for v in &r.variants {
         let name: String = v.bridge.as_deref().unwrap_or("(none: every crossing open)").chars().take(52).collect();
-        let (pd, sd) = if v.bridge.is_some() { (delay(v.planned_delay_s), delay(v.simulated_delay_s)) } else { (String::new(), String::new()) };
+        let (pd, sd) = if v.bridge.is_some() {
+            (delay(v.planned_delay_s), delay(v.simulated_delay_s))
+        } else {
+            (String::new(), String::new())
+        };
         let _ = writeln!(
             out,
             "{name:<52} {:>8} {pd:>7} {:>8} {sd:>7} {:>8} {:>9}",
@@ -390,6 +398,7 @@ mod tests {
         use evac_plan::{BridgeLoss, WhatIfBridges};
         use evac_sim::whatif::{SimulatedVariant, WhatIfSimReport};
         let variant = |bridge: Option<&str>, planned: f64, simulated: f64, base: Option<(f64, f64)>| SimulatedVariant {
+            crossing: bridge.map(|_| 1),
             bridge: bridge.map(str::to_owned),
             planned_clearance_s: Some(planned),
             simulated_clearance_s: Some(simulated),
@@ -409,6 +418,7 @@ mod tests {
                 step_s: 60.0,
                 bridges: vec![
                     BridgeLoss {
+                        crossing: 0,
                         bridge: "Old bridge".into(),
                         clearance_steps: None,
                         delay_steps: None,
@@ -416,6 +426,7 @@ mod tests {
                         cut_off: Some("Vaduz is cut off".into()),
                     },
                     BridgeLoss {
+                        crossing: 1,
                         bridge: "Rhein bridge".into(),
                         clearance_steps: Some(70),
                         delay_steps: Some(13),
@@ -428,6 +439,7 @@ mod tests {
                 variant(None, base.0, base.1, None),
                 variant(Some("Rhein bridge"), 4200.0, 4560.0, Some(base)),
             ],
+            top: 10,
             mode: "meso".into(),
             jobs: 2,
             warnings: vec!["Rhein bridge: 4 vehicles had not arrived".into()],
@@ -435,12 +447,21 @@ mod tests {
             attribution: evac_sim::OSM_ATTRIBUTION,
         };
         let text = what_if_text(&r);
-        assert!(text.contains("SUMO meso (2 runs at a time"), "{text}");
+        assert!(
+            text.contains("the open plan and the 1 worst losses replayed in SUMO meso (2 runs at a time"),
+            "{text}"
+        );
         let open = text.lines().find(|l| l.starts_with("(none")).expect("the open plan's row");
         assert!(open.contains("0:57") && open.contains("1:04"), "{open}");
         let rhein = text.lines().find(|l| l.starts_with("Rhein bridge")).expect("the closed bridge's row");
-        assert!(rhein.contains("1:10") && rhein.contains("+0:13") && rhein.contains("1:16") && rhein.contains("+0:12"), "{rhein}");
-        assert!(text.lines().any(|l| l.starts_with("Old bridge") && l.contains("CUT OFF") && l.contains("Vaduz")), "{text}");
+        assert!(
+            rhein.contains("1:10") && rhein.contains("+0:13") && rhein.contains("1:16") && rhein.contains("+0:12"),
+            "{rhein}"
+        );
+        assert!(
+            text.lines().any(|l| l.starts_with("Old bridge") && l.contains("CUT OFF") && l.contains("Vaduz")),
+            "{text}"
+        );
         assert!(text.contains("warning: Rhein bridge: 4 vehicles"), "{text}");
         assert!(text.contains("OpenStreetMap"), "{text}");
     }

@@ -341,7 +341,8 @@ fn run_warnings(r: &RunReport, end_s: f64) -> Vec<String> {
         ));
     }
     if r.unfinished > 0 {
-        warnings.push(format!("{}: {} vehicles had not arrived when SUMO stopped at {} s", r.label, r.unfinished, end_s));
+        warnings
+            .push(format!("{}: {} vehicles had not arrived when SUMO stopped at {} s", r.label, r.unfinished, end_s));
     }
     warnings
 }

@@ -20,12 +20,16 @@ pub struct WhatIfSimOptions {
     pub car: CarOptions,
     /// SUMO runs at the same time (at least 1).
     pub jobs: usize,
+    /// Simulate the open plan and this many closed crossings, the worst by the planner's
+    /// ranking first (a valley has dozens of crossings; most change nothing).
+    pub top: usize,
 }
 
 /// One variant, planned and simulated.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimulatedVariant {
-    /// The closed crossing; None for the plan with every crossing open.
+    /// The closed crossing ([`evac_plan::BridgeLoss::crossing`]); None for the open plan.
+    pub crossing: Option<usize>,
     pub bridge: Option<String>,
     pub planned_clearance_s: Option<f64>,
     pub simulated_clearance_s: Option<f64>,
@@ -45,8 +49,10 @@ pub struct SimulatedVariant {
 pub struct WhatIfSimReport {
     pub scenario: String,
     pub planned: WhatIfBridges,
-    /// The open plan first, then the closed crossings in the planner's order (worst first).
+    /// The open plan first, then the `top` closed crossings in the planner's order (worst
+    /// first; crossings whose loss cuts settlements off have no plan to simulate).
     pub variants: Vec<SimulatedVariant>,
+    pub top: usize,
     /// SUMO's model: "micro" or "meso".
     pub mode: String,
     pub jobs: usize,
@@ -68,32 +74,53 @@ pub fn simulate_what_if_bridges(
     }
     let started = std::time::Instant::now();
     let (extract, tools) = Simulation::prepare(scenario, &options.sim)?;
-    let mut inputs: Vec<(Option<String>, crate::PlanInput)> = Vec::new();
+    let mut plans: Vec<(Option<usize>, Option<String>, crate::PlanInput)> = Vec::new();
     progress("planning every variant (each river crossing closed in turn)");
     let planned = what_if_bridges_each(
         scenario,
         network,
         &options.car,
-        |done, total| progress(&format!("planning: {done} of {total} crossings closed")),
+        |done, total| {
+            if done % 10 == 0 {
+                progress(&format!("planning: {done} of {total} crossings closed"))
+            }
+        },
         |v: Variant<'_>| {
             // Labels are file names in the work folder: numbered, not the bridge's name.
-            let label = format!("whatif-{}", inputs.len());
-            inputs.push((v.bridge.map(str::to_owned), crate::PlanInput::from_plan(&label, v.problem, v.plan)));
+            let label = v.crossing.map_or_else(|| "whatif-open".to_string(), |c| format!("whatif-{c}"));
+            plans.push((
+                v.crossing,
+                v.bridge.map(str::to_owned),
+                crate::PlanInput::from_plan(&label, v.problem, v.plan),
+            ));
         },
     )?;
+    // The open plan, then the worst `top` crossings that leave a plan.
+    let mut inputs = Vec::new();
+    let mut take = |crossing: Option<usize>| {
+        if let Some(i) = plans.iter().position(|(c, _, _)| *c == crossing) {
+            inputs.push(plans.swap_remove(i));
+        }
+    };
+    take(None);
+    for b in planned.bridges.iter().filter(|b| b.cut_off.is_none()).take(options.top) {
+        take(Some(b.crossing));
+    }
+    drop(plans);
     let prepared = Prepared::new(scenario, network, &options.sim, extract, tools, &mut |m: &str| progress(m))?;
     let context = prepared.context(network, &options.sim.work_dir);
 
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<RunReport, SimError>>>> = Mutex::new((0..inputs.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Result<RunReport, SimError>>>> =
+        Mutex::new((0..inputs.len()).map(|_| None).collect());
     let workers = options.jobs.min(inputs.len()).max(1);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((_, input)) = inputs.get(i) else { break };
+                    let Some((_, _, input)) = inputs.get(i) else { break };
                     let r = context.simulate(input);
                     results.lock().expect("no worker panics holding the lock")[i] = Some(r);
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
@@ -106,12 +133,13 @@ pub fn simulate_what_if_bridges(
     let results = results.into_inner().expect("no worker panicked");
     let mut warnings = prepared.warnings.clone();
     let mut variants = Vec::with_capacity(inputs.len());
-    for ((bridge, _), r) in inputs.into_iter().zip(results) {
+    for ((crossing, bridge, _), r) in inputs.into_iter().zip(results) {
         let run = r.expect("every variant was run")?;
         for w in run_warnings(&run, prepared.settings.end_s) {
             warnings.push(format!("{}: {w}", bridge.as_deref().unwrap_or("every crossing open")));
         }
         variants.push(SimulatedVariant {
+            crossing,
             bridge,
             planned_clearance_s: run.planned.last_arrival_s,
             simulated_clearance_s: run.simulated.last_arrival_s,
@@ -130,16 +158,11 @@ pub fn simulate_what_if_bridges(
         v.planned_delay_s = v.planned_clearance_s.zip(base_planned).map(|(c, b)| c - b);
         v.simulated_delay_s = v.simulated_clearance_s.zip(base_simulated).map(|(c, b)| c - b);
     }
-    // The closed crossings in the planner's order (cut-offs, then the worst delay), which
-    // has no variant for a crossing whose loss cuts settlements off.
-    let rank = |bridge: &Option<String>| {
-        planned.bridges.iter().position(|b| Some(&b.bridge) == bridge.as_ref()).unwrap_or(usize::MAX)
-    };
-    variants[1..].sort_by_key(|v| rank(&v.bridge));
     Ok(WhatIfSimReport {
         scenario: scenario.config.name.clone(),
         planned,
         variants,
+        top: options.top,
         mode: options.sim.mode.name().to_string(),
         jobs: workers,
         warnings,
