@@ -21,7 +21,7 @@ export function shareEvacuated(s) {
 function fromSettlements() {
   const rows = state.settlements.filter((s) => s.zone !== 'outside' || s.registered > 0).map((s) => ({
     settlement: s.id, ordered: s.zone !== 'outside' ? s.population : 0, registered: s.registered, checked_in: null,
-    boarded: s.departed, arrived: s.arrived, refused: s.refused, unreachable: null, people: s.population, cannot_walk: null,
+    boarded: s.departed, arrived: s.arrived, refused: s.refused, unreachable: null, people: null, cannot_walk: null,
   }));
   return { rows, fallback: true };
 }
@@ -50,8 +50,10 @@ function render() {
   const rows = rowsWithNames();
   const dir = sort.desc ? -1 : 1;
   rows.sort((a, b) => (sort.key === 'name' ? a.name.localeCompare(b.name, 'uk') : ((a[sort.key] ?? -1) - (b[sort.key] ?? -1))) * dir);
-  const totals = data.totals || Object.fromEntries(COLUMNS.filter((k) => k !== 'share').map((k) => [k, rows.reduce((n, r) => n + (r[k] || 0), 0)]));
-  setHTML($('dash-totals'), join(COLUMNS.filter((k) => k !== 'share' && totals[k] !== undefined).map((k) => html`<div data-total="${k}"><b>${fmt(totals[k])}</b>${t(k)}</div>`)));
+  // Totals as the server counts them; without a dashboard, the sum of the known figures.
+  const sum = (k) => (rows.some((r) => typeof r[k] === 'number') ? rows.reduce((n, r) => n + (r[k] || 0), 0) : null);
+  const totals = data.totals || Object.fromEntries(COLUMNS.filter((k) => k !== 'share').map((k) => [k, sum(k)]));
+  setHTML($('dash-totals'), join(COLUMNS.filter((k) => k !== 'share' && totals[k] !== undefined).map((k) => html`<div data-total="${k}"><b>${totals[k] === null ? '–' : fmt(totals[k])}</b>${t(k)}</div>`)));
   const arrow = (k) => (sort.key === k ? (sort.desc ? ' ▼' : ' ▲') : '');
   setHTML($('dash-head'), html`<tr><th><button type="button" data-sort="name">${t('settlement')}${arrow('name')}</button></th>${COLUMNS.map((k) => html`<th class="n"><button type="button" data-sort="${k}">${t(k)}${arrow(k)}</button></th>`)}</tr>`);
   setHTML($('dash-rows'), join(rows.map((r) => html`<tr data-settlement="${r.id}"><td>${r.name}</td>${COLUMNS.map((k) => html`<td class="n" data-col="${k}">${k === 'share' ? Math.round(100 * r.share) : (r[k] === null || r[k] === undefined ? '–' : fmt(r[k]))}</td>`)}</tr>`)));

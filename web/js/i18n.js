@@ -48,7 +48,7 @@ const T = {
     e_unknown_event: 'Сервер ще не підтримує цю подію', e_duplicate: 'Можливий дублікат', e_wrong_login: 'Невірний користувач або пароль',
     e_disabled: 'Обліковий запис вимкнено', e_client_id: 'Неправильний ідентифікатор запису',
     f_settlement_id: 'Нас. пункт', f_head_name: "Ім'я", f_members: 'Осіб', f_needs: 'Потреби', f_phone: 'Телефон', f_kind: 'Подія', f_centre_id: 'Центр',
-    people: 'осіб', open: 'Відкрити', progress: 'Хід евакуації', refresh: 'Оновити', sort_by: 'Сортувати за',
+    legend: 'Легенда', people: 'осіб', open: 'Відкрити', progress: 'Хід евакуації', refresh: 'Оновити', sort_by: 'Сортувати за',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', username: 'User', password: 'Password', login: 'Log in',
@@ -95,7 +95,7 @@ const T = {
     e_unknown_event: 'The server does not support this event yet', e_duplicate: 'Possible duplicate', e_wrong_login: 'Wrong user or password',
     e_disabled: 'The account is disabled', e_client_id: 'Invalid record id',
     f_settlement_id: 'Settlement', f_head_name: 'Name', f_members: 'People', f_needs: 'Needs', f_phone: 'Phone', f_kind: 'Event', f_centre_id: 'Centre',
-    people: 'people', open: 'Open', progress: 'Progress', refresh: 'Refresh', sort_by: 'Sort by',
+    legend: 'Key', people: 'people', open: 'Open', progress: 'Progress', refresh: 'Refresh', sort_by: 'Sort by',
   },
 };
 

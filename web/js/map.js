@@ -11,6 +11,7 @@ export const SHARES = [[0, '#ffffff'], [0.25, '#bbdefb'], [0.5, '#64b5f6'], [0.7
 
 let map = null;
 let markers = {};
+let fitted = false;
 
 // The share of a settlement's people evacuated (on their way or arrived), 0..1: the whole
 // settlement's progress, so one refusal does not paint the village.
@@ -45,6 +46,7 @@ const tooltip = (markup) => String(markup);
 
 export async function drawMap() {
   if (map) { map.remove(); markers = {}; }
+  fitted = false;
   map = L.map('map', { preferCanvas: false, attributionControl: true });
   map.attributionControl.setPrefix('').addAttribution('© OpenStreetMap contributors (ODbL); GeoNames (CC BY 4.0)');
   const layers = await api('/api/map/layers');
@@ -60,10 +62,13 @@ export async function drawMap() {
   }).addTo(map);
   const legend = L.control({ position: 'bottomright' });
   legend.onAdd = () => {
-    const d = L.DomUtil.create('div', 'legend');
+    // A key that folds away: on a phone it would cover a third of the map.
+    const d = L.DomUtil.create('details', 'legend');
+    if (window.matchMedia('(min-width: 900px)').matches) d.open = true;
+    L.DomEvent.disableClickPropagation(d);
     const ring = (k) => html`<div><i style="background:#fff;border:3px solid ${COLOURS[k]}"></i>${t(k)}</div>`;
     const shares = [['0', SHARES[0][1]], ['1–49', SHARES[1][1]], ['50–74', SHARES[2][1]], ['75–98', SHARES[3][1]], ['99', SHARES[4][1]], ['100', SHARES[5][1]]];
-    setHTML(d, html`${ring('mandatory')}${ring('advisory')}<div><i style="background:${COLOURS.outside}"></i>${t('outside')}</div>
+    setHTML(d, html`<summary>${t('legend')}</summary>${ring('mandatory')}${ring('advisory')}<div><i style="background:${COLOURS.outside}"></i>${t('outside')}</div>
       <div>${t('legend_share')}, %:</div>${join(shares.map(([k, c]) => html`<div><i style="background:${c};border:1px solid #90a4ae"></i>${k}</div>`))}`);
     return d;
   };
@@ -97,4 +102,10 @@ export function updateMarkers(settlements, onSelect) {
     }
     markers[s.id].getElement && markers[s.id].getElement() && markers[s.id].getElement().setAttribute('data-settlement', s.id);
   });
+  // The first time: show the settlements in the zone (where the work is), not the whole area.
+  const zone = settlements.filter((s) => s.zone !== 'outside');
+  if (!fitted && zone.length) {
+    fitted = true;
+    map.fitBounds(L.latLngBounds(zone.map((s) => [s.lat, s.lon])), { padding: [16, 16] });
+  }
 }
