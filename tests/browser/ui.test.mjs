@@ -14,7 +14,7 @@
 // without a connection says "no connection". Screenshots of each screen go to the
 // screenshot dir. Also checks the html`` helper and that the ES modules are served as
 // JavaScript. Exits non-zero on any failure.
-import { chromium } from 'playwright-core';
+import { chromium, request } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
 const [base, user, pass, shots] = process.argv.slice(2);
@@ -213,6 +213,10 @@ async function offlineFlow() {
   await page.waitForFunction(() => document.querySelectorAll('path.settlement-marker').length > 100, null, { timeout: 15000 });
   await page.click('#tabs button[data-tab=register]');
   await pickSettlement(page, 'Kupiansk');
+  // The narrowest phone the layout is made for.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await audit(page, 'phone 360x740 register', size, shot, '03b-register-360.png');
+  await page.setViewportSize(size.options.viewport);
   // The service worker controls the page and has cached the shell and the data.
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
   await page.reload();
@@ -252,6 +256,37 @@ async function offlineFlow() {
   check(copies.length === 1, `exactly one copy on the server, got ${copies.length}`);
   console.log(`phone online again: sent; the server holds ${copies.length} copy (#${copies[0].id})`);
   await shot('10-online-sent.png');
+
+  // A step taken offline on a household someone else changed meanwhile: refused when sent
+  // (the household is not as shown), and kept on the device as failed, with the reason.
+  await page.click('#tabs button[data-tab=search]');
+  await page.fill('#search-q', name);
+  await page.click('#search-submit');
+  await page.waitForSelector('#search-results .household');
+  const hid = await page.locator('#search-results .household').first().getAttribute('data-household');
+  await context.setOffline(true);
+  const step = page.locator('#search-results .household .acts button[data-ev]:not(.danger)').first();
+  const stepKind = await step.getAttribute('data-ev');
+  await step.click();
+  if (await page.locator('#search-results [data-confirm]').count()) await page.locator('#search-results [data-confirm]').first().click();
+  await page.waitForSelector('#search-results .household .pending');
+  const token = await page.evaluate(() => sessionStorage.getItem('evac-token'));
+  const other = await request.newContext({ baseURL: base, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
+  const meanwhile = await other.post(`/api/households/${hid}/events`, { data: { kind: stepKind } });
+  check(meanwhile.ok(), `the other step: ${meanwhile.status()} ${await meanwhile.text()}`);
+  await other.dispose();
+  await context.setOffline(false);
+  await page.click('#tabs button[data-tab=register]');
+  await page.waitForSelector('#outbox-list li.failed', { timeout: 40000 });
+  const failed = (await page.textContent('#outbox-list li.failed')).replace(/\s+/g, ' ').trim();
+  console.log(`phone: a stale offline step (${stepKind}) is kept as failed: ${failed}`);
+  await audit(page, 'phone register with a failed item', size, shot, '10b-conflict-kept.png');
+  await page.click('#outbox-list li.failed [data-open]');
+  await page.waitForSelector(`#search-results .household[data-household="${hid}"] .status[data-status="${stepKind}"]`);
+  await page.click('#tabs button[data-tab=register]');
+  page.once('dialog', (d) => d.accept());
+  await page.click('#outbox-list li.failed [data-discard]');
+  await page.waitForSelector('#outbox-section', { state: 'hidden' });
 
   // The same request twice (a lost answer retried): one household, if the server knows
   // client ids (it answers the retry with "replayed": true).

@@ -87,6 +87,7 @@ async function record(card, kind, extra, onChanged) {
     label: `${t(`ev_${kind}`)} — ${name}`,
     label_key: `ev_${kind}`,
     name,
+    household: Number(card.dataset.household),
   };
   try {
     const r = await submit(item);

@@ -32,6 +32,8 @@ function showTab(name) {
   document.body.dataset.tab = name;
   document.querySelectorAll('.tab').forEach((s) => { s.hidden = s.id !== `tab-${name}`; });
   document.querySelectorAll('#tabs button').forEach((b) => b.classList.toggle('active', b.dataset.tab === name));
+  const active = document.querySelector('#tabs button.active');
+  if (active && active.scrollIntoView) active.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   refreshMapSize();
   Promise.resolve((TAB_LOADERS[name] || (() => {}))()).catch((e) => {
     if (e.status === 401) return;

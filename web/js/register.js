@@ -56,18 +56,24 @@ function savedLine(r) {
   return html`<span class="ok">${r.replayed ? t('already_saved') : t('saved')} ${r.id}</span>${duplicates}`;
 }
 
-// The outbox on this device, under the form and as a count in the header.
+// The outbox on this device, above the form (folds away) and as a count in the header. A
+// refused item offers to try again, or, for a step on a household that changed since, to
+// open that household.
 export async function renderOutbox() {
   const all = await items();
   const badge = $('outbox-badge');
   badge.hidden = all.length === 0;
   badge.textContent = `${t('outbox_badge')}${all.length}`;
   $('outbox-section').hidden = all.length === 0;
+  $('outbox-count').textContent = String(all.length);
+  if (all.some((i) => i.state === 'failed')) $('outbox-section').open = true;
   setHTML($('outbox-list'), join(all.map((i) => html`<li class="${i.state}" data-client-id="${i.client_id}">
     <span class="what">${i.kind === 'register' ? t('registration') : t(i.label_key || 'event_of')} — ${i.name || ''}
       <small>${i.created_at.slice(11, 16)}</small><br>
       ${i.state === 'failed' ? html`<span class="error">${t('failed')}: ${errorText(i.error)}</span>` : html`<span class="pending">${t('waiting')}</span>`}</span>
-    ${i.state === 'failed' ? html`<button type="button" data-retry>${t('retry')}</button>` : ''}
+    ${i.state !== 'failed' ? '' : i.household && [409, 412].includes(i.error && i.error.status)
+    ? html`<button type="button" data-open="${i.household}">${t('open')}</button>`
+    : html`<button type="button" data-retry>${t('retry')}</button>`}
     <button type="button" class="danger" data-discard>${t('discard')}</button></li>`)));
 }
 
@@ -85,6 +91,10 @@ export function initRegister(onRegistered, onOpen) {
     const li = ev.target.closest('li[data-client-id]');
     if (!li) return;
     if (ev.target.closest('[data-retry]')) await retry(li.dataset.clientId);
+    // A step refused because the household changed is not sent again as it was: the
+    // registrar opens the household as it is now and decides.
+    const open = ev.target.closest('[data-open]');
+    if (open) onOpen(Number(open.dataset.open));
     if (ev.target.closest('[data-discard]') && window.confirm(t('confirm_discard'))) await discard(li.dataset.clientId);
   });
   $('outbox-send').addEventListener('click', () => flush());
