@@ -130,6 +130,14 @@ async function flow(size) {
   await page.waitForSelector('#reg-result .ok');
   check(await page.inputValue('#reg-settlement-id') === kupiansk, 'the settlement is kept after a save');
   await shot('03-registered.png');
+  if (size.name === 'phone') {
+    // The same name registered at desktop size: offered as a likely duplicate, to open.
+    const open = page.locator('#reg-result button[data-open]');
+    check(await open.count() >= 1, `a likely duplicate is offered: ${await page.textContent('#reg-result')}`);
+    await open.first().click();
+    await page.waitForSelector('#search-results .household');
+    console.log(`${label}: duplicate offered and opened: ${(await page.textContent('#search-results .household b')).trim()}`);
+  }
   await page.click('#tabs button[data-tab=settlement]');
   await page.waitForFunction((n) => {
     const cell = document.querySelector('#st-counts td[data-count=registered]');
