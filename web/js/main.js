@@ -9,7 +9,7 @@ import { $, state } from './dom.js';
 import { errorText, t, toggleLang, translate } from './i18n.js';
 import { drawMap, refreshMapSize, updateMarkers } from './map.js';
 import { initOrder, loadOrders, renderDraft } from './order.js';
-import { flush, onOutboxChange, startOutbox } from './outbox.js';
+import { flush, onOutboxChange, setOutboxUser, startOutbox } from './outbox.js';
 import { loadPlan } from './plan.js';
 import { fillRegisterForm, initRegister, renderOutbox } from './register.js';
 import { initSearch, openHousehold, showSearch } from './search.js';
@@ -57,6 +57,8 @@ function applyRole() {
 function logout() {
   endSession();
   state.me = null;
+  setOutboxUser(null);
+  $('outbox-badge').hidden = true;
   sessionStorage.removeItem('evac-me');
   $('app-view').hidden = true; $('login-view').hidden = false; $('logout').hidden = true; $('whoami').textContent = '';
 }
@@ -93,6 +95,7 @@ async function whoAmI() {
 
 async function start() {
   state.me = await whoAmI();
+  setOutboxUser(state.me.username);
   $('login-view').hidden = true; $('app-view').hidden = false;
   applyRole();
   const sc = await api('/api/scenario');

@@ -14,6 +14,11 @@ let dbPromise = null;
 let listeners = [];
 let flushing = null;
 let sentHandler = () => {};
+// Who is logged in: a write is sent only in the session of the user who made it (the
+// audit names who did what), and each user sees only their own waiting writes.
+let user = null;
+export function setOutboxUser(name) { user = name; }
+const mine = (item) => !item.user || item.user === user;
 // Items being sent by submit() now: flush() leaves them alone (one request at a time each).
 const inFlight = new Set();
 
@@ -48,7 +53,7 @@ export function onOutboxChange(f) { listeners.push(f); }
 // state: 'waiting' | 'failed', error: {status, code, message, fields}}.
 export async function items() {
   const all = (await tx('readonly', (s) => s.getAll())) || [];
-  return all.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  return all.filter(mine).sort((a, b) => a.created_at.localeCompare(b.created_at));
 }
 
 async function put(item) { await tx('readwrite', (s) => s.put(item)); changed(); }
@@ -75,7 +80,7 @@ const errorOf = (e) => ({ status: e.status, code: e.code || null, message: e.mes
 // {queued: item} when it waits for a connection; throws the server's refusal (and keeps
 // nothing: the form that made it still shows it and says why).
 export async function submit(item) {
-  const full = Object.assign({ state: 'waiting', error: null, created_at: new Date().toISOString() }, item);
+  const full = Object.assign({ state: 'waiting', error: null, created_at: new Date().toISOString(), user }, item);
   full.body = Object.assign({ client_id: full.client_id }, full.body);
   await put(full);
   inFlight.add(full.client_id);
@@ -94,6 +99,7 @@ export async function submit(item) {
 // connection. onSent(item, answer) runs for each item the server took.
 export function flush(onSent = sentHandler) {
   if (flushing) return flushing;
+  if (!user) return Promise.resolve(0);
   flushing = (async () => {
     let sent = 0;
     try {

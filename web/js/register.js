@@ -18,6 +18,9 @@ const IMPLIES = { cannot_walk: 'wheelchair', needs_bed: 'stretcher', needs_oxyge
 const schemaProps = () => (state.schema && state.schema.components.schemas.NewHousehold.properties) || {};
 
 export function fillRegisterForm() {
+  // Drawn again when the language changes: what was typed stays.
+  const typed = COUNTS.map((k) => $(`reg-${k}`) && $(`reg-${k}`).value);
+  const ticked = new Set([...$('reg-needs').querySelectorAll('input:checked')].map((i) => i.value));
   setHTML($('reg-counts'), join(COUNTS.map((k) => html`<div class="count"><span id="lbl-${k}">${t(`c_${k}`)}</span>
     <button type="button" data-step="-1" data-for="${k}" aria-label="${t(`c_${k}`)}: ${t('less')}">−</button>
     <input id="reg-${k}" name="${k}" type="number" inputmode="numeric" min="${k === 'people' ? 1 : 0}" max="50" value="${k === 'people' ? 1 : 0}" aria-labelledby="lbl-${k}">
@@ -25,6 +28,8 @@ export function fillRegisterForm() {
   const implied = new Set(Object.values(IMPLIES));
   setHTML($('reg-needs'), join(state.needs.filter((n) => !implied.has(n))
     .map((n) => html`<label><input type="checkbox" value="${n}"><span>${needLabel(n)}</span></label>`)));
+  COUNTS.forEach((k, i) => { if (typed[i]) $(`reg-${k}`).value = typed[i]; });
+  $('reg-needs').querySelectorAll('input').forEach((i) => { i.checked = ticked.has(i.value); });
   fillPicker();
 }
 
