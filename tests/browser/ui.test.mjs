@@ -87,6 +87,7 @@ async function flow(size) {
   await page.click('#login-submit');
   await page.waitForSelector('#app-view:not([hidden])');
   await page.waitForFunction(() => document.querySelectorAll('path.settlement-marker').length > 100, null, { timeout: 15000 });
+  await page.waitForSelector('#reg-counts input', { state: 'attached' });
   const markers = await page.locator('path.settlement-marker').count();
   console.log(`${label}: map shows ${markers} settlements`);
   await page.click('#tabs button[data-tab=order]');
@@ -230,6 +231,15 @@ async function offlineFlow() {
   await page.reload();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 10000 });
   await page.waitForFunction(() => document.querySelectorAll('path.settlement-marker').length > 100, null, { timeout: 15000 });
+
+  // Installable: Chromium finds nothing missing (manifest, icons, service worker); a
+  // Playwright context is incognito, which Chromium reports too, and is not the app's doing.
+  const cdp = await context.newCDPSession(page);
+  const installability = (await cdp.send('Page.getInstallabilityErrors')).installabilityErrors.filter((e) => e.errorId !== 'in-incognito');
+  check(installability.length === 0, `not installable: ${JSON.stringify(installability)}`);
+  const manifest = await cdp.send('Page.getAppManifest');
+  check(manifest.errors.length === 0 && manifest.url.endsWith('/manifest.webmanifest'), `manifest: ${JSON.stringify(manifest.errors)}`);
+  console.log('phone: installable (no installability errors, manifest parsed)');
 
   const name = `Мельник Офлайн ${Date.now()}`;
   await context.setOffline(true);

@@ -3,6 +3,16 @@
 let token = sessionStorage.getItem('evac-token');
 let unauthorized = () => {};
 
+// Whether the server answered the last call (navigator.onLine says only that there is a
+// network, not that the server can be reached): the page shows it.
+let reachable = true;
+export const serverReachable = () => reachable;
+function reach(yes) {
+  if (yes === reachable) return;
+  reachable = yes;
+  window.dispatchEvent(new Event('evac-reach'));
+}
+
 export const hasSession = () => Boolean(token);
 
 export function startSession(newToken) {
@@ -30,9 +40,11 @@ export async function api(path, options = {}) {
   try {
     r = await fetch(path, Object.assign({}, options, { headers }));
   } catch (cause) {
+    reach(false);
     const e = new Error('offline'); e.offline = true; e.status = 0; e.code = 'offline'; e.cause = cause;
     throw e;
   }
+  reach(true);
   if (r.status === 401 && path !== '/api/session') { unauthorized(); const e = new Error('401'); e.status = 401; e.code = 'unauthorized'; throw e; }
   const type = r.headers.get('content-type') || '';
   let body;

@@ -2,7 +2,7 @@
 // Installable (manifest, service worker at /sw.js): the app and the scenario's aggregate
 // data open offline, and writes wait in the outbox (outbox.js) until they can be sent.
 import { loadAudit, loadUsers, initUsers } from './admin.js';
-import { api, endSession, hasSession, onUnauthorized, startSession } from './api.js';
+import { api, endSession, hasSession, onUnauthorized, serverReachable, startSession } from './api.js';
 import { loadCentres } from './centres.js';
 import { initDashboard, loadDashboard } from './dashboard.js';
 import { $, state } from './dom.js';
@@ -14,6 +14,9 @@ import { loadPlan } from './plan.js';
 import { fillRegisterForm, initRegister, renderOutbox } from './register.js';
 import { initSearch, openHousehold, showSearch } from './search.js';
 import { renderSettlement, showSettlement } from './settlement.js';
+
+// Whether the user picked a panel (then loading the data does not switch it under them).
+let tabChosen = false;
 
 const TAB_LOADERS = {
   order: loadOrders,
@@ -55,6 +58,7 @@ function applyRole() {
 }
 
 function logout() {
+  tabChosen = false;
   endSession();
   state.me = null;
   setOutboxUser(null);
@@ -106,7 +110,8 @@ async function start() {
   await refreshSettlements();
   await loadSchema();
   fillRegisterForm();
-  showTab(state.me.role === 'viewer' ? 'dashboard' : 'register');
+  // The first screen, unless the user has already picked one while the data loaded.
+  if (!tabChosen) showTab(state.me.role === 'viewer' ? 'dashboard' : 'register');
   renderOutbox();
   flush().catch(() => {});
 }
@@ -123,8 +128,9 @@ function warmCache() {
   }
 }
 
+// "No connection" when the device has no network or the server did not answer last time.
 function online() {
-  $('net').hidden = navigator.onLine;
+  $('net').hidden = navigator.onLine && serverReachable();
 }
 
 $('login-form').addEventListener('submit', async (ev) => {
@@ -150,7 +156,7 @@ initUsers();
 onUnauthorized(logout);
 onOutboxChange(() => { renderOutbox(); });
 startOutbox(() => { if (state.me) refreshSettlements().catch(() => {}); });
-document.querySelectorAll('#tabs button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
+document.querySelectorAll('#tabs button').forEach((b) => b.addEventListener('click', () => { tabChosen = true; showTab(b.dataset.tab); }));
 $('lang').addEventListener('click', () => {
   toggleLang(); translate();
   if (state.me) { refreshSettlements().catch(() => {}); fillRegisterForm(); showTab(document.body.dataset.tab || 'register'); renderOutbox(); }
@@ -158,6 +164,7 @@ $('lang').addEventListener('click', () => {
 $('logout').addEventListener('click', logout);
 window.addEventListener('online', online);
 window.addEventListener('offline', online);
+window.addEventListener('evac-reach', online);
 window.addEventListener('resize', refreshMapSize);
 online();
 translate();
