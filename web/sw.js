@@ -50,8 +50,11 @@ async function networkFirst(request) {
     return answer;
   } catch (e) {
     const cached = (await cache.match(key)) || (request.mode === 'navigate' ? await cache.match('/') : undefined);
-    if (cached) return cached;
-    throw e;
+    if (!cached) throw e;
+    // Marked, so that the page knows the server did not answer (and says so).
+    const headers = new Headers(cached.headers);
+    headers.set('X-Evac-Cached', '1');
+    return new Response(cached.body, { status: cached.status, statusText: cached.statusText, headers });
   }
 }
 

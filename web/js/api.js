@@ -44,7 +44,8 @@ export async function api(path, options = {}) {
     const e = new Error('offline'); e.offline = true; e.status = 0; e.code = 'offline'; e.cause = cause;
     throw e;
   }
-  reach(true);
+  // An answer the service worker kept from before is not a sign that the server is there.
+  reach(!r.headers.get('X-Evac-Cached'));
   if (r.status === 401 && path !== '/api/session') { unauthorized(); const e = new Error('401'); e.status = 401; e.code = 'unauthorized'; throw e; }
   const type = r.headers.get('content-type') || '';
   let body;
