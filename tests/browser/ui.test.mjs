@@ -167,13 +167,15 @@ async function flow(size) {
   await page.waitForSelector('#search-results .household');
   const info = (await page.textContent('#search-info')).trim();
   console.log(`${label}: search "Коваленко": ${info.split('\n')[0]}`);
-  const card = page.locator('#search-results .household').first();
+  const card = page.locator('#search-results .household:has(.status[data-status=registered])').first();
+  const hid = await card.getAttribute('data-household');
   const firstStep = card.locator('.acts button[data-ev]:not(.danger)').first();
   const stepName = await firstStep.getAttribute('data-ev');
   await firstStep.click();
   if (await card.locator('[data-confirm]').count()) await card.locator('[data-confirm]').click();
-  await page.waitForFunction((ev) => { const s = document.querySelector('#search-results .household .status'); return s && s.dataset.status !== 'registered'; }, stepName, { timeout: 10000 });
-  console.log(`${label}: step ${stepName}: status ${await page.locator('#search-results .household .status').first().getAttribute('data-status')}`);
+  const stepped = `#search-results .household[data-household="${hid}"] .status`;
+  await page.waitForFunction((sel) => { const s = document.querySelector(sel); return s && s.dataset.status !== 'registered'; }, stepped, { timeout: 10000 });
+  console.log(`${label}: step ${stepName} on #${hid}: status ${await page.locator(stepped).getAttribute('data-status')}`);
   await page.locator('#search-results .household').first().locator('button[data-ev=refused]').click();
   await page.waitForSelector('#search-results .household [data-confirm=refused]');
   await audit(page, `${label} search`, size, shot, '06-search.png');
@@ -190,8 +192,13 @@ async function flow(size) {
     const r = await fetch('/api/settlements', { headers: { Authorization: `Bearer ${sessionStorage.getItem('evac-token')}` } });
     return (await r.json()).reduce((n, s) => n + s.registered, 0);
   });
-  console.log(`${label}: dashboard registered ${totalRegistered}, the settlements say ${sum}`);
-  check(totalRegistered === sum, 'dashboard totals match the server');
+  const away = await page.evaluate(async () => {
+    const r = await fetch('/api/settlements', { headers: { Authorization: `Bearer ${sessionStorage.getItem('evac-token')}` } });
+    return (await r.json()).reduce((n, s) => n + (s.boarded ?? s.departed ?? 0), 0);
+  });
+  const totalBoarded = Number((await page.textContent('#dash-totals [data-total=boarded] b')).replace(/\D/g, ''));
+  console.log(`${label}: dashboard registered ${totalRegistered}, on the way ${totalBoarded}; the settlements say ${sum}, ${away}`);
+  check(totalRegistered === sum && totalBoarded === away, 'dashboard totals match the server');
   await audit(page, `${label} dashboard`, size, shot, '07-dashboard.png');
 
   // English.

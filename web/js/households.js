@@ -16,6 +16,10 @@ const DESTRUCTIVE = new Set(['refused', 'unreachable', 'undo']);
 
 export const eventKinds = () => STEPS.filter((k) => state.eventKinds.includes(k));
 
+// Runs after any step the server took, wherever the card was (the map's counts).
+let afterStep = async () => {};
+export function onStep(f) { afterStep = f; }
+
 const COUNTS = ['cannot_walk', 'needs_oxygen', 'needs_bed', 'needs_escort', 'children', 'pets'];
 
 function details(h) {
@@ -96,6 +100,7 @@ async function record(card, kind, extra, onChanged) {
       setHTML(error, html`<span class="pending">${t(`ev_${kind}`)}: ${t('waiting')}</span>`);
       return;
     }
+    await afterStep();
     await onChanged();
   } catch (e) {
     error.textContent = errorText(e);

@@ -12,6 +12,7 @@ import { initOrder, loadOrders, renderDraft } from './order.js';
 import { flush, onOutboxChange, setOutboxUser, startOutbox } from './outbox.js';
 import { loadPlan } from './plan.js';
 import { fillRegisterForm, initRegister, renderOutbox } from './register.js';
+import { onStep } from './households.js';
 import { initSearch, openHousehold, showSearch } from './search.js';
 import { renderSettlement, showSettlement } from './settlement.js';
 
@@ -24,7 +25,7 @@ const TAB_LOADERS = {
   plan: loadPlan,
   audit: loadAudit,
   users: loadUsers,
-  dashboard: loadDashboard,
+  dashboard: async () => { await refreshSettlements(); await loadDashboard(); },
   search: showSearch,
   register: renderOutbox,
   settlement: () => state.current && showSettlement(state.current, refreshSettlements),
@@ -150,6 +151,7 @@ $('login-form').addEventListener('submit', async (ev) => {
 
 initRegister(async (settlementId) => { state.current = settlementId; await refreshSettlements(); }, (id) => { showTab('search'); openHousehold(id); });
 initSearch();
+onStep(() => refreshSettlements().catch(() => {}));
 initDashboard();
 initOrder();
 initUsers();

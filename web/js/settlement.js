@@ -20,5 +20,6 @@ export async function showSettlement(id, onEvent) {
   renderSettlement(s);
   if (state.me.role === 'viewer') return;
   const rows = await api(`/api/households?settlement_id=${encodeURIComponent(id)}`);
-  renderHouseholds($('st-households'), rows, async () => { await onEvent(); await showSettlement(id, onEvent); });
+  // The map's counts are refreshed after every step (households.js onStep): show the list again.
+  renderHouseholds($('st-households'), rows, () => showSettlement(id, onEvent));
 }
