@@ -200,6 +200,10 @@ async function flow(size) {
   console.log(`${label}: dashboard registered ${totalRegistered}, on the way ${totalBoarded}; the settlements say ${sum}, ${away}`);
   check(totalRegistered === sum && totalBoarded === away, 'dashboard totals match the server');
   await audit(page, `${label} dashboard`, size, shot, '07-dashboard.png');
+  // The map fills a settlement by the share of its people on the way or arrived: a few
+  // people of Kupiansk's 26,627 is the lightest blue (1-49 %), not a status colour.
+  const fill = await page.locator(`path.settlement-marker[data-settlement="${kupiansk}"]`).getAttribute('fill');
+  check(fill === '#bbdefb', `Kupiansk's marker is filled ${fill}`);
 
   // English.
   await page.click('#lang');
