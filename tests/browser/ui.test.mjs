@@ -119,6 +119,12 @@ async function flow(size) {
   await page.click('#tabs button[data-tab=register]');
   const needs = await page.locator('#reg-needs label').allTextContents();
   check(needs.length >= 1 && needs.every((n) => !n.includes('_')), `needs are labelled, not keys: ${needs}`);
+  // Four villages called Іванівка: told apart by hromada and zone (typed in Latin here).
+  await page.fill('#reg-settlement', 'Ivanivk');
+  await page.waitForSelector('#reg-settlement-list button[data-id]');
+  const ivanivka = (await page.locator('#reg-settlement-list button[data-id]').allTextContents()).filter((x) => x.startsWith('Іванівка'));
+  check(ivanivka.length === 4 && new Set(ivanivka).size === 4, `four Іванівка told apart: ${JSON.stringify(ivanivka)}`);
+  console.log(`picker: "Ivanivk" -> ${ivanivka.join(' | ')}`);
   await pickSettlement(page, "Куп'янськ");
   await pickSettlement(page, 'Kupyansk');
   await page.fill('#reg-name', 'Коваленко Олена Петрівна');
