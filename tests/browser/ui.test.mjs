@@ -131,6 +131,14 @@ async function flow(size) {
   await page.fill('#reg-people', '4');
   await page.click('#reg-counts button[data-for=children][data-step="1"]');
   await page.click('#reg-counts button[data-for=cannot_walk][data-step="1"]');
+  // A field the server refuses: said in Ukrainian, and nothing is kept in the outbox.
+  await page.fill('#reg-phone', 'call me');
+  await page.click('#reg-submit');
+  await page.waitForSelector('#reg-result .error');
+  const refusal = await page.textContent('#reg-result');
+  check(refusal.includes('Телефон') && !/expected|invalid/i.test(refusal), `a refused field in Ukrainian: ${refusal}`);
+  check(await page.locator('#outbox-section').isHidden(), 'a refused registration is not kept to send again');
+  console.log(`${label}: refused field: ${refusal.trim()}`);
   await page.fill('#reg-phone', '+380 50 123 45 67');
   await audit(page, `${label} register`, size, shot, '03a-register-form.png');
   await page.click('#reg-submit');

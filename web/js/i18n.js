@@ -48,6 +48,9 @@ const T = {
     e_unknown_event: 'Сервер ще не підтримує цю подію', e_duplicate: 'Можливий дублікат', e_wrong_login: 'Невірний користувач або пароль',
     e_disabled: 'Обліковий запис вимкнено', e_client_id: 'Неправильний ідентифікатор запису',
     f_settlement_id: 'Нас. пункт', f_head_name: "Ім'я", f_members: 'Осіб', f_needs: 'Потреби', f_phone: 'Телефон', f_kind: 'Подія', f_centre_id: 'Центр',
+    fe_settlement_id: 'оберіть населений пункт зі списку', fe_head_name: 'вкажіть ПІБ (1–200 символів)', fe_members: 'від 1 до 50 осіб',
+    fe_people: 'від 1 до 50 осіб', fe_phone: 'лише цифри, пробіли, + ( ) -', fe_needs: 'невідома потреба', fe_kind: 'невідома подія',
+    fe_centre_id: 'оберіть центр', fe_client_id: 'неправильний ідентифікатор запису',
     legend: 'Легенда', people: 'осіб', open: 'Відкрити', progress: 'Хід евакуації', refresh: 'Оновити', sort_by: 'Сортувати за',
   },
   en: {
@@ -95,6 +98,9 @@ const T = {
     e_unknown_event: 'The server does not support this event yet', e_duplicate: 'Possible duplicate', e_wrong_login: 'Wrong user or password',
     e_disabled: 'The account is disabled', e_client_id: 'Invalid record id',
     f_settlement_id: 'Settlement', f_head_name: 'Name', f_members: 'People', f_needs: 'Needs', f_phone: 'Phone', f_kind: 'Event', f_centre_id: 'Centre',
+    fe_settlement_id: 'choose a settlement from the list', fe_head_name: 'enter the name (1-200 characters)', fe_members: '1 to 50 people',
+    fe_people: '1 to 50 people', fe_phone: 'digits, spaces, + ( ) - only', fe_needs: 'unknown need', fe_kind: 'unknown event',
+    fe_centre_id: 'choose a centre', fe_client_id: 'invalid record id',
     legend: 'Key', people: 'people', open: 'Open', progress: 'Progress', refresh: 'Refresh', sort_by: 'Sort by',
   },
 };
@@ -126,7 +132,9 @@ export function errorText(e) {
   const key = (e && e.code && CODES[e.code]) || (e && STATUS[e.status]);
   const text = key ? t(key) : ((e && e.message) || String(e));
   const fields = (e && e.body && e.body.fields) || {};
-  const parts = Object.entries(fields).map(([k, v]) => `${t(`f_${k}`)}: ${v}`);
+  // Each field by its name and what it expects, in the user's language (the server's own
+  // words for a field this page does not know).
+  const parts = Object.entries(fields).map(([k, v]) => `${T[lang][`f_${k}`] || T[lang][`c_${k}`] || k}: ${T[lang][`fe_${k}`] || v}`);
   return parts.length ? `${text} (${parts.join('; ')})` : text;
 }
 export const fmt = (n) => Number(n || 0).toLocaleString(lang === 'uk' ? 'uk-UA' : 'en-GB');

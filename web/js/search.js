@@ -24,7 +24,8 @@ async function find(q, settlement) {
     return await api(`/api/households/search?${params}`);
   } catch (e) {
     // Not there yet: /api/households/{id} refuses "search" as an id (400) or 404/405.
-    if (![400, 404, 405].includes(e.status)) throw e;
+    // (A server that has the call answers its own errors with a code: those are shown.)
+    if (e.code || ![400, 404, 405].includes(e.status)) throw e;
     if (!settlement) return { results: [], total_candidates: 0, fallback: true };
     const rows = await api(`/api/households?settlement_id=${encodeURIComponent(settlement)}`);
     const key = coarse(q);
