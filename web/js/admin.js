@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import { $, state } from './dom.js';
 import { html, join, setHTML } from './html.js';
-import { t } from './i18n.js';
+import { errorText, t } from './i18n.js';
 
 export async function loadAudit() {
   const rows = await api('/api/audit?limit=200');
@@ -33,7 +33,7 @@ export async function loadUsers() {
       const r = await call();
       $('user-result').textContent = act === 'password' ? `${t('new_password')} ${r.username}: ${r.password}` : '';
       loadUsers();
-    } catch (e) { $('user-result').textContent = e.message; }
+    } catch (e) { $('user-result').textContent = errorText(e); }
   }));
 }
 
@@ -44,6 +44,6 @@ export function initUsers() {
     try {
       await api('/api/users', { method: 'POST', body: JSON.stringify(Object.fromEntries(f)) });
       ev.target.reset(); $('user-result').textContent = ''; loadUsers();
-    } catch (e) { $('user-result').textContent = `${e.message} ${JSON.stringify((e.body && e.body.fields) || {})}`; }
+    } catch (e) { $('user-result').textContent = errorText(e); }
   });
 }

@@ -6,17 +6,26 @@ import { html, join, setHTML } from './html.js';
 import { fmt, t } from './i18n.js';
 
 export const COLOURS = { mandatory: '#c62828', advisory: '#ef8f00', outside: '#90a4ae', evacuating: '#1565c0', cleared: '#2e7d32', refused: '#6a1b9a' };
+// Share of the people evacuated (on their way or arrived): from none to all.
+export const SHARES = [[0, '#ffffff'], [0.25, '#bbdefb'], [0.5, '#64b5f6'], [0.75, '#1e88e5'], [0.99, '#0d47a1'], [1, '#2e7d32']];
 
 let map = null;
 let markers = {};
+let fitted = false;
 
-// The colour key of a settlement: its zone until people leave, then how far it has got.
-export function statusOf(s) {
-  if (s.zone === 'outside') return 'outside';
-  if (s.remaining === 0 && s.population > 0) return 'cleared';
-  if (s.refused > 0) return 'refused';
-  if (s.departed + s.arrived > 0) return 'evacuating';
-  return s.zone;
+// The share of a settlement's people evacuated (on their way or arrived), 0..1: the whole
+// settlement's progress, so one refusal does not paint the village.
+export function shareOf(s) {
+  const away = (s.boarded ?? s.departed ?? 0) + (s.arrived ?? 0);
+  return s.population > 0 ? Math.min(1, away / s.population) : 0;
+}
+
+// Fill by the share evacuated, outline by the zone (grey outside it).
+export function colourOf(s) {
+  if (s.zone === 'outside' && shareOf(s) === 0) return { fill: COLOURS.outside, line: '#ffffff' };
+  const share = s.remaining === 0 && s.population > 0 ? 1 : shareOf(s);
+  const bin = share === 0 ? 0 : share < 0.5 ? 1 : share < 0.75 ? 2 : share < 0.99 ? 3 : share < 1 ? 4 : 5;
+  return { fill: SHARES[bin][1], line: COLOURS[s.zone] || '#000' };
 }
 
 function style(f) {
@@ -37,6 +46,7 @@ const tooltip = (markup) => String(markup);
 
 export async function drawMap() {
   if (map) { map.remove(); markers = {}; }
+  fitted = false;
   map = L.map('map', { preferCanvas: false, attributionControl: true });
   map.attributionControl.setPrefix('').addAttribution('© OpenStreetMap contributors (ODbL); GeoNames (CC BY 4.0)');
   const layers = await api('/api/map/layers');
@@ -52,9 +62,14 @@ export async function drawMap() {
   }).addTo(map);
   const legend = L.control({ position: 'bottomright' });
   legend.onAdd = () => {
-    const d = L.DomUtil.create('div', 'legend');
-    setHTML(d, join(['mandatory', 'advisory', 'evacuating', 'cleared', 'refused', 'outside'].map((k) =>
-      html`<div><i style="background:${COLOURS[k]}"></i>${t(k === 'mandatory' || k === 'advisory' ? k : 'legend_' + k)}</div>`)));
+    // A key that folds away: on a phone it would cover a third of the map.
+    const d = L.DomUtil.create('details', 'legend');
+    if (window.matchMedia('(min-width: 900px)').matches) d.open = true;
+    L.DomEvent.disableClickPropagation(d);
+    const ring = (k) => html`<div><i style="background:#fff;border:3px solid ${COLOURS[k]}"></i>${t(k)}</div>`;
+    const shares = [['0', SHARES[0][1]], ['1–49', SHARES[1][1]], ['50–74', SHARES[2][1]], ['75–98', SHARES[3][1]], ['99', SHARES[4][1]], ['100', SHARES[5][1]]];
+    setHTML(d, html`<summary>${t('legend')}</summary>${ring('mandatory')}${ring('advisory')}<div><i style="background:${COLOURS.outside}"></i>${t('outside')}</div>
+      <div>${t('legend_share')}, %:</div>${join(shares.map(([k, c]) => html`<div><i style="background:${c};border:1px solid #90a4ae"></i>${k}</div>`))}`);
     return d;
   };
   legend.addTo(map);
@@ -66,20 +81,31 @@ export async function drawMap() {
   });
 }
 
+// The map after its box changed size (a phone's tab showed it again, rotation).
+export function refreshMapSize() { if (map) map.invalidateSize(); }
+
 // A marker per settlement (created once, recoloured after); a click calls onSelect(id).
 export function updateMarkers(settlements, onSelect) {
   settlements.forEach((s) => {
-    const colour = COLOURS[statusOf(s)];
-    const radius = 3 + Math.sqrt(s.population) / 12;
+    const colour = colourOf(s);
+    const radius = 4 + Math.sqrt(s.population) / 12;
     if (markers[s.id]) {
-      markers[s.id].setStyle({ fillColor: colour });
+      markers[s.id].setStyle({ fillColor: colour.fill, color: colour.line });
+      markers[s.id].settlement = s;
     } else {
-      const m = L.circleMarker([s.lat, s.lon], { radius: Math.min(radius, 14), color: '#fff', weight: 1, fillColor: colour, fillOpacity: 0.9, className: 'settlement-marker' });
-      m.bindTooltip(() => tooltip(html`${s.name_uk || s.name} (${s.name})`));
+      const m = L.circleMarker([s.lat, s.lon], { radius: Math.min(radius, 14), color: colour.line, weight: 2, fillColor: colour.fill, fillOpacity: 0.9, className: 'settlement-marker' });
+      m.settlement = s;
+      m.bindTooltip(() => { const x = m.settlement; return tooltip(html`${x.name_uk || x.name} (${x.name}): ${Math.round(100 * shareOf(x))}%`); });
       m.on('click', () => onSelect(s.id));
       m.addTo(map);
       markers[s.id] = m;
     }
     markers[s.id].getElement && markers[s.id].getElement() && markers[s.id].getElement().setAttribute('data-settlement', s.id);
   });
+  // The first time: show the settlements in the zone (where the work is), not the whole area.
+  const zone = settlements.filter((s) => s.zone !== 'outside');
+  if (!fitted && zone.length) {
+    fitted = true;
+    map.fitBounds(L.latLngBounds(zone.map((s) => [s.lat, s.lon])), { padding: [16, 16] });
+  }
 }

@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import { $ } from './dom.js';
 import { html, join, setHTML } from './html.js';
-import { fmt, t } from './i18n.js';
+import { errorText, fmt, t } from './i18n.js';
 
 export async function renderDraft() {
   const draft = await api('/api/orders/draft');
@@ -34,6 +34,6 @@ export function initOrder() {
       const o = await api('/api/orders', { method: 'POST', headers: { 'Idempotency-Key': key } });
       setHTML($('issue-result'), html`<span class="ok">${t('issued')}: ${t('order_no')} ${o.number}</span>`);
       await loadOrders();
-    } catch (e) { setHTML($('issue-result'), html`<span class="error">${e.message}</span>`); } finally { button.disabled = false; }
+    } catch (e) { setHTML($('issue-result'), html`<span class="error">${e.status === 409 && !e.code ? t('e_identical_order') : errorText(e)}</span>`); } finally { button.disabled = false; }
   });
 }
