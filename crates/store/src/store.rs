@@ -1434,6 +1434,43 @@ mod tests {
     }
 
     #[test]
+    fn an_old_database_with_households_opens_and_is_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        // A database as the previous release left it: households, events, an order.
+        let store = {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(crate::migrations::SQLITE[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO users (username, role, password_hash, created_at) VALUES ('olena', 'coordinator', 'x', 't');
+                 INSERT INTO households (settlement_id, head_name, name_key, members, needs, phone, phone_key, status, centre_id, created_by, created_at)
+                     VALUES ('s1', 'Коваленко Олена', 'kovalenko olena', 3, '[]', '+380501234567', '501234567', 'departed', NULL, 1, 't'),
+                            ('s1', 'Шевченко Тарас', 'sevcenko taras', 2, '[\"pets\"]', NULL, NULL, 'arrived', 'kharkiv', 1, 't');
+                 INSERT INTO events (household_id, kind, centre_id, user_id, at) VALUES (1, 'departed', NULL, 1, 't'), (2, 'arrived', 'kharkiv', 1, 't');",
+            )
+            .unwrap();
+            drop(c);
+            Store::open(&path).unwrap()
+        };
+        let by = Actor::user(&User { id: 1, username: "olena".into(), role: Role::Coordinator }, None);
+        let rows = store.view_households(&by, None).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].status, rows[1].status), (HouseholdStatus::Departed, HouseholdStatus::Arrived));
+        assert_eq!(rows[1].people, 2);
+        let found = store.search(&by, "Kovalenko", None).unwrap();
+        assert_eq!(found.results[0].id, 1, "the migration filled the index");
+        assert_eq!(store.search(&by, "050 123 45 67", None).unwrap().results[0].id, 1);
+        store.event(&by, 1, arrive("kharkiv"), None).unwrap();
+        store.event(&by, 1, NewEvent::of(EventKind::Undo), None).unwrap();
+        assert_eq!(store.view_household(&by, 1).unwrap().status, HouseholdStatus::Departed);
+        assert_eq!(store.progress_by_settlement().unwrap()["s1"].arrived, 1);
+        let conn = sql(&store);
+        let fk: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 0);
+    }
+
+    #[test]
     fn a_version_1_database_is_migrated_and_its_audit_chained() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.sqlite");
