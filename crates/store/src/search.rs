@@ -170,21 +170,9 @@ pub(crate) struct Candidate {
     pub settlement_id: String,
 }
 
-/// The statement reading the candidates of one key (`range`: of every key in [?1, ?2)),
-/// optionally in one settlement; the limit is the last parameter.
-fn candidate_sql(columns: &str, range: bool, settlement: bool) -> String {
-    let (key, next) = if range { ("k.key >= ?1 AND k.key < ?2", 3) } else { ("k.key = ?1", 2) };
-    let (place, limit) =
-        if settlement { (format!("AND h.settlement_id = ?{next}"), next + 1) } else { (String::new(), next) };
-    format!(
-        "SELECT {columns}, h.name_key, h.phone_key, h.document_key, h.birth_year FROM household_keys k
-         JOIN households h ON h.id = k.household_id
-         WHERE {key} AND h.merged_into IS NULL {place} LIMIT ?{limit}"
-    )
-}
-
 /// Read the candidates of `keys` (exact) and `prefixes` (range scans), each at most
-/// [`PER_KEY`], without repeats.
+/// [`PER_KEY`], without repeats, in one statement (one round trip on PostgreSQL). The
+/// statement is made from the number of keys only; every value is a parameter.
 pub(crate) fn candidates(
     c: &mut dyn Sql,
     columns: &str,
@@ -192,40 +180,58 @@ pub(crate) fn candidates(
     prefixes: &[String],
     settlement: Option<&str>,
 ) -> Result<Vec<Candidate>, StoreError> {
+    if keys.is_empty() && prefixes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut params: Vec<Value> = Vec::new();
+    params.push(Value::Int(PER_KEY));
+    params.extend(settlement.map(Value::from));
+    let (join, place) = if settlement.is_some() {
+        ("JOIN households p ON p.id = k.household_id", " AND p.settlement_id = ?2")
+    } else {
+        ("", "")
+    };
+    let mut arms = Vec::new();
+    for k in keys {
+        params.push(Value::from(k));
+        arms.push(format!(
+            "SELECT household_id FROM (SELECT k.household_id FROM household_keys k {join} WHERE k.key = ?{}{place} LIMIT ?1) a{}",
+            params.len(),
+            arms.len()
+        ));
+    }
+    for p in prefixes {
+        // Every key starting with `p` (keys are compared bytewise: COLLATE "C" on PostgreSQL).
+        params.push(Value::from(p));
+        params.push(Value::Text(format!("{p}\u{10FFFF}")));
+        arms.push(format!(
+            "SELECT household_id FROM (SELECT k.household_id FROM household_keys k {join} WHERE k.key >= ?{} AND k.key < ?{}{place} LIMIT ?1) a{}",
+            params.len() - 1,
+            params.len(),
+            arms.len()
+        ));
+    }
+    let sql = format!(
+        "SELECT {columns}, h.name_key, h.phone_key, h.document_key, h.birth_year FROM households h
+         WHERE h.id IN ({}) AND h.merged_into IS NULL",
+        arms.join(" UNION ")
+    );
     let ncols = columns.split(',').count();
-    let mut out: Vec<Candidate> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut run = |c: &mut dyn Sql, sql: &str, mut params: Vec<Value>| -> Result<(), StoreError> {
-        params.extend(settlement.map(Value::from));
-        params.push(Value::Int(PER_KEY));
-        for r in c.query(sql, &params)? {
-            let id = r.int(0)?;
-            if !seen.insert(id) {
-                continue;
-            }
+    c.query(&sql, &params)?
+        .into_iter()
+        .map(|r| {
             let name_key = r.text(ncols)?;
-            out.push(Candidate {
-                id,
+            Ok(Candidate {
+                id: r.int(0)?,
                 words: name_key.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect(),
                 phone_key: r.opt_text(ncols + 1)?,
                 document_key: r.opt_text(ncols + 2)?,
                 birth_year: r.opt_int(ncols + 3)?,
                 settlement_id: r.text(1)?,
                 row: Row(r.0[..ncols].to_vec()),
-            });
-        }
-        Ok(())
-    };
-    let exact = candidate_sql(columns, false, settlement.is_some());
-    for k in keys {
-        run(c, &exact, vec![Value::from(k)])?;
-    }
-    let range = candidate_sql(columns, true, settlement.is_some());
-    for p in prefixes {
-        // Every key starting with `p` (keys are compared bytewise: COLLATE "C" on PostgreSQL).
-        run(c, &range, vec![Value::from(p), Value::Text(format!("{p}\u{10FFFF}"))])?;
-    }
-    Ok(out)
+            })
+        })
+        .collect()
 }
 
 /// Likely duplicates of a household about to be registered in `settlement`: same phone or
@@ -312,11 +318,18 @@ pub(crate) fn search(
     Ok((scored.into_iter().map(|(c, _)| c).collect(), total))
 }
 
-/// Insert the keys of household `id` (in the writer's transaction).
+/// Insert the keys of household `id` (in the writer's transaction), in one statement.
 pub(crate) fn insert_keys(tx: &mut dyn Sql, id: i64, keys: &[String]) -> Result<(), StoreError> {
-    for k in keys {
-        tx.exec("INSERT INTO household_keys (key, household_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", vals![k, id])?;
+    if keys.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<String> = (0..keys.len()).map(|i| format!("(?{}, ?1)", i + 2)).collect();
+    let mut params = vec![Value::Int(id)];
+    params.extend(keys.iter().map(Value::from));
+    tx.exec(
+        &format!("INSERT INTO household_keys (key, household_id) VALUES {} ON CONFLICT DO NOTHING", rows.join(", ")),
+        &params,
+    )?;
     Ok(())
 }
 
