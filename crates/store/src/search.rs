@@ -21,13 +21,18 @@
 use crate::StoreError;
 use crate::db::{Row, Sql, Value, vals};
 
-/// The most rows read per key: a very common key (a surname half the town shares) adds
-/// this many candidates at most, so a lookup costs the same in a town of any size.
+/// The most rows read per key when searching: a very common key (a surname half the town
+/// shares) adds this many candidates at most, so a lookup costs the same in a town of any
+/// size.
 pub(crate) const PER_KEY: i64 = 64;
+/// The same when looking for duplicates of a registration (in the hot path: a dozen keys).
+pub(crate) const PER_KEY_DUPLICATES: i64 = 12;
 /// Most results returned (search and duplicate hints).
 pub const MAX_RESULTS: usize = 5;
-/// The name similarity from which a registration is flagged as a likely duplicate.
-pub(crate) const SIMILAR: f64 = 0.85;
+/// The word similarity (Jaro-Winkler) from which two words are taken for the same name:
+/// a name is similar to another when every word of the shorter one is (Olna ~ Olena, but
+/// not Olha ~ Olena or Oleh ~ Olena).
+pub(crate) const SIMILAR: f64 = 0.9;
 
 /// The coarse words of a name (at most four, each of two letters or more).
 pub(crate) fn words(name: &str) -> Vec<String> {
@@ -129,16 +134,15 @@ impl Identity {
     }
 }
 
-/// Similarity of two word sets in [0, 1]: each word's best Jaro-Winkler match on the other
-/// side, averaged both ways (word order does not matter; a missing word costs).
+/// Similarity of two word sets in [0, 1]: the worst of the shorter name's words' best
+/// Jaro-Winkler match in the longer name (word order does not matter; a missing
+/// patronymic does not count, a different given name does).
 fn name_similarity(a: &[String], b: &[String]) -> f64 {
-    if a.is_empty() || b.is_empty() {
+    if a.is_empty() || b.is_empty() || (a.len() == 1) != (b.len() == 1) {
         return 0.0;
     }
-    let one_way = |x: &[String], y: &[String]| {
-        x.iter().map(|w| y.iter().map(|v| strsim::jaro_winkler(w, v)).fold(0.0, f64::max)).sum::<f64>() / x.len() as f64
-    };
-    (one_way(a, b) + one_way(b, a)) / 2.0
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.iter().map(|w| long.iter().map(|v| strsim::jaro_winkler(w, v)).fold(0.0, f64::max)).fold(1.0, f64::min)
 }
 
 /// How well a typed query matches a name: each query word's best match, where a word the
@@ -179,12 +183,13 @@ pub(crate) fn candidates(
     keys: &[String],
     prefixes: &[String],
     settlement: Option<&str>,
+    per_key: i64,
 ) -> Result<Vec<Candidate>, StoreError> {
     if keys.is_empty() && prefixes.is_empty() {
         return Ok(Vec::new());
     }
     let mut params: Vec<Value> = Vec::new();
-    params.push(Value::Int(PER_KEY));
+    params.push(Value::Int(per_key));
     params.extend(settlement.map(Value::from));
     let (join, place) = if settlement.is_some() {
         ("JOIN households p ON p.id = k.household_id", " AND p.settlement_id = ?2")
@@ -243,7 +248,7 @@ pub(crate) fn duplicates(
     me: &Identity,
     settlement: &str,
 ) -> Result<Vec<(Candidate, f64, &'static str)>, StoreError> {
-    let found = candidates(c, columns, &me.duplicate_keys(), &[], None)?;
+    let found = candidates(c, columns, &me.duplicate_keys(), &[], None, PER_KEY_DUPLICATES)?;
     let mut hits = Vec::new();
     for cand in found {
         let same_phone = me.phone_key.is_some() && cand.phone_key == me.phone_key;
@@ -257,7 +262,7 @@ pub(crate) fn duplicates(
             (false, false, true) => "similar name",
             (false, false, false) => continue,
         };
-        let mut score = sim;
+        let mut score = sim * sim;
         if same_doc {
             score += 2.0;
         }
@@ -298,7 +303,7 @@ pub(crate) fn search(
         // The last word may be half typed.
         prefixes.push(format!("w:{}", words.last().expect("not empty")));
     }
-    let found = candidates(c, columns, &keys, &prefixes, settlement)?;
+    let found = candidates(c, columns, &keys, &prefixes, settlement, PER_KEY)?;
     let total = found.len();
     let mut scored: Vec<(Candidate, f64)> = found
         .into_iter()
