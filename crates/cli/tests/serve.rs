@@ -190,12 +190,14 @@ fn sample(path: &str, method: &str, household: i64, role: &str) -> (String, Opti
         ("post", "/api/households/{id}/events") => {
             Some(json!({"kind": if role == "coordinator" { "departed" } else { "refused" }}))
         }
+        ("post", "/api/households/{id}/merge") => Some(json!({"into": household + 1})),
+        ("post", "/api/orders/{n}/revoke") => Some(json!({"reason": "matrix"})),
         ("post", "/api/users") => Some(
             json!({"username": format!("u{}", household + rand_suffix()), "role": "viewer", "password": "long-enough"}),
         ),
         _ => None,
     };
-    let path = path.replace("{username}", "victim");
+    let path = if path == "/api/households/search" { format!("{path}?q=Matrix") } else { path.replace("{username}", "victim") };
     let path = path
         .replace(
             "{id}",
@@ -302,7 +304,7 @@ fn bad_requests_get_field_level_errors_and_limits(db: &TestDb) {
         Some(&json!({"settlement_id": "x", "head_name": "", "members": 0, "needs": ["jetpack"], "phone": "call me"})),
     );
     assert_eq!(st, 400);
-    for f in ["settlement_id", "head_name", "members", "needs", "phone"] {
+    for f in ["settlement_id", "head_name", "people", "needs", "phone"] {
         assert!(e["fields"][f].is_string(), "{f}: {e}");
     }
     assert_eq!(
@@ -335,7 +337,11 @@ fn bad_requests_get_field_level_errors_and_limits(db: &TestDb) {
         Some(&json!({"kind": "teleported", "centre_id": "nowhere"})),
     );
     assert_eq!(st, 400);
-    assert_eq!(e["fields"]["kind"], "expected one of departed, arrived, refused, returned", "{e}");
+    assert_eq!(
+        e["fields"]["kind"],
+        "expected one of checked_in, boarded, departed, arrived, refused, unreachable, returned, undo",
+        "{e}"
+    );
     assert!(e["fields"]["centre_id"].is_string(), "{e}");
     let coord = login(&a, &s.base, "coord", "coordinator-pass");
     let (st, e) = call(

@@ -8,7 +8,10 @@ use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{Extensions, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use evac_store::{Actor, EventKind, LoginOutcome, Need, NewHousehold, Role, StatusCounts, StoreError, User};
+use evac_store::{
+    Actor, EventKind, LoginOutcome, Need, NewEvent, NewHousehold, PersonCounts, Progress, Role, StatusCounts,
+    StoreError, User,
+};
 use evac_zone::Zone;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -17,13 +20,15 @@ use std::sync::Arc;
 
 pub type Shared = Arc<AppState>;
 
-/// An error answered as JSON: `{"error": "...", "fields": {...}}`.
+/// An error answered as JSON: `{"error": "...", "code": "...", "fields": {...}}`. The
+/// `code` is stable (the UI translates by it); the text is for people and logs.
 #[derive(Debug, Serialize)]
 pub struct ApiError {
     #[serde(skip)]
     pub status: StatusCode,
     #[serde(rename = "error")]
     pub message: String,
+    pub code: &'static str,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
     /// Seconds to wait before trying again (429, 503).
@@ -31,12 +36,60 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
+/// Every `code` an error may carry (documented in the OpenAPI `Error` schema).
+pub const ERROR_CODES: &[&str] = &[
+    "invalid_input",
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "precondition_failed",
+    "payload_too_large",
+    "too_many_requests",
+    "timeout",
+    "unavailable",
+    "internal",
+    "transition_not_allowed",
+    "already_in_status",
+    "nothing_to_undo",
+    "household_merged",
+    "client_id_reused",
+    "order_identical",
+    "order_revoked",
+    "merge_not_allowed",
+];
+
+/// The code of an error that has no more specific one.
+fn code_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::PRECONDITION_FAILED => "precondition_failed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        _ => "internal",
+    }
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError { status, message: message.into(), fields: BTreeMap::new(), retry_after: None }
+        ApiError { status, message: message.into(), code: code_of(status), fields: BTreeMap::new(), retry_after: None }
+    }
+    pub fn coded(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { code, ..ApiError::new(status, message) }
     }
     pub(crate) fn invalid(fields: BTreeMap<String, String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, message: "invalid input".into(), fields, retry_after: None }
+        ApiError::coded(StatusCode::BAD_REQUEST, "invalid_input", "invalid input").with_fields(fields)
+    }
+    fn with_fields(mut self, fields: BTreeMap<String, String>) -> Self {
+        self.fields = fields;
+        self
     }
 }
 
@@ -60,6 +113,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
+            StoreError::Rejected { code, message } => ApiError::coded(StatusCode::CONFLICT, code, message),
             StoreError::Precondition(m) => ApiError::new(StatusCode::PRECONDITION_FAILED, m),
             StoreError::Invalid { field, message } => ApiError::invalid(BTreeMap::from([(field, message)])),
             StoreError::TooMany { message, retry_after_s } => {
@@ -217,9 +271,12 @@ pub struct SettlementRow {
     pub population: u32,
     pub households: u64,
     pub registered: u64,
+    pub checked_in: u64,
+    pub boarded: u64,
     pub departed: u64,
     pub arrived: u64,
     pub refused: u64,
+    pub unreachable: u64,
     pub returned: u64,
     /// Population minus the people on the way or arrived.
     pub remaining: u64,
@@ -239,11 +296,14 @@ fn settlement_row(s: &crate::state::SettlementInfo, counts: &HashMap<String, Sta
         population: s.population,
         households: c.households,
         registered: c.registered,
+        checked_in: c.checked_in,
+        boarded: c.boarded,
         departed: c.departed,
         arrived: c.arrived,
         refused: c.refused,
+        unreachable: c.unreachable,
         returned: c.returned,
-        remaining: u64::from(s.population).saturating_sub(c.departed + c.arrived),
+        remaining: u64::from(s.population).saturating_sub(c.boarded + c.departed + c.arrived),
     }
 }
 
@@ -276,7 +336,11 @@ pub struct CentreRow {
 pub async fn centres(State(s): State<Shared>) -> ApiResult<Json<Vec<CentreRow>>> {
     let store = s.store.clone();
     let occ = blocking(move || store.occupancy()).await?;
-    Ok(Json(
+    Ok(Json(centre_rows(&s, &occ)))
+}
+
+fn centre_rows(s: &AppState, occ: &HashMap<String, u64>) -> Vec<CentreRow> {
+    {
         s.centres
             .iter()
             .map(|c| {
@@ -291,8 +355,8 @@ pub async fn centres(State(s): State<Shared>) -> ApiResult<Json<Vec<CentreRow>>>
                     free: u64::from(c.capacity).saturating_sub(occupancy),
                 }
             })
-            .collect(),
-    ))
+            .collect()
+    }
 }
 
 // ---- households (personal data) ----
@@ -339,17 +403,53 @@ pub async fn get_household(State(s): State<Shared>, c: Caller, Path(id): Path<i6
     Ok(([(header::ETAG, etag(h.version))], Json(h)).into_response())
 }
 
+/// A client's id for a write: 8-64 letters, digits or '-' (a UUID fits).
+fn check_client_id(id: &Option<String>, fields: &mut BTreeMap<String, String>) {
+    if let Some(id) = id
+        && (!(8..=64).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        fields.insert("client_id".into(), "expected 8-64 letters, digits or '-' (a UUID)".into());
+    }
+}
+
+/// Optional short text: at most `max` characters.
+fn check_text(field: &str, v: &Option<String>, max: usize, fields: &mut BTreeMap<String, String>) {
+    if v.as_ref().is_some_and(|t| t.chars().count() > max) {
+        fields.insert(field.into(), format!("at most {max} characters"));
+    }
+}
+
 /// A registration as sent. Names stay text here so that every bad field is reported at once
 /// ([`RegisterRequest::check`]), not only the first one serde trips over.
 #[derive(Deserialize)]
 pub struct RegisterRequest {
     pub settlement_id: String,
     pub head_name: String,
-    pub members: u32,
+    /// People in the household (`members` is accepted too, as sent by older clients).
+    #[serde(alias = "members")]
+    pub people: u32,
     #[serde(default)]
     pub needs: Vec<String>,
     #[serde(default)]
     pub phone: Option<String>,
+    #[serde(default)]
+    pub cannot_walk: u32,
+    #[serde(default)]
+    pub needs_oxygen: u32,
+    #[serde(default)]
+    pub needs_bed: u32,
+    #[serde(default)]
+    pub needs_escort: u32,
+    #[serde(default)]
+    pub children: u32,
+    #[serde(default)]
+    pub pets: u32,
+    #[serde(default)]
+    pub document: Option<String>,
+    #[serde(default)]
+    pub birth_year: Option<i64>,
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 impl RegisterRequest {
@@ -363,8 +463,24 @@ impl RegisterRequest {
         if name_len == 0 || name_len > 200 {
             fields.insert("head_name".into(), "expected the name of the head of household (1-200 characters)".into());
         }
-        if !(1..=50).contains(&self.members) {
-            fields.insert("members".into(), "expected between 1 and 50 people".into());
+        if !(1..=50).contains(&self.people) {
+            fields.insert("people".into(), "expected between 1 and 50 people".into());
+        }
+        let counts = PersonCounts {
+            cannot_walk: self.cannot_walk,
+            needs_oxygen: self.needs_oxygen,
+            needs_bed: self.needs_bed,
+            needs_escort: self.needs_escort,
+            children: self.children,
+            pets: self.pets,
+        };
+        for (field, n) in counts.people_fields() {
+            if n > self.people {
+                fields.insert(field.into(), format!("{n} is more than the household's {} people", self.people));
+            }
+        }
+        if self.pets > 100 {
+            fields.insert("pets".into(), "at most 100".into());
         }
         let mut needs = Vec::with_capacity(self.needs.len());
         for name in &self.needs {
@@ -382,17 +498,32 @@ impl RegisterRequest {
         {
             fields.insert("phone".into(), "expected a phone number (digits, spaces, + ( ) -)".into());
         }
+        check_text("document", &self.document, 40, &mut fields);
+        let this_year = i64::from(chrono::Datelike::year(&chrono::Utc::now()));
+        if self.birth_year.is_some_and(|y| !(1900..=this_year).contains(&y)) {
+            fields.insert("birth_year".into(), format!("expected a year between 1900 and {this_year}"));
+        }
+        check_client_id(&self.client_id, &mut fields);
         if !fields.is_empty() {
             return Err(ApiError::invalid(fields));
         }
         Ok(NewHousehold {
             settlement_id: self.settlement_id,
             head_name: self.head_name,
-            members: self.members,
+            members: self.people,
             needs,
             phone: self.phone,
+            counts,
+            document: self.document,
+            birth_year: self.birth_year,
+            client_id: self.client_id,
         })
     }
+}
+
+/// 201 for a new record, 200 for a retry that found the first one's.
+fn created_or_replayed(replayed: bool) -> StatusCode {
+    if replayed { StatusCode::OK } else { StatusCode::CREATED }
 }
 
 pub async fn register(
@@ -402,7 +533,8 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<evac_store::Registered>)> {
     let h = body(r)?.check(&s)?;
     let store = s.store.clone();
-    Ok(created(blocking(move || store.register(&c.actor(), h)).await?))
+    let registered = blocking(move || store.register(&c.actor(), h)).await?;
+    Ok((created_or_replayed(registered.replayed), Json(registered)))
 }
 
 #[derive(Deserialize)]
@@ -410,11 +542,19 @@ pub struct EventRequest {
     pub kind: String,
     #[serde(default)]
     pub centre_id: Option<String>,
+    #[serde(default)]
+    pub vehicle: Option<String>,
+    #[serde(default)]
+    pub trip: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 impl EventRequest {
-    /// The event kind and centre, or a message per bad field.
-    fn check(self, s: &AppState) -> ApiResult<(EventKind, Option<String>)> {
+    /// The event, or a message per bad field.
+    fn check(self, s: &AppState) -> ApiResult<NewEvent> {
         let mut fields = BTreeMap::new();
         let kind = EventKind::parse(&self.kind);
         if kind.is_none() {
@@ -429,8 +569,19 @@ impl EventRequest {
             }
             _ => {}
         }
+        check_text("vehicle", &self.vehicle, 64, &mut fields);
+        check_text("trip", &self.trip, 64, &mut fields);
+        check_text("reason", &self.reason, 200, &mut fields);
+        check_client_id(&self.client_id, &mut fields);
         match kind {
-            Some(kind) if fields.is_empty() => Ok((kind, self.centre_id)),
+            Some(kind) if fields.is_empty() => Ok(NewEvent {
+                kind,
+                centre_id: self.centre_id,
+                vehicle: self.vehicle,
+                trip: self.trip,
+                reason: self.reason,
+                client_id: self.client_id,
+            }),
             _ => Err(ApiError::invalid(fields)),
         }
     }
@@ -443,12 +594,188 @@ pub async fn event(
     headers: axum::http::HeaderMap,
     r: Result<Json<EventRequest>, JsonRejection>,
 ) -> ApiResult<Response> {
-    let (kind, centre_id) = body(r)?.check(&s)?;
+    let ev = body(r)?.check(&s)?;
     let version = if_match(&headers)?;
     let store = s.store.clone();
-    let recorded = blocking(move || store.event(&c.actor(), id, kind, centre_id, version)).await?;
-    Ok((StatusCode::CREATED, [(header::ETAG, etag(recorded.version))], Json(Created { id: recorded.id }))
+    let recorded = blocking(move || store.event(&c.actor(), id, ev, version)).await?;
+    Ok((created_or_replayed(recorded.replayed), [(header::ETAG, etag(recorded.version))], Json(recorded))
         .into_response())
+}
+
+pub async fn list_events(
+    State(s): State<Shared>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<evac_store::EventRecord>>> {
+    let store = s.store.clone();
+    Ok(Json(blocking(move || store.view_events(&c.actor(), id)).await?))
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub settlement: Option<String>,
+}
+
+/// Households by name (any spelling), phone or document: the best five and how many
+/// candidates the index gave. An empty query finds nothing.
+pub async fn search(
+    State(s): State<Shared>,
+    c: Caller,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<evac_store::SearchResults>> {
+    if q.q.chars().count() > 200 {
+        return Err(ApiError::invalid(BTreeMap::from([("q".to_string(), "at most 200 characters".to_string())])));
+    }
+    if q.q.trim().is_empty() {
+        return Ok(Json(evac_store::SearchResults { results: vec![], total_candidates: 0 }));
+    }
+    let store = s.store.clone();
+    let place = q.settlement.filter(|p| !p.is_empty());
+    Ok(Json(blocking(move || store.search(&c.actor(), &q.q, place.as_deref())).await?))
+}
+
+#[derive(Deserialize)]
+pub struct MergeRequest {
+    pub into: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Merged {
+    pub id: i64,
+    pub merged_into: i64,
+    pub version: i64,
+}
+
+pub async fn merge(
+    State(s): State<Shared>,
+    c: Caller,
+    Path(id): Path<i64>,
+    r: Result<Json<MergeRequest>, JsonRejection>,
+) -> ApiResult<Json<Merged>> {
+    let into = body(r)?.into;
+    let store = s.store.clone();
+    let done = blocking(move || store.merge(&c.actor(), id, into)).await?;
+    Ok(Json(Merged { id, merged_into: into, version: done.version }))
+}
+
+/// A CSV field: quoted when needed, and a leading = + - @ neutralised so that a
+/// spreadsheet does not run it as a formula.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+    if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+}
+
+/// Every household (not merged ones) as CSV for coordinators; the export is audited.
+pub async fn export_csv(State(s): State<Shared>, c: Caller) -> ApiResult<Response> {
+    let store = s.store.clone();
+    let rows = blocking(move || store.export_households(&c.actor())).await?;
+    let mut out = String::from(
+        "id,settlement_id,settlement,head_name,people,cannot_walk,needs_oxygen,needs_bed,needs_escort,children,pets,needs,phone,document,birth_year,status,centre_id,vehicle,trip,created_at\n",
+    );
+    for h in rows {
+        let settlement = s.settlement_index.get(&h.settlement_id).map_or("", |&i| s.settlements[i].name.as_str());
+        let needs: Vec<&str> = h.needs.iter().map(|n| n.as_str()).collect();
+        let c = h.counts;
+        let fields: Vec<String> = vec![
+            h.id.to_string(),
+            h.settlement_id.clone(),
+            settlement.to_string(),
+            h.head_name.clone(),
+            h.people.to_string(),
+            c.cannot_walk.to_string(),
+            c.needs_oxygen.to_string(),
+            c.needs_bed.to_string(),
+            c.needs_escort.to_string(),
+            c.children.to_string(),
+            c.pets.to_string(),
+            needs.join(" "),
+            h.phone.clone().unwrap_or_default(),
+            h.document.clone().unwrap_or_default(),
+            h.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+            h.status.to_string(),
+            h.centre_id.clone().unwrap_or_default(),
+            h.vehicle.clone().unwrap_or_default(),
+            h.trip.clone().unwrap_or_default(),
+            h.created_at.clone(),
+        ];
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"households.csv\""),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+// ---- dashboard (aggregates, every role) ----
+
+#[derive(Debug, Serialize)]
+pub struct DashboardRow {
+    pub settlement: String,
+    pub name: String,
+    pub name_uk: Option<String>,
+    pub zone: Zone,
+    /// Population under the current draft order (0 when the settlement is not ordered).
+    pub ordered: u64,
+    #[serde(flatten)]
+    pub progress: Progress,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DashboardTotals {
+    pub ordered: u64,
+    #[serde(flatten)]
+    pub progress: Progress,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Dashboard {
+    pub totals: DashboardTotals,
+    pub settlements: Vec<DashboardRow>,
+    pub centres: Vec<CentreRow>,
+}
+
+/// Totals, one row per settlement that is ordered or has households, and the centres'
+/// occupancy. Counts are households by their status now (`registered`: all households);
+/// `people` and `cannot_walk` are people. Merged households are not counted.
+pub async fn dashboard(State(s): State<Shared>) -> ApiResult<Json<Dashboard>> {
+    let store = s.store.clone();
+    let (progress, occ) = blocking(move || Ok((store.progress_by_settlement()?, store.occupancy()?))).await?;
+    let ordered: HashMap<&str, u64> =
+        s.draft.settlements.iter().map(|e| (e.id.as_str(), u64::from(e.population))).collect();
+    let mut totals = DashboardTotals { ordered: 0, progress: Progress::default() };
+    let mut rows = Vec::new();
+    for st in &s.settlements {
+        let p = progress.get(&st.id).cloned().unwrap_or_default();
+        let o = ordered.get(st.id.as_str()).copied().unwrap_or(0);
+        if o == 0 && p.registered == 0 {
+            continue;
+        }
+        totals.ordered += o;
+        totals.progress.plus(&p);
+        rows.push(DashboardRow {
+            settlement: st.id.clone(),
+            name: st.name.clone(),
+            name_uk: st.name_uk.clone(),
+            zone: st.zone,
+            ordered: o,
+            progress: p,
+        });
+    }
+    // Households of settlements the scenario does not know (an older scenario) still count.
+    for (id, p) in &progress {
+        if !s.settlement_index.contains_key(id) {
+            totals.progress.plus(p);
+        }
+    }
+    Ok(Json(Dashboard { totals, settlements: rows, centres: centre_rows(&s, &occ) }))
 }
 
 // ---- orders ----
@@ -489,6 +816,25 @@ pub async fn issue_order(
     let html_for = Box::new(move |n, at: &str| state.order_html(n, at));
     let (order, new) = blocking(move || store.issue_order(&c.actor(), record, html_for, key)).await?;
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
+}
+
+#[derive(Deserialize)]
+pub struct RevokeRequest {
+    pub reason: String,
+}
+
+pub async fn revoke_order(
+    State(s): State<Shared>,
+    c: Caller,
+    Path(n): Path<i64>,
+    r: Result<Json<RevokeRequest>, JsonRejection>,
+) -> ApiResult<Json<evac_store::IssuedOrder>> {
+    let reason = body(r)?.reason;
+    if reason.chars().count() > 500 {
+        return Err(ApiError::invalid(BTreeMap::from([("reason".to_string(), "at most 500 characters".to_string())])));
+    }
+    let store = s.store.clone();
+    Ok(Json(blocking(move || store.revoke_order(&c.actor(), n, &reason)).await?))
 }
 
 async fn issued(s: &Shared, n: i64) -> ApiResult<(String, String)> {
@@ -624,11 +970,13 @@ mod tests {
     #[test]
     fn errors_are_json_with_fields_only_when_there_are_some() {
         let e = ApiError::new(StatusCode::NOT_FOUND, "gone");
-        assert_eq!(serde_json::to_value(&e).unwrap(), serde_json::json!({"error": "gone"}));
+        assert_eq!(serde_json::to_value(&e).unwrap(), serde_json::json!({"error": "gone", "code": "not_found"}));
         let e = ApiError::invalid(BTreeMap::from([("members".into(), "too many".into())]));
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"error": "invalid input", "fields": {"members": "too many"}})
+            serde_json::json!({"error": "invalid input", "code": "invalid_input", "fields": {"members": "too many"}})
         );
+        let e = ApiError::from(StoreError::Rejected { code: "order_identical", message: "same".into() });
+        assert_eq!((e.status, e.code), (StatusCode::CONFLICT, "order_identical"));
     }
 }

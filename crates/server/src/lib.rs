@@ -1,6 +1,9 @@
 //! The operations web application: an axum HTTP API over the SQLite store, and the web UI.
 //! See docs/operations.md.
 
+// The OpenAPI schemas are one json! literal, deeper than the default limit.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod api;
 pub mod limits;

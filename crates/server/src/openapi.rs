@@ -24,6 +24,22 @@ fn schemas() -> Value {
     let int = json!({"type": "integer"});
     let num = json!({"type": "number"});
     let role = names(Role::NAMES);
+    let count = json!({"type": "integer", "minimum": 0, "description": "people of the household (at most `people`)"});
+    let client_id = json!({"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9-]+$",
+        "description": "the client's id of this write: a retry with the same id (same user) creates nothing and answers 200 with the first result, \"replayed\": true"});
+    let households = |what: &str| json!({"type": "integer", "description": format!("households {what}")});
+    let progress = json!({"ordered": {"type": "integer", "description": "population under the draft order"},
+        "registered": households("registered (all statuses)"), "checked_in": households("checked in now"),
+        "boarded": households("boarded now"), "departed": households("departed by their own means"),
+        "arrived": households("arrived at a centre"), "refused": households("refusing"),
+        "unreachable": households("not reached"), "returned": households("returned"),
+        "people": {"type": "integer", "description": "people in the households registered"},
+        "cannot_walk": {"type": "integer", "description": "people who cannot walk"}});
+    let mut dashboard_row = progress.clone();
+    dashboard_row["settlement"] = str_.clone();
+    dashboard_row["name"] = str_.clone();
+    dashboard_row["name_uk"] = str_.clone();
+    dashboard_row["zone"] = names(&ZONES.map(Zone::as_str));
     json!({
         "Login": s(json!({"username": str_, "password": str_}), &["username", "password"]),
         "Session": s(json!({"token": str_, "username": str_, "role": role}), &["token"]),
@@ -31,24 +47,55 @@ fn schemas() -> Value {
         "Scenario": s(json!({"name": str_, "authority": str_, "illustrative": str_, "mandatory_km": num, "advisory_km": num}), &["name"]),
         "Settlement": s(json!({"id": str_, "name": str_, "name_uk": str_, "hromada": str_, "lat": num, "lon": num,
             "zone": names(&ZONES.map(Zone::as_str)), "distance_km": num, "population": int,
-            "households": int, "registered": int, "departed": int, "arrived": int, "refused": int, "returned": int,
-            "remaining": {"type": "integer", "description": "population minus people departed or arrived"}}),
+            "households": int, "registered": int, "checked_in": int, "boarded": int, "departed": int, "arrived": int, "refused": int,
+            "unreachable": int, "returned": int,
+            "remaining": {"type": "integer", "description": "population minus people boarded, departed or arrived"}}),
             &["id", "name", "zone", "population", "registered", "departed", "arrived", "refused", "remaining"]),
         "SettlementList": {"type": "array", "items": {"$ref": "#/components/schemas/Settlement"}},
         "Centre": s(json!({"id": str_, "name": str_, "lat": num, "lon": num, "capacity": int, "occupancy": int, "free": int}), &["id", "capacity", "occupancy"]),
         "CentreList": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}},
-        "NewHousehold": s(json!({"settlement_id": str_, "head_name": {"type": "string", "maxLength": 200}, "members": {"type": "integer", "minimum": 1, "maximum": 50},
-            "needs": {"type": "array", "items": names(Need::NAMES)}, "phone": {"type": "string", "maxLength": 32}}),
-            &["settlement_id", "head_name", "members"]),
-        "Household": s(json!({"id": int, "settlement_id": str_, "head_name": str_, "members": int, "needs": {"type": "array", "items": names(Need::NAMES)},
-            "phone": str_, "status": names(HouseholdStatus::NAMES), "centre_id": str_, "created_at": str_,
+        "NewHousehold": s(json!({"settlement_id": str_, "head_name": {"type": "string", "maxLength": 200},
+            "people": {"type": "integer", "minimum": 1, "maximum": 50, "description": "people in the household (`members` is accepted too)"},
+            "cannot_walk": count, "needs_oxygen": count, "needs_bed": count, "needs_escort": count, "children": count,
+            "pets": {"type": "integer", "minimum": 0, "maximum": 100},
+            "needs": {"type": "array", "items": names(Need::NAMES)}, "phone": {"type": "string", "maxLength": 32},
+            "document": {"type": "string", "maxLength": 40, "description": "an identity document's number"},
+            "birth_year": {"type": "integer", "minimum": 1900, "description": "of the head of household"},
+            "client_id": client_id}),
+            &["settlement_id", "head_name", "people"]),
+        "Household": s(json!({"id": int, "settlement_id": str_, "head_name": str_, "members": int, "people": int,
+            "cannot_walk": int, "needs_oxygen": int, "needs_bed": int, "needs_escort": int, "children": int, "pets": int,
+            "needs": {"type": "array", "items": names(Need::NAMES)},
+            "phone": str_, "document": str_, "birth_year": int, "status": names(HouseholdStatus::NAMES), "centre_id": str_,
+            "vehicle": str_, "trip": str_, "merged_into": {"type": "integer", "description": "merged into this household (then in no list or count)"},
+            "created_at": str_,
             "version": {"type": "integer", "description": "goes up with every change; the ETag is \"v<version>\", sent back in If-Match"}}),
-            &["id", "settlement_id", "head_name", "members", "status", "version"]),
+            &["id", "settlement_id", "head_name", "members", "people", "status", "version"]),
         "HouseholdList": {"type": "array", "items": {"$ref": "#/components/schemas/Household"}},
-        "Registered": s(json!({"id": int, "possible_duplicates": {"type": "array", "items": s(json!({"id": int, "head_name": str_, "reason": str_}), &["id"])}}), &["id"]),
-        "Event": s(json!({"kind": names(EventKind::NAMES), "centre_id": str_}), &["kind"]),
+        "SearchResults": s(json!({"results": {"type": "array", "maxItems": 5, "items": {"$ref": "#/components/schemas/Household"}, "description": "best first"},
+            "total_candidates": {"type": "integer", "description": "households the index gave as candidates"}}), &["results", "total_candidates"]),
+        "Registered": s(json!({"id": int, "possible_duplicates": {"type": "array", "maxItems": 5, "description": "best first",
+            "items": s(json!({"id": int, "head_name": str_, "settlement_id": str_, "reason": {"type": "string", "enum": ["same document", "same phone and similar name", "same phone", "similar name"]}}), &["id", "reason"])},
+            "replayed": {"type": "boolean", "description": "true: registered before by a request with the same client_id (answered 200); nothing new"}}),
+            &["id", "possible_duplicates", "replayed"]),
+        "Event": s(json!({"kind": names(EventKind::NAMES), "centre_id": {"type": "string", "description": "arrived: the reception centre (required)"},
+            "vehicle": {"type": "string", "maxLength": 64}, "trip": {"type": "string", "maxLength": 64},
+            "reason": {"type": "string", "maxLength": 200}, "client_id": client_id}), &["kind"]),
+        "EventRecorded": s(json!({"id": int, "version": {"type": "integer", "description": "the household's version after the event (also the ETag)"},
+            "replayed": {"type": "boolean", "description": "true: recorded before by a request with the same client_id (answered 200)"}}), &["id", "version", "replayed"]),
+        "EventRecord": s(json!({"id": int, "kind": names(EventKind::NAMES), "centre_id": str_, "vehicle": str_, "trip": str_, "reason": str_,
+            "at": str_, "by": str_, "undone_by": {"type": "integer", "description": "the undo event that took this one back"}}), &["id", "kind", "at", "by"]),
+        "EventList": {"type": "array", "items": {"$ref": "#/components/schemas/EventRecord"}},
+        "Merge": s(json!({"into": {"type": "integer", "description": "the household that stays"}}), &["into"]),
+        "Merged": s(json!({"id": int, "merged_into": int, "version": int}), &["id", "merged_into", "version"]),
+        "Revoke": s(json!({"reason": {"type": "string", "maxLength": 500}}), &["reason"]),
+        "Dashboard": s(json!({"totals": s(progress.clone(), &["ordered", "registered", "people"]),
+            "settlements": {"type": "array", "items": {"$ref": "#/components/schemas/DashboardRow"}},
+            "centres": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}}}), &["totals", "settlements", "centres"]),
+        "DashboardRow": s(dashboard_row, &["settlement", "ordered", "registered", "checked_in", "boarded", "arrived", "refused", "unreachable", "people", "cannot_walk"]),
         "Id": s(json!({"id": int}), &["id"]),
-        "IssuedOrder": s(json!({"number": int, "issued_at": str_, "issued_by": str_, "scope": str_, "settlements": int, "population": int}), &["number"]),
+        "IssuedOrder": s(json!({"number": int, "issued_at": str_, "issued_by": str_, "scope": str_, "settlements": int, "population": int,
+            "status": {"type": "string", "enum": ["issued", "revoked"]}, "revoked_at": str_, "revoked_by": str_, "revoke_reason": str_}), &["number", "status"]),
         "OrderList": {"type": "array", "items": {"$ref": "#/components/schemas/IssuedOrder"}},
         "Order": {"type": "object", "description": "order.json (see docs/scenario.md): scenario, mandatory_km, advisory_km, settlements, totals"},
         "Plan": {"type": "object", "properties": {"car": {"type": "object"}, "transit": {"type": "object"}}},
@@ -60,8 +107,10 @@ fn schemas() -> Value {
         "UserList": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
         "NewUser": s(json!({"username": {"type": "string", "description": "2-64 letters (one alphabet), digits, '.', '_' or '-'; compared in lower case"}, "role": role,
             "password": {"type": "string", "minLength": evac_store::names::MIN_PASSWORD_CHARS, "description": "not only spaces, four different characters or more, not the username"}}), &["username", "role", "password"]),
-        "Error": s(json!({"error": str_, "fields": {"type": "object", "additionalProperties": str_}}), &["error"]),
-        "Empty": {"type": "object"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
+        "Error": s(json!({"error": {"type": "string", "description": "for people (English)"},
+            "code": {"type": "string", "enum": crate::api::ERROR_CODES, "description": "stable: what the UI translates"},
+            "fields": {"type": "object", "additionalProperties": str_}}), &["error", "code"]),
+        "Empty": {"type": "object"}, "Csv": {"type": "string"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
     })
 }
 
@@ -70,9 +119,24 @@ fn media_type(schema: &str) -> Option<&'static str> {
     match schema {
         "Empty" => None,
         "Html" => Some("text/html"),
+        "Csv" => Some("text/csv"),
         "Svg" => Some("image/svg+xml"),
         "GeoJson" => Some("application/geo+json"),
         _ => Some("application/json"),
+    }
+}
+
+/// The query parameters of a route.
+fn query_params(method: crate::routes::Method, path: &str) -> Vec<Value> {
+    let q = |name: &str, required: bool, description: &str| json!({"name": name, "in": "query", "required": required, "schema": {"type": "string"}, "description": description});
+    match (method, path) {
+        (crate::routes::Method::Get, "/api/households/search") => vec![
+            q("q", true, "a name in any spelling (Ukrainian, Latin, Russian-era), a phone number or a document number"),
+            q("settlement", false, "only this settlement (its id)"),
+        ],
+        (crate::routes::Method::Get, "/api/households") => vec![q("settlement_id", false, "only this settlement")],
+        (crate::routes::Method::Get, "/api/audit") => vec![q("limit", false, "most records (200)")],
+        _ => vec![],
     }
 }
 
@@ -107,12 +171,13 @@ pub fn document() -> Value {
         if let Some(req) = r.request {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{req}")}}}});
         }
-        let params: Vec<Value> = r
+        let mut params: Vec<Value> = r
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        params.extend(query_params(r.method, r.path));
         if !params.is_empty() {
             op["parameters"] = json!(params);
         }
@@ -187,6 +252,28 @@ mod tests {
         assert_eq!(schemas["Settlement"]["properties"]["zone"]["enum"], json!(zones));
     }
 
+    fn household() -> evac_store::Household {
+        evac_store::Household {
+            id: 1,
+            settlement_id: "s".into(),
+            head_name: "h".into(),
+            members: 2,
+            people: 2,
+            counts: evac_store::PersonCounts { cannot_walk: 1, ..Default::default() },
+            needs: vec![Need::Pets],
+            phone: None,
+            document: None,
+            birth_year: Some(1970),
+            status: HouseholdStatus::Registered,
+            centre_id: None,
+            vehicle: None,
+            trip: None,
+            merged_into: None,
+            created_at: "t".into(),
+            version: 1,
+        }
+    }
+
     /// The response types serialise to exactly the documented properties.
     #[test]
     fn responses_match_their_schemas() {
@@ -222,9 +309,12 @@ mod tests {
                 population: 100,
                 households: 1,
                 registered: 3,
+                checked_in: 0,
+                boarded: 0,
                 departed: 0,
                 arrived: 3,
                 refused: 0,
+                unreachable: 0,
                 returned: 0,
                 remaining: 97,
             },
@@ -235,22 +325,61 @@ mod tests {
         );
         check("Id", Created { id: 1 });
         check("Plan", PlanSummaries { car: None, transit: None });
+        check("Household", household());
         check(
-            "Household",
-            evac_store::Household {
+            "Registered",
+            evac_store::Registered {
                 id: 1,
-                settlement_id: text(),
-                head_name: text(),
-                members: 2,
-                needs: vec![Need::Pets],
-                phone: None,
-                status: HouseholdStatus::Registered,
-                centre_id: None,
-                created_at: text(),
-                version: 1,
+                possible_duplicates: vec![evac_store::DuplicateHint {
+                    id: 2,
+                    head_name: text(),
+                    settlement_id: text(),
+                    reason: "same phone".into(),
+                }],
+                replayed: false,
             },
         );
-        check("Registered", evac_store::Registered { id: 1, possible_duplicates: vec![] });
+        check("SearchResults", evac_store::SearchResults { results: vec![household()], total_candidates: 3 });
+        check("EventRecorded", evac_store::Recorded { id: 1, version: 2, replayed: false });
+        check(
+            "EventRecord",
+            evac_store::EventRecord {
+                id: 1,
+                kind: EventKind::Boarded,
+                centre_id: None,
+                vehicle: Some(text()),
+                trip: None,
+                reason: None,
+                at: text(),
+                by: text(),
+                undone_by: None,
+            },
+        );
+        check("Merged", Merged { id: 1, merged_into: 2, version: 3 });
+        let progress = evac_store::Progress { registered: 2, people: 5, ..Default::default() };
+        check(
+            "DashboardRow",
+            DashboardRow {
+                settlement: text(),
+                name: text(),
+                name_uk: None,
+                zone: Zone::Mandatory,
+                ordered: 100,
+                progress: progress.clone(),
+            },
+        );
+        let dashboard =
+            Dashboard { totals: DashboardTotals { ordered: 100, progress }, settlements: vec![], centres: vec![] };
+        check("Dashboard", &dashboard);
+        let doc = document();
+        let totals: BTreeSet<&str> = doc["components"]["schemas"]["Dashboard"]["properties"]["totals"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let v = serde_json::to_value(&dashboard.totals).unwrap();
+        assert_eq!(v.as_object().unwrap().keys().map(String::as_str).collect::<BTreeSet<_>>(), totals);
         check(
             "IssuedOrder",
             evac_store::IssuedOrder {
@@ -260,6 +389,10 @@ mod tests {
                 scope: text(),
                 settlements: 1,
                 population: 1,
+                status: "revoked".into(),
+                revoked_at: Some(text()),
+                revoked_by: Some(text()),
+                revoke_reason: Some(text()),
             },
         );
         check(

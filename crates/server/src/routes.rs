@@ -123,6 +123,11 @@ pub const ROUTES: &[Route] = &[
     ),
     route!(Get "/api/settlements/{id}" => api::settlement, Anyone, _ -> "Settlement" 200, "One settlement's counts"),
     route!(
+        Get "/api/dashboard" => api::dashboard, Anyone,
+        _ -> "Dashboard" 200,
+        "Progress: totals, a row per settlement (ordered population; households registered, checked in, boarded, arrived, refused, unreachable; people; people who cannot walk), centre occupancy"
+    ),
+    route!(
         Get "/api/centres" => api::centres, Anyone,
         _ -> "CentreList" 200, "Reception centres with capacity and occupancy"
     ),
@@ -133,15 +138,34 @@ pub const ROUTES: &[Route] = &[
     route!(
         Post "/api/households" => api::register, Registrars + personal_data,
         "NewHousehold" -> "Registered" 201,
-        "Register a household; likely duplicates (similar name in any spelling, same phone) are returned"
+        "Register a household; likely duplicates (similar name in any spelling, same phone or document) are returned, best first, at most 5; a retry with the same client_id answers 200 with the first result"
+    ),
+    route!(
+        Get "/api/households/search" => api::search, Registrars + personal_data,
+        _ -> "SearchResults" 200,
+        "Search by name (any spelling), phone or document: ?q=TEXT&settlement=ID (optional); the best 5 (personal data; audited)"
+    ),
+    route!(
+        Get "/api/households/export.csv" => api::export_csv, Coordinators + personal_data,
+        _ -> "Csv" 200, "Every household as CSV (personal data; audited)"
     ),
     route!(
         Get "/api/households/{id}" => api::get_household, Registrars + personal_data,
         _ -> "Household" 200, "One household (personal data; audited)"
     ),
     route!(
+        Get "/api/households/{id}/events" => api::list_events, Registrars + personal_data,
+        _ -> "EventList" 200, "A household's events, oldest first, with who and when (personal data; audited)"
+    ),
+    route!(
         Post "/api/households/{id}/events" => api::event, Registrars + personal_data,
-        "Event" -> "Id" 201, "Record departed, arrived (with centre_id), refused or returned"
+        "Event" -> "EventRecorded" 201,
+        "Record checked_in, boarded (vehicle, trip), departed, arrived (centre_id), refused (reason), unreachable, returned, or undo the last event; a retry with the same client_id answers 200 with the first result"
+    ),
+    route!(
+        Post "/api/households/{id}/merge" => api::merge, Coordinators + personal_data,
+        "Merge" -> "Merged" 200,
+        "Merge this household into another (the same family registered twice): it keeps a pointer and leaves lists and counts (audited)"
     ),
     route!(Get "/api/orders" => api::list_orders, Anyone, _ -> "OrderList" 200, "Issued orders"),
     route!(
@@ -150,7 +174,11 @@ pub const ROUTES: &[Route] = &[
     ),
     route!(
         Post "/api/orders" => api::issue_order, Coordinators,
-        _ -> "IssuedOrder" 201, "Issue the draft as the next numbered, immutable order"
+        _ -> "IssuedOrder" 201, "Issue the draft as the next numbered, immutable order (409 order_identical when it is the last order again)"
+    ),
+    route!(
+        Post "/api/orders/{n}/revoke" => api::revoke_order, Coordinators,
+        "Revoke" -> "IssuedOrder" 200, "Revoke an issued order (with the reason); it stays listed as revoked"
     ),
     route!(Get "/api/orders/{n}" => api::get_order, Anyone, _ -> "Order" 200, "An issued order"),
     route!(

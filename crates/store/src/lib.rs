@@ -24,6 +24,7 @@ mod migrations;
 mod model;
 pub mod names;
 mod pg;
+pub mod search;
 mod sqlite;
 mod store;
 mod writer;
@@ -42,6 +43,11 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// Refused as it stands (409), with a stable code the client can translate:
+    /// `transition_not_allowed`, `already_in_status`, `nothing_to_undo`, `household_merged`,
+    /// `client_id_reused`, `order_identical`, `order_revoked`, `merge_not_allowed`.
+    #[error("{message}")]
+    Rejected { code: &'static str, message: String },
     #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },
     /// The write was not committed (its transaction could not begin or commit).

@@ -87,6 +87,81 @@ pub const SQLITE: &[&str] = &[
     CREATE TABLE commit_seq (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
     INSERT INTO commit_seq (id, seq) VALUES (1, 0);
     "#,
+    // 3: field operations. The households and events tables are rebuilt for their new
+    // CHECK lists (SQLite cannot change a CHECK in place); run with foreign keys off, then
+    // the search index is filled by `migrate`.
+    r#"
+    CREATE TABLE households_v3 (
+        id INTEGER PRIMARY KEY,
+        settlement_id TEXT NOT NULL,
+        head_name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        members INTEGER NOT NULL CHECK (members > 0),
+        needs TEXT NOT NULL,
+        phone TEXT,
+        phone_key TEXT,
+        status TEXT NOT NULL DEFAULT 'registered'
+            CHECK (status IN ('registered', 'checked_in', 'boarded', 'departed', 'arrived', 'refused', 'unreachable', 'returned')),
+        centre_id TEXT,
+        created_by INTEGER NOT NULL REFERENCES users(id),
+        created_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        cannot_walk INTEGER NOT NULL DEFAULT 0 CHECK (cannot_walk BETWEEN 0 AND members),
+        needs_oxygen INTEGER NOT NULL DEFAULT 0 CHECK (needs_oxygen BETWEEN 0 AND members),
+        needs_bed INTEGER NOT NULL DEFAULT 0 CHECK (needs_bed BETWEEN 0 AND members),
+        needs_escort INTEGER NOT NULL DEFAULT 0 CHECK (needs_escort BETWEEN 0 AND members),
+        children INTEGER NOT NULL DEFAULT 0 CHECK (children BETWEEN 0 AND members),
+        pets INTEGER NOT NULL DEFAULT 0 CHECK (pets >= 0),
+        document TEXT,
+        document_key TEXT,
+        birth_year INTEGER,
+        vehicle TEXT,
+        trip TEXT,
+        merged_into INTEGER REFERENCES households(id),
+        client_id TEXT
+    );
+    INSERT INTO households_v3 (id, settlement_id, head_name, name_key, members, needs, phone, phone_key, status,
+                               centre_id, created_by, created_at, version)
+        SELECT id, settlement_id, head_name, name_key, members, needs, phone, phone_key, status,
+               centre_id, created_by, created_at, version FROM households;
+    CREATE TABLE events_v3 (
+        id INTEGER PRIMARY KEY,
+        household_id INTEGER NOT NULL REFERENCES households(id),
+        kind TEXT NOT NULL
+            CHECK (kind IN ('checked_in', 'boarded', 'departed', 'arrived', 'refused', 'unreachable', 'returned', 'undo')),
+        centre_id TEXT,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        at TEXT NOT NULL,
+        vehicle TEXT,
+        trip TEXT,
+        reason TEXT,
+        client_id TEXT,
+        undone_by INTEGER,
+        version INTEGER
+    );
+    INSERT INTO events_v3 (id, household_id, kind, centre_id, user_id, at)
+        SELECT id, household_id, kind, centre_id, user_id, at FROM events;
+    DROP TABLE events;
+    DROP TABLE households;
+    ALTER TABLE households_v3 RENAME TO households;
+    ALTER TABLE events_v3 RENAME TO events;
+    CREATE INDEX households_by_settlement ON households(settlement_id, status);
+    CREATE INDEX households_by_phone ON households(phone_key);
+    CREATE UNIQUE INDEX households_by_client ON households(created_by, client_id);
+    CREATE INDEX events_by_household ON events(household_id);
+    CREATE UNIQUE INDEX events_by_client ON events(user_id, client_id);
+    CREATE TABLE household_keys (
+        key TEXT NOT NULL,
+        household_id INTEGER NOT NULL REFERENCES households(id),
+        PRIMARY KEY (key, household_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE order_revocations (
+        number INTEGER PRIMARY KEY REFERENCES orders(number),
+        revoked_at TEXT NOT NULL,
+        revoked_by INTEGER NOT NULL REFERENCES users(id),
+        reason TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Run after the keys of version 2 are filled in.
@@ -102,7 +177,57 @@ const SQLITE_2_AFTER: &str = r#"
 "#;
 
 /// PostgreSQL: the same schema as SQLite's latest version.
-pub const POSTGRES: &[&str] = &[r#"
+pub const POSTGRES: &[&str] = &[
+    POSTGRES_1,
+    // 2: field operations (SQLite's version 3).
+    r#"
+    ALTER TABLE households DROP CONSTRAINT households_status_check;
+    ALTER TABLE households ADD CONSTRAINT households_status_check
+        CHECK (status IN ('registered', 'checked_in', 'boarded', 'departed', 'arrived', 'refused', 'unreachable', 'returned'));
+    ALTER TABLE households
+        ADD COLUMN cannot_walk BIGINT NOT NULL DEFAULT 0 CHECK (cannot_walk BETWEEN 0 AND members),
+        ADD COLUMN needs_oxygen BIGINT NOT NULL DEFAULT 0 CHECK (needs_oxygen BETWEEN 0 AND members),
+        ADD COLUMN needs_bed BIGINT NOT NULL DEFAULT 0 CHECK (needs_bed BETWEEN 0 AND members),
+        ADD COLUMN needs_escort BIGINT NOT NULL DEFAULT 0 CHECK (needs_escort BETWEEN 0 AND members),
+        ADD COLUMN children BIGINT NOT NULL DEFAULT 0 CHECK (children BETWEEN 0 AND members),
+        ADD COLUMN pets BIGINT NOT NULL DEFAULT 0 CHECK (pets >= 0),
+        ADD COLUMN document TEXT,
+        ADD COLUMN document_key TEXT,
+        ADD COLUMN birth_year BIGINT,
+        ADD COLUMN vehicle TEXT,
+        ADD COLUMN trip TEXT,
+        ADD COLUMN merged_into BIGINT REFERENCES households(id),
+        ADD COLUMN client_id TEXT;
+    DROP INDEX households_by_settlement;
+    CREATE INDEX households_by_settlement ON households(settlement_id, status);
+    CREATE UNIQUE INDEX households_by_client ON households(created_by, client_id);
+    ALTER TABLE events DROP CONSTRAINT events_kind_check;
+    ALTER TABLE events ADD CONSTRAINT events_kind_check
+        CHECK (kind IN ('checked_in', 'boarded', 'departed', 'arrived', 'refused', 'unreachable', 'returned', 'undo'));
+    ALTER TABLE events
+        ADD COLUMN vehicle TEXT,
+        ADD COLUMN trip TEXT,
+        ADD COLUMN reason TEXT,
+        ADD COLUMN client_id TEXT,
+        ADD COLUMN undone_by BIGINT,
+        ADD COLUMN version BIGINT;
+    CREATE UNIQUE INDEX events_by_client ON events(user_id, client_id);
+    -- Keys compared bytewise, so that a prefix is a range.
+    CREATE TABLE household_keys (
+        key TEXT COLLATE "C" NOT NULL,
+        household_id BIGINT NOT NULL REFERENCES households(id),
+        PRIMARY KEY (key, household_id)
+    );
+    CREATE TABLE order_revocations (
+        number BIGINT PRIMARY KEY REFERENCES orders(number),
+        revoked_at TEXT NOT NULL,
+        revoked_by BIGINT NOT NULL REFERENCES users(id),
+        reason TEXT NOT NULL
+    );
+    "#,
+];
+
+const POSTGRES_1: &str = r#"
     CREATE TABLE users (
         id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
         username TEXT NOT NULL UNIQUE,
@@ -187,32 +312,19 @@ pub const POSTGRES: &[&str] = &[r#"
         FOR EACH ROW EXECUTE FUNCTION evac_refuse('audit records cannot be deleted');
     CREATE TRIGGER audit_not_truncated BEFORE TRUNCATE ON audit
         FOR EACH STATEMENT EXECUTE FUNCTION evac_refuse('audit records cannot be deleted');
-"#];
+"#;
 
 /// Bring the schema up to date.
 pub(crate) fn migrate(conn: &mut dyn Sql) -> Result<(), StoreError> {
     match conn.engine() {
         Engine::Sqlite => {
             let version = conn.query_one("PRAGMA user_version", &[])?.int(0)? as usize;
-            for (i, sql) in SQLITE.iter().enumerate().skip(version) {
-                conn.batch("BEGIN IMMEDIATE")?;
-                let step = (|| {
-                    conn.batch(sql)?;
-                    if i + 1 == 2 {
-                        fill_keys(conn)?;
-                        conn.batch(SQLITE_2_AFTER)?;
-                    }
-                    conn.batch(&format!("PRAGMA user_version = {}", i + 1))
-                })();
-                match step {
-                    Ok(()) => conn.batch("COMMIT")?,
-                    Err(e) => {
-                        let _ = conn.batch("ROLLBACK");
-                        return Err(e);
-                    }
-                }
-            }
-            Ok(())
+            // Rebuilding a table (version 3) needs the foreign keys off, which only works
+            // outside a transaction; they are checked before each step commits.
+            conn.batch("PRAGMA foreign_keys = OFF")?;
+            let done = migrate_sqlite(conn, version);
+            conn.batch("PRAGMA foreign_keys = ON")?;
+            done
         }
         Engine::Postgres => {
             conn.batch("BEGIN")?;
@@ -228,6 +340,9 @@ pub(crate) fn migrate(conn: &mut dyn Sql) -> Result<(), StoreError> {
                 };
                 for (i, sql) in POSTGRES.iter().enumerate().skip(version) {
                     conn.batch(sql)?;
+                    if i + 1 == 2 {
+                        crate::search::fill_index(conn)?;
+                    }
                     conn.exec("UPDATE evac_schema SET version = ?1", crate::db::vals![(i + 1) as i64])?;
                 }
                 Ok(())
@@ -241,6 +356,34 @@ pub(crate) fn migrate(conn: &mut dyn Sql) -> Result<(), StoreError> {
             }
         }
     }
+}
+
+fn migrate_sqlite(conn: &mut dyn Sql, version: usize) -> Result<(), StoreError> {
+    for (i, sql) in SQLITE.iter().enumerate().skip(version) {
+        conn.batch("BEGIN IMMEDIATE")?;
+        let step = (|| {
+            conn.batch(sql)?;
+            if i + 1 == 2 {
+                fill_keys(conn)?;
+                conn.batch(SQLITE_2_AFTER)?;
+            }
+            if i + 1 == 3 {
+                crate::search::fill_index(conn)?;
+            }
+            if let Some(r) = conn.query_opt("PRAGMA foreign_key_check", &[])? {
+                return Err(StoreError::Failed(format!("migration {}: a broken reference in {:?}", i + 1, r.0)));
+            }
+            conn.batch(&format!("PRAGMA user_version = {}", i + 1))
+        })();
+        match step {
+            Ok(()) => conn.batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Version 2 on a database of version 1: the look-alike keys of the existing usernames and

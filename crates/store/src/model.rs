@@ -81,24 +81,39 @@ named_enum! {
 }
 
 named_enum! {
-    /// Where a household is: registered, and then as its last event says.
+    /// Where a household is: registered, and then as its last event (not undone) says.
+    /// `departed` (left by their own means) and `returned` (came back home) are kept from
+    /// the first version; the field workflow is checked in, boarded, arrived.
     pub enum HouseholdStatus {
         Registered = "registered",
+        CheckedIn = "checked_in",
+        Boarded = "boarded",
         Departed = "departed",
         Arrived = "arrived",
         Refused = "refused",
+        Unreachable = "unreachable",
         Returned = "returned",
     }
 }
 
 named_enum! {
-    /// What a registrar records about a household.
+    /// What a registrar records about a household. `undo` takes back the household's last
+    /// event that is not undone (its status returns to what it was before).
     pub enum EventKind {
+        /// At a pickup point.
+        CheckedIn = "checked_in",
+        /// On a vehicle (the event may name the vehicle and the trip of the transit plan).
+        Boarded = "boarded",
+        /// Left by their own means.
         Departed = "departed",
         /// At a reception centre (the event names it).
         Arrived = "arrived",
+        /// Will not leave (the event may give the reason).
         Refused = "refused",
+        /// Could not be found or reached.
+        Unreachable = "unreachable",
         Returned = "returned",
+        Undo = "undo",
     }
 }
 
@@ -118,16 +133,15 @@ named_enum! {
 
 impl HouseholdStatus {
     /// The state machine of a household: which event may follow its status, or why not.
-    /// Registered people leave, arrive (on their own), or refuse; on the way they arrive or
-    /// turn back; at a centre they may go home; who refused may still leave; who returned
-    /// may leave again or refuse. Recording the status a household already has is refused
-    /// too: it is a repeated click or a lost update, never new information.
+    /// Recording the status a household already has is refused: it is a repeated tap or a
+    /// lost update, never new information. `undo` is always possible when there is an
+    /// event to take back (the store checks that).
     pub fn check(self, kind: EventKind) -> Result<(), String> {
-        if self.may_become(kind) {
+        if kind == EventKind::Undo || self.may_become(kind) {
             return Ok(());
         }
         let next: Vec<&str> = EventKind::ALL.iter().filter(|k| self.may_become(**k)).map(|k| k.as_str()).collect();
-        Err(if kind.status() == self {
+        Err(if kind.status() == Some(self) {
             format!("the household is already {self}")
         } else {
             format!("a household that is {self} cannot be recorded as {kind}; it may next be: {}", next.join(", "))
@@ -138,24 +152,30 @@ impl HouseholdStatus {
         use EventKind as E;
         use HouseholdStatus as S;
         match self {
-            S::Registered => matches!(kind, E::Departed | E::Arrived | E::Refused),
-            S::Departed => matches!(kind, E::Arrived | E::Returned),
+            S::Registered | S::Refused | S::Unreachable | S::Returned => {
+                !matches!(kind, E::Undo | E::Returned) && kind.status() != Some(self)
+            }
+            S::CheckedIn => !matches!(kind, E::Undo | E::Returned | E::CheckedIn),
+            S::Boarded | S::Departed => matches!(kind, E::Arrived | E::Returned),
             S::Arrived => matches!(kind, E::Returned),
-            S::Refused => matches!(kind, E::Departed | E::Arrived),
-            S::Returned => matches!(kind, E::Departed | E::Refused),
         }
     }
 }
 
 impl EventKind {
-    /// The household's status once this event is recorded.
-    pub fn status(self) -> HouseholdStatus {
-        match self {
+    /// The household's status once this event is recorded (`undo`: the status before the
+    /// event it takes back, which only the store knows).
+    pub fn status(self) -> Option<HouseholdStatus> {
+        Some(match self {
+            EventKind::CheckedIn => HouseholdStatus::CheckedIn,
+            EventKind::Boarded => HouseholdStatus::Boarded,
             EventKind::Departed => HouseholdStatus::Departed,
             EventKind::Arrived => HouseholdStatus::Arrived,
             EventKind::Refused => HouseholdStatus::Refused,
+            EventKind::Unreachable => HouseholdStatus::Unreachable,
             EventKind::Returned => HouseholdStatus::Returned,
-        }
+            EventKind::Undo => return None,
+        })
     }
 }
 
@@ -185,14 +205,53 @@ impl Actor {
     }
 }
 
+/// How many of a household's people need what (each between 0 and the household's
+/// people, pets any number).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonCounts {
+    #[serde(default)]
+    pub cannot_walk: u32,
+    #[serde(default)]
+    pub needs_oxygen: u32,
+    #[serde(default)]
+    pub needs_bed: u32,
+    #[serde(default)]
+    pub needs_escort: u32,
+    #[serde(default)]
+    pub children: u32,
+    #[serde(default)]
+    pub pets: u32,
+}
+
+impl PersonCounts {
+    /// The counts that are people (all but pets), with their names.
+    pub fn people_fields(&self) -> [(&'static str, u32); 5] {
+        [
+            ("cannot_walk", self.cannot_walk),
+            ("needs_oxygen", self.needs_oxygen),
+            ("needs_bed", self.needs_bed),
+            ("needs_escort", self.needs_escort),
+            ("children", self.children),
+        ]
+    }
+}
+
 /// A household as registered (checked by the API: known settlement, 1-50 people, ...).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewHousehold {
     pub settlement_id: String,
     pub head_name: String,
+    /// People in the household.
     pub members: u32,
     pub needs: Vec<Need>,
     pub phone: Option<String>,
+    pub counts: PersonCounts,
+    /// An identity document's number (passport, ID card, birth certificate).
+    pub document: Option<String>,
+    pub birth_year: Option<i64>,
+    /// The client's id for this registration: a retry with the same id (by the same user)
+    /// gets the first one's result instead of a second household.
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -200,14 +259,116 @@ pub struct Household {
     pub id: i64,
     pub settlement_id: String,
     pub head_name: String,
+    /// People in the household (the same as `people`, kept for older clients).
     pub members: u32,
+    pub people: u32,
+    #[serde(flatten)]
+    pub counts: PersonCounts,
     pub needs: Vec<Need>,
     pub phone: Option<String>,
+    pub document: Option<String>,
+    pub birth_year: Option<i64>,
     pub status: HouseholdStatus,
     pub centre_id: Option<String>,
+    pub vehicle: Option<String>,
+    pub trip: Option<String>,
+    /// Merged into this household (then it is in no list, count or search).
+    pub merged_into: Option<i64>,
     pub created_at: String,
     /// Goes up by one with every change: the ETag a change must name in If-Match.
     pub version: i64,
+}
+
+/// A change of a household's status as requested.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: EventKind,
+    /// Arrived: the reception centre.
+    pub centre_id: Option<String>,
+    /// Boarded: the vehicle and trip (as the transit plan names them).
+    pub vehicle: Option<String>,
+    pub trip: Option<String>,
+    /// Refused, unreachable: why.
+    pub reason: Option<String>,
+    /// As for registrations: a retry with the same id gets the first one's result.
+    pub client_id: Option<String>,
+}
+
+impl NewEvent {
+    pub fn of(kind: EventKind) -> NewEvent {
+        NewEvent { kind, centre_id: None, vehicle: None, trip: None, reason: None, client_id: None }
+    }
+}
+
+/// One event of a household's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub id: i64,
+    pub kind: EventKind,
+    pub centre_id: Option<String>,
+    pub vehicle: Option<String>,
+    pub trip: Option<String>,
+    pub reason: Option<String>,
+    pub at: String,
+    pub by: String,
+    /// The undo event that took this one back.
+    pub undone_by: Option<i64>,
+}
+
+/// Search results: the best few, and how many candidates the index gave.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    pub results: Vec<Household>,
+    pub total_candidates: u64,
+}
+
+/// One settlement's progress (households by status now; people and people who cannot
+/// walk over all its households). Merged households are not counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Progress {
+    pub registered: u64,
+    pub checked_in: u64,
+    pub boarded: u64,
+    pub departed: u64,
+    pub arrived: u64,
+    pub refused: u64,
+    pub unreachable: u64,
+    pub returned: u64,
+    pub people: u64,
+    pub cannot_walk: u64,
+}
+
+impl Progress {
+    /// Count `households` households of `people` people (`cannot_walk` of them) in `status`.
+    pub fn add(&mut self, status: HouseholdStatus, households: u64, people: u64, cannot_walk: u64) {
+        self.registered += households;
+        self.people += people;
+        self.cannot_walk += cannot_walk;
+        let field = match status {
+            HouseholdStatus::Registered => return,
+            HouseholdStatus::CheckedIn => &mut self.checked_in,
+            HouseholdStatus::Boarded => &mut self.boarded,
+            HouseholdStatus::Departed => &mut self.departed,
+            HouseholdStatus::Arrived => &mut self.arrived,
+            HouseholdStatus::Refused => &mut self.refused,
+            HouseholdStatus::Unreachable => &mut self.unreachable,
+            HouseholdStatus::Returned => &mut self.returned,
+        };
+        *field += households;
+    }
+
+    pub fn plus(&mut self, o: &Progress) {
+        self.registered += o.registered;
+        self.checked_in += o.checked_in;
+        self.boarded += o.boarded;
+        self.departed += o.departed;
+        self.arrived += o.arrived;
+        self.refused += o.refused;
+        self.unreachable += o.unreachable;
+        self.returned += o.returned;
+        self.people += o.people;
+        self.cannot_walk += o.cannot_walk;
+    }
 }
 
 /// A user as the coordinators' list shows it.
@@ -219,11 +380,13 @@ pub struct Account {
     pub disabled: bool,
 }
 
-/// An event as recorded: its id and the household's new version.
+/// An event as recorded: its id and the household's new version (`replayed`: recorded by
+/// an earlier request with the same client id, nothing new now).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recorded {
     pub id: i64,
     pub version: i64,
+    pub replayed: bool,
 }
 
 /// A likely duplicate found when registering.
@@ -231,13 +394,17 @@ pub struct Recorded {
 pub struct DuplicateHint {
     pub id: i64,
     pub head_name: String,
+    pub settlement_id: String,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Registered {
     pub id: i64,
+    /// Best first, at most five.
     pub possible_duplicates: Vec<DuplicateHint>,
+    /// Registered by an earlier request with the same client id: nothing new was created.
+    pub replayed: bool,
 }
 
 /// People per status in one settlement (members of households).
@@ -245,9 +412,12 @@ pub struct Registered {
 pub struct StatusCounts {
     pub households: u64,
     pub registered: u64,
+    pub checked_in: u64,
+    pub boarded: u64,
     pub departed: u64,
     pub arrived: u64,
     pub refused: u64,
+    pub unreachable: u64,
     pub returned: u64,
 }
 
@@ -258,6 +428,9 @@ impl StatusCounts {
         self.registered += people;
         match status {
             HouseholdStatus::Registered => {}
+            HouseholdStatus::CheckedIn => self.checked_in += people,
+            HouseholdStatus::Boarded => self.boarded += people,
+            HouseholdStatus::Unreachable => self.unreachable += people,
             HouseholdStatus::Departed => self.departed += people,
             HouseholdStatus::Arrived => self.arrived += people,
             HouseholdStatus::Refused => self.refused += people,
@@ -274,6 +447,11 @@ pub struct IssuedOrder {
     pub scope: String,
     pub settlements: i64,
     pub population: i64,
+    /// "issued" or "revoked".
+    pub status: String,
+    pub revoked_at: Option<String>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -297,16 +475,22 @@ mod tests {
             Need::NAMES,
             ["wheelchair", "stretcher", "medical", "children", "elderly", "pets", "no_car", "hearing"]
         );
-        assert_eq!(EventKind::NAMES, ["departed", "arrived", "refused", "returned"]);
-        assert_eq!(HouseholdStatus::NAMES, ["registered", "departed", "arrived", "refused", "returned"]);
+        assert_eq!(
+            EventKind::NAMES,
+            ["checked_in", "boarded", "departed", "arrived", "refused", "unreachable", "returned", "undo"]
+        );
+        assert_eq!(
+            HouseholdStatus::NAMES,
+            ["registered", "checked_in", "boarded", "departed", "arrived", "refused", "unreachable", "returned"]
+        );
         assert_eq!(Role::NAMES, ["viewer", "registrar", "coordinator"]);
         for (need, name) in Need::ALL.iter().zip(Need::NAMES) {
             assert_eq!(serde_json::to_string(need).unwrap(), format!("\"{name}\""));
             assert_eq!(serde_json::from_str::<Need>(&format!("\"{name}\"")).unwrap(), *need);
             assert_eq!(Need::parse(name), Some(*need));
         }
-        for kind in EventKind::ALL {
-            assert_eq!(kind.as_str(), kind.status().as_str(), "an event names the status it leads to");
+        for kind in EventKind::ALL.iter().filter(|k| **k != EventKind::Undo) {
+            assert_eq!(kind.as_str(), kind.status().unwrap().as_str(), "an event names the status it leads to");
         }
         let err = serde_json::from_str::<Need>("\"jetpack\"").unwrap_err().to_string();
         assert!(err.contains("jetpack") && err.contains("no_car"), "{err}");
@@ -319,6 +503,6 @@ mod tests {
         c.add(HouseholdStatus::Registered, 2, 5);
         c.add(HouseholdStatus::Arrived, 1, 3);
         c.add(HouseholdStatus::Refused, 1, 1);
-        assert_eq!(c, StatusCounts { households: 4, registered: 9, departed: 0, arrived: 3, refused: 1, returned: 0 });
+        assert_eq!(c, StatusCounts { households: 4, registered: 9, arrived: 3, refused: 1, ..Default::default() });
     }
 }

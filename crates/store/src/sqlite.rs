@@ -193,6 +193,9 @@ pub(crate) fn connect(path: &Path, read_only: bool) -> Result<SqliteConn, StoreE
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // The search index's statements vary with the number of keys (a few dozen shapes):
+    // room for all of them beside the usual ones, so none is prepared again per request.
+    conn.set_prepared_statement_cache_capacity(256);
     if read_only {
         conn.pragma_update(None, "query_only", "ON")?;
     }

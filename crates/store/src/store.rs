@@ -10,6 +10,7 @@ use crate::db::{Engine, Row, Sql, WriteConn, vals};
 use crate::guard::LoginGuard;
 use crate::model::*;
 use crate::names::{check_password, clean_name, normalise_username, username_key};
+use crate::search::{self, Identity};
 use crate::writer::Writer;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -165,23 +166,70 @@ fn password_matches(password: &str, hash: &str) -> bool {
     }
 }
 
-const HOUSEHOLD_COLUMNS: &str =
-    "id, settlement_id, head_name, members, needs, phone, status, centre_id, created_at, version";
+const HOUSEHOLD_COLUMNS: &str = "id, settlement_id, head_name, members, needs, phone, status, centre_id, created_at, version, \
+     cannot_walk, needs_oxygen, needs_bed, needs_escort, children, pets, document, birth_year, vehicle, trip, merged_into";
 
 fn household_row(r: &Row) -> Result<Household, StoreError> {
     let needs = r.text(4)?;
+    let count = |i: usize| -> Result<u32, StoreError> {
+        u32::try_from(r.int(i)?).map_err(|e| StoreError::Failed(format!("column {i}: {e}")))
+    };
+    let members = count(3)?;
     Ok(Household {
         id: r.int(0)?,
         settlement_id: r.text(1)?,
         head_name: r.text(2)?,
-        members: u32::try_from(r.int(3)?).map_err(|e| StoreError::Failed(e.to_string()))?,
+        members,
+        people: members,
+        counts: PersonCounts {
+            cannot_walk: count(10)?,
+            needs_oxygen: count(11)?,
+            needs_bed: count(12)?,
+            needs_escort: count(13)?,
+            children: count(14)?,
+            pets: count(15)?,
+        },
         needs: serde_json::from_str(&needs).map_err(|e| StoreError::Failed(format!("needs {needs:?}: {e}")))?,
         phone: r.opt_text(5)?,
+        document: r.opt_text(16)?,
+        birth_year: r.opt_int(17)?,
         status: r.named(6, HouseholdStatus::parse)?,
         centre_id: r.opt_text(7)?,
+        vehicle: r.opt_text(18)?,
+        trip: r.opt_text(19)?,
+        merged_into: r.opt_int(20)?,
         created_at: r.text(8)?,
         version: r.int(9)?,
     })
+}
+
+/// Where a household is, as its events made it.
+struct State {
+    status: HouseholdStatus,
+    centre: Option<String>,
+    vehicle: Option<String>,
+    trip: Option<String>,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State { status: HouseholdStatus::Registered, centre: None, vehicle: None, trip: None }
+    }
+}
+
+impl State {
+    /// The state after one more event (not undo): only an arrival places a household at a
+    /// centre; boarding names the vehicle and trip, which an arrival or departure keeps and
+    /// anything else clears.
+    fn then(self, kind: EventKind, centre: Option<String>, vehicle: Option<String>, trip: Option<String>) -> State {
+        let Some(status) = kind.status() else { return self };
+        let (vehicle, trip) = match kind {
+            EventKind::Boarded => (vehicle, trip),
+            EventKind::Arrived | EventKind::Departed => (self.vehicle, self.trip),
+            _ => (None, None),
+        };
+        State { status, centre: if kind == EventKind::Arrived { centre } else { None }, vehicle, trip }
+    }
 }
 
 fn order_row(r: &Row) -> Result<IssuedOrder, StoreError> {
@@ -192,10 +240,17 @@ fn order_row(r: &Row) -> Result<IssuedOrder, StoreError> {
         scope: r.text(3)?,
         settlements: r.int(4)?,
         population: r.int(5)?,
+        status: if r.opt_text(6)?.is_some() { "revoked" } else { "issued" }.to_string(),
+        revoked_at: r.opt_text(6)?,
+        revoked_by: r.opt_text(7)?,
+        revoke_reason: r.opt_text(8)?,
     })
 }
 
-const ORDER_COLUMNS: &str = "o.number, o.issued_at, u.username, o.scope, o.settlements, o.population FROM orders o JOIN users u ON u.id = o.issued_by";
+const ORDER_COLUMNS: &str =
+    "o.number, o.issued_at, u.username, o.scope, o.settlements, o.population, r.revoked_at, ru.username, r.reason
+     FROM orders o JOIN users u ON u.id = o.issued_by
+     LEFT JOIN order_revocations r ON r.number = o.number LEFT JOIN users ru ON ru.id = r.revoked_by";
 
 /// The user behind `by`: households, events and orders always name one.
 fn signed_in<'a>(by: &'a Actor, to: &str) -> Result<&'a User, StoreError> {
@@ -570,47 +625,77 @@ impl Store {
 
     // ---- households ----
 
-    /// Register a household; likely duplicates (same phone, or a similar name in any
-    /// spelling, in the same settlement) are reported, not refused.
+    /// Register a household. Likely duplicates (same phone or document, or a similar name
+    /// in any spelling in the same settlement) are found in the search index on a read
+    /// connection before the write, and reported (best first, at most five), not refused.
+    /// A retried request with the same `client_id` (same user) creates nothing: it gets the
+    /// first one's household (`replayed`).
     pub fn register(&self, by: &Actor, h: NewHousehold) -> Result<Registered, StoreError> {
         let user_id = signed_in(by, "register a household")?.id;
         let head_name = clean_name(&h.head_name);
         if head_name.is_empty() {
             return Err(StoreError::Invalid { field: "head_name".into(), message: "no visible characters".into() });
         }
+        if h.members == 0 {
+            return Err(StoreError::Invalid { field: "people".into(), message: "at least one person".into() });
+        }
+        for (field, n) in h.counts.people_fields() {
+            if n > h.members {
+                return Err(StoreError::Invalid {
+                    field: field.into(),
+                    message: format!("{n} is more than the household's {} people", h.members),
+                });
+            }
+        }
+        let phone = h.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+        let document = h.document.as_deref().map(clean_name).filter(|d| !d.is_empty());
+        let me = Identity::new(&head_name, phone.as_deref(), document.as_deref(), h.birth_year);
+        let keys = me.keys();
+        let settlement = h.settlement_id.clone();
+        let me2 = me.clone();
+        let hints: Vec<DuplicateHint> = self.read(move |c| {
+            Ok(search::duplicates(c, HOUSEHOLD_COLUMNS, &me2, &settlement)?
+                .into_iter()
+                .map(|(cand, _, reason)| DuplicateHint {
+                    id: cand.id,
+                    head_name: cand.row.text(2).unwrap_or_default(),
+                    settlement_id: cand.settlement_id,
+                    reason: reason.into(),
+                })
+                .collect())
+        })?;
         self.change(by, move |tx| {
-            let key = evac_names::translit::coarse_key(&head_name);
-            let phone = h.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
-            let pkey = phone.as_deref().and_then(phone_key);
-            let mut hints = Vec::new();
-            let rows = tx.query(
-                "SELECT id, head_name, name_key, phone_key FROM households WHERE settlement_id = ?1",
-                vals![&h.settlement_id],
-            )?;
-            for r in rows {
-                let (id, name, other_key, other_phone) = (r.int(0)?, r.text(1)?, r.text(2)?, r.opt_text(3)?);
-                let same_phone = pkey.is_some() && other_phone == pkey;
-                let similarity = strsim::normalized_damerau_levenshtein(&key, &other_key);
-                if same_phone || similarity >= 0.85 {
-                    let reason = match (same_phone, similarity >= 0.85) {
-                        (true, true) => "same phone and similar name",
-                        (true, false) => "same phone",
-                        _ => "similar name",
-                    };
-                    hints.push(DuplicateHint { id, head_name: name, reason: reason.into() });
-                }
+            if let Some(cid) = &h.client_id
+                && let Some(r) =
+                    tx.query_opt("SELECT id FROM households WHERE created_by = ?1 AND client_id = ?2", vals![user_id, cid])?
+            {
+                let id = r.int(0)?;
+                let hints = hints.into_iter().filter(|d| d.id != id).collect();
+                let audit = Audit::new("register household (retry)", format!("household {id}"), Some(format!("client id {cid}")));
+                return Ok((Registered { id, possible_duplicates: hints, replayed: true }, audit));
             }
             let needs = serde_json::to_string(&h.needs).expect("needs serialise");
+            let c = h.counts;
             let id = tx
                 .query_one(
-                    "INSERT INTO households (settlement_id, head_name, name_key, members, needs, phone, phone_key, created_by, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-                    vals![&h.settlement_id, head_name, key, h.members, needs, phone, pkey, user_id, now()],
+                    "INSERT INTO households (settlement_id, head_name, name_key, members, needs, phone, phone_key, created_by, created_at,
+                         cannot_walk, needs_oxygen, needs_bed, needs_escort, children, pets, document, document_key, birth_year, client_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id",
+                    vals![
+                        &h.settlement_id, head_name, me.name_key(), h.members, needs, phone, me.phone_key.clone(), user_id, now(),
+                        c.cannot_walk, c.needs_oxygen, c.needs_bed, c.needs_escort, c.children, c.pets,
+                        document, me.document_key.clone(), h.birth_year, h.client_id.clone()
+                    ],
                 )?
                 .int(0)?;
-            let audit =
-                Audit::new("register household", format!("household {id}"), Some(format!("settlement {}", h.settlement_id)));
-            Ok((Registered { id, possible_duplicates: hints }, audit))
+            search::insert_keys(tx, id, &keys)?;
+            let mut detail = format!("settlement {}", h.settlement_id);
+            if !hints.is_empty() {
+                let ids: Vec<String> = hints.iter().map(|d| d.id.to_string()).collect();
+                detail.push_str(&format!("; possible duplicates: {}", ids.join(", ")));
+            }
+            let audit = Audit::new("register household", format!("household {id}"), Some(detail));
+            Ok((Registered { id, possible_duplicates: hints, replayed: false }, audit))
         })
     }
 
@@ -619,7 +704,8 @@ impl Store {
             c.query(
                 &format!(
                     "SELECT {HOUSEHOLD_COLUMNS} FROM households
-                     WHERE (CAST(?1 AS TEXT) IS NULL OR settlement_id = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR id = ?2) ORDER BY id"
+                     WHERE (CAST(?1 AS TEXT) IS NULL OR settlement_id = ?1)
+                       AND (CAST(?2 AS BIGINT) IS NULL AND merged_into IS NULL OR id = ?2) ORDER BY id"
                 ),
                 vals![settlement_id, id],
             )?
@@ -630,6 +716,7 @@ impl Store {
     }
 
     /// The households of one settlement (or all): personal data, so the read is audited.
+    /// Households merged into another are not listed.
     pub fn view_households(&self, by: &Actor, settlement_id: Option<&str>) -> Result<Vec<Household>, StoreError> {
         let rows = self.households(settlement_id, None)?;
         let target = settlement_id.map_or("all settlements".to_string(), |id| format!("settlement {id}"));
@@ -637,7 +724,15 @@ impl Store {
         Ok(rows)
     }
 
-    /// One household: personal data, so the read is audited.
+    /// Every household for a coordinator's export: personal data, audited.
+    pub fn export_households(&self, by: &Actor) -> Result<Vec<Household>, StoreError> {
+        let rows = self.households(None, None)?;
+        self.record(by, "export households", "all settlements", Some(format!("{} records", rows.len())))?;
+        Ok(rows)
+    }
+
+    /// One household (a merged one too, with `merged_into`): personal data, so the read is
+    /// audited.
     pub fn view_household(&self, by: &Actor, id: i64) -> Result<Household, StoreError> {
         let row =
             self.households(None, Some(id))?.pop().ok_or_else(|| StoreError::NotFound(format!("no household {id}")))?;
@@ -645,24 +740,90 @@ impl Store {
         Ok(row)
     }
 
-    /// Record an event (departed, arrived, refused, returned) and the household's new
-    /// status, if the state machine allows it ([`HouseholdStatus::check`], else 409) and,
-    /// when `if_version` is given, only if the household is still at that version (else
-    /// 412: someone changed it since the caller looked).
+    /// A household's events, oldest first (personal data: audited).
+    pub fn view_events(&self, by: &Actor, id: i64) -> Result<Vec<EventRecord>, StoreError> {
+        let rows = self.read(|c| {
+            c.query(
+                "SELECT e.id, e.kind, e.centre_id, e.vehicle, e.trip, e.reason, e.at, u.username, e.undone_by
+                 FROM events e JOIN users u ON u.id = e.user_id WHERE e.household_id = ?1 ORDER BY e.id",
+                vals![id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    id: r.int(0)?,
+                    kind: r.named(1, EventKind::parse)?,
+                    centre_id: r.opt_text(2)?,
+                    vehicle: r.opt_text(3)?,
+                    trip: r.opt_text(4)?,
+                    reason: r.opt_text(5)?,
+                    at: r.text(6)?,
+                    by: r.text(7)?,
+                    undone_by: r.opt_int(8)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+        })?;
+        self.record(by, "view events", &format!("household {id}"), None)?;
+        Ok(rows)
+    }
+
+    /// Search households by name (any spelling), phone or document number, optionally in
+    /// one settlement: the best few from the index and how many candidates it gave.
+    /// Personal data: the search is audited (with the households it returned).
+    pub fn search(&self, by: &Actor, q: &str, settlement_id: Option<&str>) -> Result<SearchResults, StoreError> {
+        let (q, place) = (q.to_string(), settlement_id.map(str::to_string));
+        let (found, total) = self.read(move |c| search::search(c, HOUSEHOLD_COLUMNS, &q, place.as_deref()))?;
+        let results: Vec<Household> = found.iter().map(|c| household_row(&c.row)).collect::<Result<_, _>>()?;
+        let ids: Vec<String> = results.iter().map(|h| h.id.to_string()).collect();
+        let target = settlement_id.map_or("all settlements".to_string(), |id| format!("settlement {id}"));
+        let detail = format!("{} of {total} candidates: households {}", results.len(), ids.join(", "));
+        self.record(by, "search households", &target, Some(detail))?;
+        Ok(SearchResults { results, total_candidates: total as u64 })
+    }
+
+    /// Record an event and the household's new status, if the state machine allows it
+    /// ([`HouseholdStatus::check`], else 409) and, when `if_version` is given, only if the
+    /// household is still at that version (else 412: someone changed it since the caller
+    /// looked). `undo` takes back the last event not yet undone: the household's status,
+    /// centre, vehicle and trip become what the events before it made them. A retry with
+    /// the same client id gets the first one's result (`replayed`).
     pub fn event(
         &self,
         by: &Actor,
         household: i64,
-        kind: EventKind,
-        centre_id: Option<String>,
+        ev: NewEvent,
         if_version: Option<i64>,
     ) -> Result<Recorded, StoreError> {
         let user_id = signed_in(by, "record an event")?.id;
         self.change(by, move |tx| {
+            let kind = ev.kind;
+            if let Some(cid) = &ev.client_id
+                && let Some(r) = tx.query_opt(
+                    "SELECT id, household_id, version FROM events WHERE user_id = ?1 AND client_id = ?2",
+                    vals![user_id, cid],
+                )?
+            {
+                if r.int(1)? != household {
+                    return Err(StoreError::Rejected {
+                        code: "client_id_reused",
+                        message: format!("client id {cid} was used for an event of household {}", r.int(1)?),
+                    });
+                }
+                let id = r.int(0)?;
+                let audit = Audit::new(format!("event {kind} (retry)"), format!("household {household}"), Some(format!("event {id}")));
+                return Ok((Recorded { id, version: r.opt_int(2)?.unwrap_or(0), replayed: true }, audit));
+            }
             let row = tx
-                .query_opt("SELECT status, version FROM households WHERE id = ?1", vals![household])?
+                .query_opt("SELECT status, version, merged_into, centre_id, vehicle, trip FROM households WHERE id = ?1", vals![household])?
                 .ok_or_else(|| StoreError::NotFound(format!("no household {household}")))?;
             let (status, version) = (row.named(0, HouseholdStatus::parse)?, row.int(1)?);
+            if let Some(into) = row.opt_int(2)? {
+                return Err(StoreError::Rejected {
+                    code: "household_merged",
+                    message: format!("household {household} was merged into household {into}: record it there"),
+                });
+            }
             if let Some(expected) = if_version
                 && expected != version
             {
@@ -670,21 +831,94 @@ impl Store {
                     "household {household} changed since you read it (version {version}, you had {expected}; it is now {status}): reload it"
                 )));
             }
-            status.check(kind).map_err(StoreError::Conflict)?;
+            status.check(kind).map_err(|message| StoreError::Rejected {
+                code: if kind.status() == Some(status) { "already_in_status" } else { "transition_not_allowed" },
+                message,
+            })?;
+            let undone = if kind == EventKind::Undo {
+                let last = tx
+                    .query_opt(
+                        "SELECT id, kind FROM events WHERE household_id = ?1 AND kind <> 'undo' AND undone_by IS NULL ORDER BY id DESC LIMIT 1",
+                        vals![household],
+                    )?
+                    .ok_or_else(|| StoreError::Rejected {
+                        code: "nothing_to_undo",
+                        message: format!("household {household} has no event to undo"),
+                    })?;
+                Some((last.int(0)?, last.text(1)?))
+            } else {
+                None
+            };
             let id = tx
                 .query_one(
-                    "INSERT INTO events (household_id, kind, centre_id, user_id, at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                    vals![household, kind.as_str(), centre_id.clone(), user_id, now()],
+                    "INSERT INTO events (household_id, kind, centre_id, user_id, at, vehicle, trip, reason, client_id, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                    vals![
+                        household, kind.as_str(), ev.centre_id.clone(), user_id, now(), ev.vehicle.clone(), ev.trip.clone(),
+                        ev.reason.clone(), ev.client_id.clone(), version + 1
+                    ],
                 )?
                 .int(0)?;
-            // Only an arrival places a household at a centre; any other event takes it away.
-            let centre = if kind == EventKind::Arrived { centre_id.clone() } else { None };
+            let state = match &undone {
+                Some((last, _)) => {
+                    tx.exec("UPDATE events SET undone_by = ?1 WHERE id = ?2", vals![id, *last])?;
+                    let mut state = State::default();
+                    for r in tx.query(
+                        "SELECT kind, centre_id, vehicle, trip FROM events WHERE household_id = ?1 AND kind <> 'undo' AND undone_by IS NULL ORDER BY id",
+                        vals![household],
+                    )? {
+                        state = state.then(r.named(0, EventKind::parse)?, r.opt_text(1)?, r.opt_text(2)?, r.opt_text(3)?);
+                    }
+                    state
+                }
+                None => State { status, centre: row.opt_text(3)?, vehicle: row.opt_text(4)?, trip: row.opt_text(5)? }
+                    .then(kind, ev.centre_id.clone(), ev.vehicle.clone(), ev.trip.clone()),
+            };
             tx.exec(
-                "UPDATE households SET status = ?1, centre_id = ?2, version = version + 1 WHERE id = ?3",
-                vals![kind.status().as_str(), centre, household],
+                "UPDATE households SET status = ?1, centre_id = ?2, vehicle = ?3, trip = ?4, version = version + 1 WHERE id = ?5",
+                vals![state.status.as_str(), state.centre, state.vehicle, state.trip, household],
             )?;
-            let audit = Audit::new(format!("event {kind}"), format!("household {household}"), centre_id);
-            Ok((Recorded { id, version: version + 1 }, audit))
+            let detail = match (&undone, kind) {
+                (Some((last, k)), _) => Some(format!("undid event {last} ({k}); now {}", state.status)),
+                (None, EventKind::Arrived) => ev.centre_id.clone(),
+                (None, EventKind::Boarded) => Some(format!(
+                    "vehicle {}, trip {}",
+                    ev.vehicle.as_deref().unwrap_or("-"),
+                    ev.trip.as_deref().unwrap_or("-")
+                )),
+                (None, _) => ev.reason.clone(),
+            };
+            let audit = Audit::new(format!("event {kind}"), format!("household {household}"), detail);
+            Ok((Recorded { id, version: version + 1, replayed: false }, audit))
+        })
+    }
+
+    /// Merge household `id` into `into` (the same family registered twice): `id` keeps a
+    /// pointer to `into` and leaves every list, count and search; its events stay.
+    pub fn merge(&self, by: &Actor, id: i64, into: i64) -> Result<Recorded, StoreError> {
+        signed_in(by, "merge households")?;
+        self.change(by, move |tx| {
+            let reject = |message: String| StoreError::Rejected { code: "merge_not_allowed", message };
+            if id == into {
+                return Err(reject(format!("household {id} cannot be merged into itself")));
+            }
+            let mut versions = Vec::new();
+            for h in [id, into] {
+                let r = tx
+                    .query_opt("SELECT merged_into, version FROM households WHERE id = ?1", vals![h])?
+                    .ok_or_else(|| StoreError::NotFound(format!("no household {h}")))?;
+                if let Some(other) = r.opt_int(0)? {
+                    return Err(StoreError::Rejected {
+                        code: "household_merged",
+                        message: format!("household {h} was already merged into household {other}"),
+                    });
+                }
+                versions.push(r.int(1)?);
+            }
+            tx.exec("UPDATE households SET merged_into = ?1, version = version + 1 WHERE id = ?2", vals![into, id])?;
+            let audit =
+                Audit::new("merge household", format!("household {id}"), Some(format!("into household {into}")));
+            Ok((Recorded { id, version: versions[0] + 1, replayed: false }, audit))
         })
     }
 
@@ -692,7 +926,8 @@ impl Store {
     pub fn counts_by_settlement(&self) -> Result<HashMap<String, StatusCounts>, StoreError> {
         self.read(|c| {
             let rows = c.query(
-                "SELECT settlement_id, status, count(*), CAST(sum(members) AS BIGINT) FROM households GROUP BY settlement_id, status",
+                "SELECT settlement_id, status, count(*), CAST(sum(members) AS BIGINT) FROM households
+                 WHERE merged_into IS NULL GROUP BY settlement_id, status",
                 &[],
             )?;
             let mut out: HashMap<String, StatusCounts> = HashMap::new();
@@ -704,11 +939,29 @@ impl Store {
         })
     }
 
+    /// Households per settlement and status, with their people and people who cannot walk.
+    pub fn progress_by_settlement(&self) -> Result<HashMap<String, Progress>, StoreError> {
+        self.read(|c| {
+            let rows = c.query(
+                "SELECT settlement_id, status, count(*), CAST(sum(members) AS BIGINT), CAST(sum(cannot_walk) AS BIGINT)
+                 FROM households WHERE merged_into IS NULL GROUP BY settlement_id, status",
+                &[],
+            )?;
+            let mut out: HashMap<String, Progress> = HashMap::new();
+            for r in rows {
+                let status = r.named(1, HouseholdStatus::parse)?;
+                out.entry(r.text(0)?).or_default().add(status, r.int(2)? as u64, r.int(3)? as u64, r.int(4)? as u64);
+            }
+            Ok(out)
+        })
+    }
+
     /// People arrived per centre.
     pub fn occupancy(&self) -> Result<HashMap<String, u64>, StoreError> {
         self.read(|c| {
             c.query(
-                "SELECT centre_id, CAST(sum(members) AS BIGINT) FROM households WHERE status = ?1 AND centre_id IS NOT NULL GROUP BY centre_id",
+                "SELECT centre_id, CAST(sum(members) AS BIGINT) FROM households
+                 WHERE status = ?1 AND centre_id IS NOT NULL AND merged_into IS NULL GROUP BY centre_id",
                 vals![HouseholdStatus::Arrived.as_str()],
             )?
             .iter()
@@ -741,14 +994,21 @@ impl Store {
                 return Ok((order_row(&r)?, false));
             }
             if let Some(last) =
-                tx.query_opt("SELECT number, issued_at, digest FROM orders ORDER BY number DESC LIMIT 1", &[])?
+                tx.query_opt(
+                    "SELECT number, issued_at, digest FROM orders o WHERE NOT EXISTS
+                     (SELECT 1 FROM order_revocations r WHERE r.number = o.number) ORDER BY number DESC LIMIT 1",
+                    &[],
+                )?
                 && last.opt_text(2)?.as_deref() == Some(digest.as_str())
             {
-                return Err(StoreError::Conflict(format!(
-                    "order No. {} (issued {}) is identical: nothing has changed since, so no new order was issued",
-                    last.int(0)?,
-                    last.text(1)?
-                )));
+                return Err(StoreError::Rejected {
+                    code: "order_identical",
+                    message: format!(
+                        "order No. {} (issued {}) is identical: nothing has changed since, so no new order was issued",
+                        last.int(0)?,
+                        last.text(1)?
+                    ),
+                });
             }
             let number = tx.query_one("SELECT coalesce(max(number), 0) + 1 FROM orders", &[])?.int(0)?;
             let at = now();
@@ -764,6 +1024,34 @@ impl Store {
             Ok((order_row(&issued)?, true))
         })?;
         Ok(done)
+    }
+
+    /// Revoke an issued order (it stays, marked revoked, with who, when and why).
+    pub fn revoke_order(&self, by: &Actor, number: i64, reason: &str) -> Result<IssuedOrder, StoreError> {
+        let user_id = signed_in(by, "revoke an order")?.id;
+        let reason = clean_name(reason);
+        if reason.is_empty() {
+            return Err(StoreError::Invalid { field: "reason".into(), message: "say why the order is revoked".into() });
+        }
+        self.change(by, move |tx| {
+            let row = tx
+                .query_opt(&format!("SELECT {ORDER_COLUMNS} WHERE o.number = ?1"), vals![number])?
+                .ok_or_else(|| StoreError::NotFound(format!("no order number {number}")))?;
+            let order = order_row(&row)?;
+            if let Some(at) = &order.revoked_at {
+                return Err(StoreError::Rejected {
+                    code: "order_revoked",
+                    message: format!("order No. {number} was already revoked ({at})"),
+                });
+            }
+            tx.exec(
+                "INSERT INTO order_revocations (number, revoked_at, revoked_by, reason) VALUES (?1, ?2, ?3, ?4)",
+                vals![number, now(), user_id, &reason],
+            )?;
+            let revoked =
+                order_row(&tx.query_one(&format!("SELECT {ORDER_COLUMNS} WHERE o.number = ?1"), vals![number])?)?;
+            Ok((revoked, Audit::new("revoke order", format!("order {number}"), Some(reason))))
+        })
     }
 
     pub fn orders(&self) -> Result<Vec<IssuedOrder>, StoreError> {
@@ -850,7 +1138,12 @@ mod tests {
             members: 3,
             needs: vec![Need::Children, Need::NoCar],
             phone: Some("+380 50 123 45 67".into()),
+            ..Default::default()
         }
+    }
+
+    fn arrive(centre: &str) -> NewEvent {
+        NewEvent { centre_id: Some(centre.into()), ..NewEvent::of(EventKind::Arrived) }
     }
 
     /// A second connection to the same file, as an operator (or an attacker) would have.
@@ -885,7 +1178,7 @@ mod tests {
         conn.execute_batch("DROP TRIGGER refuse_audit").unwrap();
 
         refuse_audit(&conn, "event departed");
-        assert!(store.event(&by, id, EventKind::Departed, None, None).is_err());
+        assert!(store.event(&by, id, NewEvent::of(EventKind::Departed), None).is_err());
         assert_eq!(count(&conn, "events"), 0);
         let status: String = conn.query_row("SELECT status FROM households WHERE id = ?1", [id], |r| r.get(0)).unwrap();
         assert_eq!(status, "registered", "neither the event nor the status change stayed");
@@ -921,7 +1214,7 @@ mod tests {
         let dup = store.register(&by, household("Kovalenko Olena")).unwrap();
         assert_eq!(dup.possible_duplicates[0].id, registered.id);
         assert_eq!(dup.possible_duplicates[0].reason, "same phone and similar name");
-        store.event(&by, registered.id, EventKind::Arrived, Some("kharkiv".into()), None).unwrap();
+        store.event(&by, registered.id, arrive("kharkiv"), None).unwrap();
         store.add_user(&by, "taras", Role::Registrar, "another-passphrase").unwrap();
         let LoginOutcome::LoggedIn { token, user } =
             store.login("taras", "another-passphrase", 1, Some("10.0.0.8".into())).unwrap()
@@ -1030,16 +1323,22 @@ mod tests {
         let id = store.register(&by, household("Коваленко Олена")).unwrap().id;
         let h = store.view_household(&by, id).unwrap();
         assert_eq!((h.status, h.version), (HouseholdStatus::Registered, 1));
-        let r = store.event(&by, id, EventKind::Departed, None, Some(1)).unwrap();
+        let r = store.event(&by, id, NewEvent::of(EventKind::Departed), Some(1)).unwrap();
         assert_eq!(r.version, 2);
         // A second registrar still looking at version 1 is told, not silently overwritten.
-        let e = store.event(&by, id, EventKind::Refused, None, Some(1)).unwrap_err();
+        let e = store.event(&by, id, NewEvent::of(EventKind::Refused), Some(1)).unwrap_err();
         assert!(matches!(&e, StoreError::Precondition(m) if m.contains("version 2")), "{e}");
-        let e = store.event(&by, id, EventKind::Departed, None, None).unwrap_err();
-        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("already departed")), "{e}");
-        let e = store.event(&by, id, EventKind::Refused, None, None).unwrap_err();
-        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("arrived, returned")), "{e}");
-        store.event(&by, id, EventKind::Arrived, Some("kharkiv".into()), Some(2)).unwrap();
+        let e = store.event(&by, id, NewEvent::of(EventKind::Departed), None).unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Rejected { code: "already_in_status", message: m } if m.contains("already departed")),
+            "{e}"
+        );
+        let e = store.event(&by, id, NewEvent::of(EventKind::Refused), None).unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Rejected { code: "transition_not_allowed", message: m } if m.contains("arrived, returned")),
+            "{e}"
+        );
+        store.event(&by, id, arrive("kharkiv"), Some(2)).unwrap();
     }
 
     #[test]
@@ -1051,7 +1350,10 @@ mod tests {
         let (again, new) = store.issue_order(&by, order("{\"a\":1}"), html(), Some("click-1".into())).unwrap();
         assert_eq!((again.number, new), (first.number, false));
         let e = store.issue_order(&by, order("{\"a\":1}"), html(), Some("click-2".into())).unwrap_err();
-        assert!(matches!(&e, StoreError::Conflict(m) if m.contains("identical")), "{e}");
+        assert!(
+            matches!(&e, StoreError::Rejected { code: "order_identical", message: m } if m.contains("identical")),
+            "{e}"
+        );
         let (second, _) = store.issue_order(&by, order("{\"a\":2}"), html(), None).unwrap();
         assert_eq!(second.number, 2);
     }
@@ -1129,6 +1431,43 @@ mod tests {
         let r = crate::restore_sqlite(&old, &db).unwrap();
         assert!(r.previous_seq.unwrap() > r.seq);
         assert_eq!(Store::connect(db_str, true).unwrap().users().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_old_database_with_households_opens_and_is_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        // A database as the previous release left it: households, events, an order.
+        let store = {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(crate::migrations::SQLITE[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO users (username, role, password_hash, created_at) VALUES ('olena', 'coordinator', 'x', 't');
+                 INSERT INTO households (settlement_id, head_name, name_key, members, needs, phone, phone_key, status, centre_id, created_by, created_at)
+                     VALUES ('s1', 'Коваленко Олена', 'kovalenko olena', 3, '[]', '+380501234567', '501234567', 'departed', NULL, 1, 't'),
+                            ('s1', 'Шевченко Тарас', 'sevcenko taras', 2, '[\"pets\"]', NULL, NULL, 'arrived', 'kharkiv', 1, 't');
+                 INSERT INTO events (household_id, kind, centre_id, user_id, at) VALUES (1, 'departed', NULL, 1, 't'), (2, 'arrived', 'kharkiv', 1, 't');",
+            )
+            .unwrap();
+            drop(c);
+            Store::open(&path).unwrap()
+        };
+        let by = Actor::user(&User { id: 1, username: "olena".into(), role: Role::Coordinator }, None);
+        let rows = store.view_households(&by, None).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].status, rows[1].status), (HouseholdStatus::Departed, HouseholdStatus::Arrived));
+        assert_eq!(rows[1].people, 2);
+        let found = store.search(&by, "Kovalenko", None).unwrap();
+        assert_eq!(found.results[0].id, 1, "the migration filled the index");
+        assert_eq!(store.search(&by, "050 123 45 67", None).unwrap().results[0].id, 1);
+        store.event(&by, 1, arrive("kharkiv"), None).unwrap();
+        store.event(&by, 1, NewEvent::of(EventKind::Undo), None).unwrap();
+        assert_eq!(store.view_household(&by, 1).unwrap().status, HouseholdStatus::Departed);
+        assert_eq!(store.progress_by_settlement().unwrap()["s1"].arrived, 1);
+        let conn = sql(&store);
+        let fk: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 0);
     }
 
     #[test]
