@@ -197,7 +197,11 @@ fn sample(path: &str, method: &str, household: i64, role: &str) -> (String, Opti
         ),
         _ => None,
     };
-    let path = if path == "/api/households/search" { format!("{path}?q=Matrix") } else { path.replace("{username}", "victim") };
+    let path = if path == "/api/households/search" {
+        format!("{path}?q=Matrix")
+    } else {
+        path.replace("{username}", "victim")
+    };
     let path = path
         .replace(
             "{id}",
