@@ -167,16 +167,39 @@ impl<'p> Heuristic<'p> {
     /// flat over a range of labels, so a node may be expanded before its best label is
     /// known; it is then expanded again when the label improves (label-correcting), which
     /// keeps the result exact.
-    fn earliest_arrival(&mut self, res: &Reservations, source: u32, preferred: &[u32]) -> Option<Found> {
+    fn earliest_arrival(&mut self, res: &Reservations, source: u32, start: u32, preferred: &[u32]) -> Option<Found> {
         self.searches += 1;
         let mut floors = std::mem::take(&mut self.floors);
         self.arrival_floors(res, source, &mut floors);
-        let found = self.search_from(res, source, preferred, &floors);
+        let found = self.search_from(res, source, start, preferred, &floors);
         self.floors = floors;
         found
     }
 
-    fn search_from(&mut self, res: &Reservations, source: u32, preferred: &[u32], floors: &[u32]) -> Option<Found> {
+    /// The earliest of fixed candidate routes (edge positions from the start's node), or
+    /// `None` when none of them ends at a destination with room.
+    fn best_candidate(&mut self, res: &Reservations, candidates: &[Vec<u32>], start: u32) -> Option<Found> {
+        self.searches += 1;
+        let mut best: Option<Found> = None;
+        for route in candidates {
+            let Some(&last) = route.last() else { continue };
+            let Some(destination) = self.open_destination_at(self.p.edges[last as usize].to) else { continue };
+            let (_, arrival) = res.timed_route(self.p, route, start);
+            if best.as_ref().is_none_or(|b| arrival < b.arrival) {
+                best = Some(Found { arrival, destination, edges: route.clone() });
+            }
+        }
+        best
+    }
+
+    fn search_from(
+        &mut self,
+        res: &Reservations,
+        source: u32,
+        start: u32,
+        preferred: &[u32],
+        floors: &[u32],
+    ) -> Option<Found> {
         let p = self.p;
         let k = self.groups.len();
         let h_group = &self.h_group;
@@ -202,13 +225,13 @@ impl<'p> Heuristic<'p> {
         let g = s.generation;
         let mut heap = BinaryHeap::new();
         s.stamp[source as usize] = g;
-        s.label[source as usize] = 0;
+        s.label[source as usize] = start;
         s.parent[source as usize] = u32::MAX;
         if self.h[source as usize] == u32::MAX {
             return None;
         }
-        let (f0, h0) = estimate(source, 0);
-        heap.push(Reverse((f0, h0, 0u32, source)));
+        let (f0, h0) = estimate(source, start);
+        heap.push(Reverse((f0, h0, start, source)));
         while let Some(Reverse((_, _, t, v))) = heap.pop() {
             if t > s.label(v) || (s.closed[v as usize] == g && s.expanded_at[v as usize] <= t) {
                 continue;
@@ -251,22 +274,58 @@ impl<'p> Heuristic<'p> {
     }
 
     /// Plan every vehicle. `None` when a source cannot reach any open destination.
-    pub fn run(mut self) -> Result<(Plan, u64), PlanError> {
+    pub fn run(self) -> Result<(Plan, u64), PlanError> {
         let p = self.p;
+        let starts: Vec<Start> = p
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Start { source: i as u32, node: s.node, release: 0, vehicles: s.vehicles })
+            .collect();
         let mut res = Reservations::new(p);
-        let mut remaining: Vec<u32> = p.sources.iter().map(|s| s.vehicles).collect();
-        let mut route: Vec<Vec<u32>> = vec![Vec::new(); p.sources.len()];
-        let mut route_dest: Vec<u32> = vec![0; p.sources.len()];
-        // (priority key, earliest-arrival lower bound, source)
+        let run = self.run_starts(&mut res, &starts, &[])?;
+        let mut plan = Plan { groups: run.groups };
+        plan.tidy(p);
+        Ok((plan, run.searches))
+    }
+
+    /// CCRP from explicit starts over the reservations already made. A start with
+    /// candidate routes (`candidates[i]` non-empty) uses only those while one of them
+    /// leads to a destination with room, and searches freely after that (it is then
+    /// listed in [`Streams::escaped`]).
+    pub fn run_starts(
+        mut self,
+        res: &mut Reservations,
+        starts: &[Start],
+        candidates: &[Vec<Vec<u32>>],
+    ) -> Result<Streams, PlanError> {
+        let mut escaped: Vec<u32> = Vec::new();
+        let p = self.p;
+        let name = |i: usize| p.sources.get(starts[i].source as usize).map_or_else(String::new, |s| s.name.clone());
+        let no_candidates: Vec<Vec<u32>> = Vec::new();
+        let candidates_of = |i: usize| candidates.get(i).unwrap_or(&no_candidates);
+        let mut remaining: Vec<u32> = starts.iter().map(|s| s.vehicles).collect();
+        let mut route: Vec<Vec<u32>> = vec![Vec::new(); starts.len()];
+        let mut route_dest: Vec<u32> = vec![0; starts.len()];
+        // (priority key, earliest-arrival lower bound, start)
         let mut heap: BinaryHeap<Reverse<(i64, u32, u32)>> = BinaryHeap::new();
-        let key = |arrival: u32, si: usize, bonus: &[u32]| i64::from(arrival) - i64::from(bonus[si]);
-        for (i, s) in p.sources.iter().enumerate() {
+        let bonus_of = |i: usize, bonus: &[u32]| bonus.get(starts[i].source as usize).copied().unwrap_or(0);
+        let key = |arrival: u32, i: usize, bonus: &[u32]| i64::from(arrival) - i64::from(bonus_of(i, bonus));
+        for (i, s) in starts.iter().enumerate() {
             if s.vehicles == 0 {
                 continue;
             }
-            let found = self
-                .earliest_arrival(&res, s.node, &[])
-                .ok_or_else(|| PlanError::NoRoute { source_name: s.name.clone() })?;
+            let mut found = None;
+            if !candidates_of(i).is_empty() {
+                found = self.best_candidate(res, candidates_of(i), s.release);
+                if found.is_none() {
+                    escaped.push(i as u32);
+                }
+            }
+            if found.is_none() {
+                found = self.earliest_arrival(res, s.node, s.release, &[]);
+            }
+            let found = found.ok_or_else(|| PlanError::NoRoute { source_name: name(i) })?;
             route[i] = found.edges;
             route_dest[i] = found.destination;
             heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, i as u32)));
@@ -277,20 +336,33 @@ impl<'p> Heuristic<'p> {
             if remaining[i] == 0 {
                 continue;
             }
-            let source_node = p.sources[i].node;
-            let (enters, arrival) = res.timed_route(p, &route[i], 0);
+            let (source_node, release) = (starts[i].node, starts[i].release);
+            let (enters, arrival) = res.timed_route(p, &route[i], release);
             let dest_open = self.remaining_dest[route_dest[i] as usize] != Some(0);
             if arrival != bound || !dest_open {
                 // The cached route got slower (or its destination filled up): search again.
                 let preferred = std::mem::take(&mut route[i]);
-                match self.earliest_arrival(&res, source_node, &preferred) {
+                let mut found = None;
+                let restricted = !candidates_of(i).is_empty() && !escaped.contains(&si);
+                if restricted {
+                    found = self.best_candidate(res, candidates_of(i), release);
+                    if found.is_none() {
+                        escaped.push(si);
+                    }
+                }
+                // Leaving the candidate routes for a free search may find an earlier arrival.
+                let switched = restricted && found.is_none();
+                if found.is_none() {
+                    found = self.earliest_arrival(res, source_node, release, &preferred);
+                }
+                match found {
                     Some(found) => {
-                        debug_assert!(found.arrival >= bound, "earliest arrivals never improve");
+                        debug_assert!(switched || found.arrival >= bound, "earliest arrivals never improve");
                         route[i] = found.edges;
                         route_dest[i] = found.destination;
                         heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, si)));
                     }
-                    None => return Err(PlanError::NoRoomLeft { source_name: p.sources[i].name.clone() }),
+                    None => return Err(PlanError::NoRoomLeft { source_name: name(i) }),
                 }
                 continue;
             }
@@ -328,10 +400,28 @@ impl<'p> Heuristic<'p> {
                 heap.push(Reverse((key(bound, i, &self.bonus), bound, si)));
             }
         }
-        let mut plan = Plan { groups };
-        plan.tidy(p);
-        Ok((plan, self.searches))
+        Ok(Streams { groups, searches: self.searches, escaped })
     }
+}
+
+/// What [`Heuristic::run_starts`] planned.
+#[derive(Debug, Clone)]
+pub struct Streams {
+    /// The groups, untidied; their `source` is the position in the starts.
+    pub groups: Vec<Group>,
+    pub searches: u64,
+    /// Starts whose candidate routes all ran out of room (they were then routed freely).
+    pub escaped: Vec<u32>,
+}
+
+/// Where a stream of vehicles sets off: a source's vehicles (index into
+/// `Problem::sources`), from a node, not before a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Start {
+    pub source: u32,
+    pub node: u32,
+    pub release: u32,
+    pub vehicles: u32,
 }
 
 /// Improvement rounds at most, and in a row without gain before giving up. Measured on the
@@ -514,7 +604,7 @@ mod tests {
             }
             for v in 0..n as u32 {
                 let expected = dijkstra_arrival(&p, &res, &open, v);
-                let found = h.earliest_arrival(&res, v, &[]);
+                let found = h.earliest_arrival(&res, v, 0, &[]);
                 prop_assert_eq!(found.as_ref().map(|f| f.arrival), expected, "from node {}", v);
                 if let Some(f) = found {
                     // The route is contiguous and, followed from step 0, arrives when promised.
