@@ -679,13 +679,16 @@ fn build(p: &Problem, upper: u32, max_states: usize) -> Result<Te<'_>, ExactErro
     Ok(te)
 }
 
-/// The maximum dynamic flow for every horizon: entry t is the most vehicles that can be at
-/// a destination by step t (0..=upper), each computed exactly (the flow of horizon t is kept
-/// and augmented to a maximum flow for t + 1). Stops when every vehicle is carried; at the
-/// deadline, returns what it has and `false`.
+/// The maximum dynamic flow by horizon: entry t is at least the most vehicles that can be
+/// at a destination by step t (0..=upper). It is computed exactly at every `stride`-th
+/// horizon (the flow of one horizon is kept and augmented to a maximum flow for the next)
+/// and each step in between takes the value of the next computed horizon (the flow only
+/// grows with the horizon); `stride` 1 gives the exact profile. Stops when every vehicle
+/// is carried; at the deadline, returns what it has and `false`.
 pub fn arrival_profile(
     p: &Problem,
     upper: u32,
+    stride: u32,
     max_states: usize,
     deadline: Option<std::time::Instant>,
 ) -> Result<(Vec<u64>, bool), ExactError> {
@@ -693,7 +696,9 @@ pub fn arrival_profile(
     let total = p.total_vehicles();
     let mut carried = 0u64;
     let mut profile = Vec::new();
-    for horizon in 0..=upper {
+    let stride = stride.max(1);
+    let horizons = (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper);
+    for horizon in horizons {
         te.set_horizon(horizon);
         loop {
             let added = te.phase();
@@ -702,7 +707,7 @@ pub fn arrival_profile(
                 break;
             }
         }
-        profile.push(carried);
+        profile.resize(horizon as usize + 1, carried);
         if carried == total {
             return Ok((profile, true));
         }

@@ -73,6 +73,11 @@ pub struct Heuristic<'p> {
     /// b steps earlier. Used by the improvement phase to serve the critical sources first.
     bonus: Vec<u32>,
     floors: Vec<u32>,
+    /// At most this many routes per settlement, chosen as the plan goes (see
+    /// [`Heuristic::with_route_limit`]).
+    route_limit: Option<usize>,
+    /// Give up (`PlanError::OutOfTime`) after this instant.
+    deadline: Option<std::time::Instant>,
     pub searches: u64,
 }
 
@@ -115,12 +120,31 @@ impl<'p> Heuristic<'p> {
             search: Search::new(p.node_count),
             bonus: vec![0; p.sources.len()],
             floors: Vec::new(),
+            route_limit: None,
+            deadline: None,
             searches: 0,
         }
     }
 
     pub fn with_bonus(mut self, bonus: Vec<u32>) -> Self {
         self.bonus = bonus;
+        self
+    }
+
+    /// Keep at most `n` routes per settlement (`Problem::route_key`), chosen as the plan
+    /// goes: the first `n` distinct routes its groups are sent on — in CCRP's order, so
+    /// each is the earliest way out given the traffic already planned — become the
+    /// settlement's routes; after that each of its origins drives to one of them (its
+    /// free-flow fastest way to where the route starts) and follows it, in waves as room
+    /// allows.
+    /// Give up with [`PlanError::OutOfTime`] after `deadline`.
+    pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    pub fn with_route_limit(mut self, n: usize) -> Self {
+        self.route_limit = Some(n.max(1));
         self
     }
 
@@ -310,7 +334,11 @@ impl<'p> Heuristic<'p> {
         // (priority key, earliest-arrival lower bound, start)
         let mut heap: BinaryHeap<Reverse<(i64, u32, u32)>> = BinaryHeap::new();
         let bonus_of = |i: usize, bonus: &[u32]| bonus.get(starts[i].source as usize).copied().unwrap_or(0);
-        let key = |arrival: u32, i: usize, bonus: &[u32]| i64::from(arrival) - i64::from(bonus_of(i, bonus));
+        let key_of = |arrival: u32, i: usize, bonus: &[u32]| i64::from(arrival) - i64::from(bonus_of(i, bonus));
+        // Route limit: each settlement's routes so far, each origin's ways onto them.
+        let mut trunks: std::collections::HashMap<&str, Vec<(u32, Vec<EdgeIx>)>> = Default::default();
+        let mut limited: std::collections::HashMap<usize, Vec<Vec<u32>>> = Default::default();
+        let mut trees: std::collections::HashMap<u32, Vec<u32>> = Default::default();
         for (i, s) in starts.iter().enumerate() {
             if s.vehicles == 0 {
                 continue;
@@ -328,10 +356,19 @@ impl<'p> Heuristic<'p> {
             let found = found.ok_or_else(|| PlanError::NoRoute { source_name: name(i) })?;
             route[i] = found.edges;
             route_dest[i] = found.destination;
-            heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, i as u32)));
+            heap.push(Reverse((key_of(found.arrival, i, &self.bonus), found.arrival, i as u32)));
         }
         let mut groups: Vec<Group> = Vec::new();
+        let mut pops = 0u64;
+        let started = std::time::Instant::now();
         while let Some(Reverse((_, bound, si))) = heap.pop() {
+            pops += 1;
+            if pops.is_multiple_of(64)
+                && let Some(d) = self.deadline
+                && std::time::Instant::now() > d
+            {
+                return Err(PlanError::OutOfTime { stage: "the CCRP heuristic", seconds: started.elapsed().as_secs() });
+            }
             let i = si as usize;
             if remaining[i] == 0 {
                 continue;
@@ -343,9 +380,10 @@ impl<'p> Heuristic<'p> {
                 // The cached route got slower (or its destination filled up): search again.
                 let preferred = std::mem::take(&mut route[i]);
                 let mut found = None;
-                let restricted = !candidates_of(i).is_empty() && !escaped.contains(&si);
+                let own = limited.get(&i).cloned();
+                let restricted = (!candidates_of(i).is_empty() || own.is_some()) && !escaped.contains(&si);
                 if restricted {
-                    found = self.best_candidate(res, candidates_of(i), release);
+                    found = self.best_candidate(res, own.as_deref().unwrap_or(candidates_of(i)), release);
                     if found.is_none() {
                         escaped.push(si);
                     }
@@ -360,11 +398,43 @@ impl<'p> Heuristic<'p> {
                         debug_assert!(switched || found.arrival >= bound, "earliest arrivals never improve");
                         route[i] = found.edges;
                         route_dest[i] = found.destination;
-                        heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, si)));
+                        heap.push(Reverse((key_of(found.arrival, i, &self.bonus), found.arrival, si)));
                     }
                     None => return Err(PlanError::NoRoomLeft { source_name: name(i) }),
                 }
                 continue;
+            }
+            // (A route onto one of the settlement's routes is one of them.)
+            if let Some(n) = self.route_limit
+                && !route[i].is_empty()
+                && !escaped.contains(&si)
+                && !limited.get(&i).is_some_and(|own| own.contains(&route[i]))
+            {
+                let settlement = p.sources[starts[i].source as usize].settlement.as_str();
+                let dest_node = p.destinations[route_dest[i] as usize].node;
+                let key = p.route_key_of(settlement, dest_node, &route[i]);
+                let list = trunks.entry(settlement).or_default();
+                if !list.contains(&key) {
+                    if list.len() < n {
+                        list.push(key);
+                    } else {
+                        // The settlement has its routes: this origin joins one of them.
+                        let list = list.clone();
+                        let own = limited
+                            .entry(i)
+                            .or_insert_with(|| crate::routes::candidate_paths(p, source_node, &list, &mut trees));
+                        let own = own.clone();
+                        match self.best_candidate(res, &own, release) {
+                            Some(found) => {
+                                route[i] = found.edges;
+                                route_dest[i] = found.destination;
+                                heap.push(Reverse((key_of(found.arrival, i, &self.bonus), found.arrival, si)));
+                                continue;
+                            }
+                            None => escaped.push(si),
+                        }
+                    }
+                }
             }
             let d = route_dest[i] as usize;
             let mut amount = remaining[i];
@@ -397,7 +467,7 @@ impl<'p> Heuristic<'p> {
                     .collect(),
             });
             if remaining[i] > 0 {
-                heap.push(Reverse((key(bound, i, &self.bonus), bound, si)));
+                heap.push(Reverse((key_of(bound, i, &self.bonus), bound, si)));
             }
         }
         Ok(Streams { groups, searches: self.searches, escaped })

@@ -433,9 +433,18 @@ impl Problem {
     /// and the legs after it leaves its settlement's area for the last time (the streets
     /// from each home to the way out are not a route of their own).
     pub fn route_key(&self, g: &crate::plan::Group) -> (u32, Vec<EdgeIx>) {
-        let settlement = &self.sources[g.source as usize].settlement;
-        let k = g.legs.iter().rposition(|l| self.in_area(settlement, self.edge(l.edge).to)).map_or(0, |i| i + 1);
-        (self.destinations[g.destination as usize].node, g.legs[k..].iter().map(|l| l.edge).collect())
+        let edges: Vec<u32> = g.legs.iter().map(|l| l.edge.0).collect();
+        self.route_key_of(
+            &self.sources[g.source as usize].settlement,
+            self.destinations[g.destination as usize].node,
+            &edges,
+        )
+    }
+
+    /// [`Problem::route_key`] of a path (edge positions) of `settlement`'s vehicles.
+    pub fn route_key_of(&self, settlement: &str, destination_node: u32, edges: &[u32]) -> (u32, Vec<EdgeIx>) {
+        let k = edges.iter().rposition(|&e| self.in_area(settlement, self.edges[e as usize].to)).map_or(0, |i| i + 1);
+        (destination_node, edges[k..].iter().map(|&e| EdgeIx(e)).collect())
     }
 
     /// The network node a problem node stands for (a junction's exit is its junction).

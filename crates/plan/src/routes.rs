@@ -71,6 +71,59 @@ fn is_simple(p: &Problem, start: u32, edges: &[u32]) -> bool {
     edges.iter().all(|&e| seen.insert(p.edges[e as usize].to))
 }
 
+/// The paths from `from` onto each of `routes` ((destination node, edges) as
+/// [`Problem::route_key`] gives them): the free-flow fastest way to where the route starts,
+/// then the route; routes it cannot reach without passing a node twice are left out.
+/// `trees` caches the fastest-path trees by start node.
+pub(crate) fn candidate_paths(
+    p: &Problem,
+    from: u32,
+    routes: &[(u32, Vec<EdgeIx>)],
+    trees: &mut HashMap<u32, Vec<u32>>,
+) -> Vec<Vec<u32>> {
+    let parent = trees.entry(from).or_insert_with(|| fastest_tree(p, from));
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    for (dest_node, trunk) in routes {
+        let anchor = trunk.first().map_or(*dest_node, |e| p.edge(*e).from);
+        let Some(mut path) = path_to(p, parent, from, anchor) else { continue };
+        path.extend(trunk.iter().map(|e| e.0));
+        let end = path.last().map_or(from, |&e| p.edges[e as usize].to);
+        if end == *dest_node && !path.is_empty() && is_simple(p, from, &path) && !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Plan with at most `max_routes` routes per settlement chosen as CCRP goes
+/// ([`Heuristic::with_route_limit`]).
+pub fn limit_routes_as_planned(
+    p: &Problem,
+    max_routes: u32,
+    waiting: Waiting,
+    deadline: Option<std::time::Instant>,
+) -> Result<Limited, PlanError> {
+    let starts: Vec<Start> = p
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Start { source: i as u32, node: s.node, release: 0, vehicles: s.vehicles })
+        .collect();
+    let mut res = Reservations::new(p);
+    let mut h = Heuristic::new(p).with_route_limit(max_routes as usize);
+    if let Some(d) = deadline {
+        h = h.with_deadline(d);
+    }
+    let run = h.run_starts(&mut res, &starts, &[])?;
+    let unconstrained = run.escaped.iter().map(|&i| p.sources[i as usize].id.clone()).collect();
+    let mut plan = Plan { groups: run.groups };
+    plan.tidy_with(p, waiting);
+    if waiting == Waiting::OutsideZone {
+        plan.leave_early(p);
+    }
+    Ok(Limited { plan, unconstrained_sources: unconstrained })
+}
+
 /// Plan again with at most `max_routes` routes per settlement: each settlement keeps the
 /// routes of `plan` that carry the most vehicles. Waiting goes where `waiting` says, and
 /// for [`Waiting::OutsideZone`] the plan then leaves the zone as early as room allows.
@@ -98,17 +151,7 @@ pub fn limit_routes(p: &Problem, plan: &Plan, max_routes: u32, waiting: Waiting)
             continue;
         }
         let Some(routes) = kept.get(s.settlement.as_str()) else { continue };
-        let parent = trees.entry(s.node).or_insert_with(|| fastest_tree(p, s.node));
-        for (dest_node, trunk) in routes {
-            let dest_node = *dest_node;
-            let anchor = trunk.first().map_or(dest_node, |e| p.edge(*e).from);
-            let Some(mut path) = path_to(p, parent, s.node, anchor) else { continue };
-            path.extend(trunk.iter().map(|e| e.0));
-            let end = path.last().map_or(s.node, |&e| p.edges[e as usize].to);
-            if end == dest_node && !path.is_empty() && is_simple(p, s.node, &path) && !candidates[i].contains(&path) {
-                candidates[i].push(path);
-            }
-        }
+        candidates[i] = candidate_paths(p, s.node, routes, &mut trees);
         if candidates[i].is_empty() {
             unconstrained.push(s.id.clone());
         }
@@ -177,11 +220,15 @@ mod tests {
         let (free, _) = crate::heuristic::plan(&p).unwrap();
         assert_eq!(free.max_routes(&p), 4, "the free plan uses every road");
         for n in 1..=3u32 {
-            let limited = limit_routes(&p, &free, n, Waiting::OutsideZone).unwrap();
-            assert!(crate::verify::verify(&p, &limited.plan).is_empty());
-            assert!(limited.unconstrained_sources.is_empty());
-            assert_eq!(limited.plan.max_routes(&p), n as usize);
-            assert!(limited.plan.clearance_steps(&p) >= free.clearance_steps(&p));
+            for limited in [
+                limit_routes(&p, &free, n, Waiting::OutsideZone).unwrap(),
+                limit_routes_as_planned(&p, n, Waiting::Home, None).unwrap(),
+            ] {
+                assert!(crate::verify::verify(&p, &limited.plan).is_empty());
+                assert!(limited.unconstrained_sources.is_empty());
+                assert_eq!(limited.plan.max_routes(&p), n as usize);
+                assert!(limited.plan.clearance_steps(&p) >= free.clearance_steps(&p));
+            }
         }
         let one = limit_routes(&p, &free, 1, Waiting::Home).unwrap().plan;
         // 40 vehicles over one road admitting one a step from step 1: the last enters at

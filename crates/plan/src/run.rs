@@ -290,7 +290,9 @@ fn safety_first(
         }
         // The exposure-first plan fails only where the clearance plan would have (no
         // room); it is a candidate, not a requirement.
-        if let Ok(x) = exposure::exposure_first(p) {
+        // Within the heuristic's time budget (on very large networks it gives up and the
+        // other candidates remain).
+        if let Ok(x) = exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)) {
             plans.push(("exposure-first".into(), x));
         }
         // Everyone leaving now, waiting outside the zone where roads are full.
@@ -353,7 +355,27 @@ fn safety_first(
         let before = plan.max_routes(p);
         if before > n as usize {
             let waiting = if options.objective == Objective::Clearance { Waiting::Home } else { Waiting::OutsideZone };
-            let limited = routes::limit_routes(p, &plan, n, waiting)?;
+            // Two ways to choose the routes: the plan's busiest ones, or as CCRP goes. The
+            // objective picks: the least exposure among those within the clearance limit
+            // (balanced; else the earliest clearance), the least exposure, or the earliest
+            // clearance.
+            let mut tried = vec![routes::limit_routes(p, &plan, n, waiting)?];
+            if let Ok(l) =
+                routes::limit_routes_as_planned(p, n, waiting, Some(Instant::now() + options.heuristic_budget))
+            {
+                tried.push(l);
+            }
+            let score = |l: &routes::Limited| {
+                let (c, x) = (l.plan.clearance_steps(p), exposure_of(&l.plan));
+                match options.objective {
+                    Objective::Clearance => (0, u64::from(c), x),
+                    Objective::Exposure => (0, x, u64::from(c)),
+                    Objective::Balanced if c <= clearance_limit => (0, x, u64::from(c)),
+                    Objective::Balanced => (1, u64::from(c), x),
+                }
+            };
+            let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
+            let limited = tried.swap_remove(best);
             route_limit = Some(RouteLimitCost {
                 max_routes: n,
                 unlimited_clearance_steps: plan.clearance_steps(p),
