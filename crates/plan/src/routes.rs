@@ -25,6 +25,10 @@ pub struct Limited {
     pub unconstrained_sources: Vec<String>,
 }
 
+/// Rounds of the route-limited heuristic with priority bonuses (see
+/// [`limit_routes_as_planned`]).
+const LIMIT_ROUNDS: usize = 6;
+
 /// Free-flow fastest paths from `from`: the parent edge of each node (u32::MAX: none).
 fn fastest_tree(p: &Problem, from: u32) -> Vec<u32> {
     let mut dist = vec![u32::MAX; p.node_count];
@@ -96,7 +100,9 @@ pub(crate) fn candidate_paths(
 }
 
 /// Plan with at most `max_routes` routes per settlement chosen as CCRP goes
-/// ([`Heuristic::with_route_limit`]).
+/// ([`Heuristic::with_route_limit`]); up to six rounds, the settlements that finish last
+/// getting a priority bonus each round (as the heuristic's improvement phase); the round
+/// with the fewest origins escaping the limit, then the earliest clearance, is kept.
 pub fn limit_routes_as_planned(
     p: &Problem,
     max_routes: u32,
@@ -109,12 +115,45 @@ pub fn limit_routes_as_planned(
         .enumerate()
         .map(|(i, s)| Start { source: i as u32, node: s.node, release: 0, vehicles: s.vehicles })
         .collect();
-    let mut res = Reservations::new(p);
-    let mut h = Heuristic::new(p).with_route_limit(max_routes as usize);
-    if let Some(d) = deadline {
-        h = h.with_deadline(d);
+    // As the heuristic's improvement phase: the settlements whose last vehicles arrive
+    // last get a priority bonus and the plan is made again; the best of a few rounds.
+    let settlements = crate::bound::settlement_groups(p);
+    let mut bonus = vec![0u32; p.sources.len()];
+    let mut best: Option<((usize, u32), crate::heuristic::Streams)> = None;
+    for round in 0..LIMIT_ROUNDS {
+        if round > 0 && deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            break;
+        }
+        let mut h = Heuristic::new(p).with_route_limit(max_routes as usize).with_bonus(bonus.clone());
+        if let Some(d) = deadline {
+            h = h.with_deadline(d);
+        }
+        let mut res = Reservations::new(p);
+        let run = match h.run_starts(&mut res, &starts, &[]) {
+            Ok(run) => run,
+            Err(e) if round == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let mut last = vec![0u32; p.sources.len()];
+        for g in &run.groups {
+            last[g.source as usize] = last[g.source as usize].max(g.arrival_step(p));
+        }
+        let clearance = last.iter().copied().max().unwrap_or(0);
+        let step = (clearance / 20).max(1);
+        for group in &settlements {
+            if group.iter().map(|&i| last[i]).max().unwrap_or(0) + step >= clearance {
+                for &i in group {
+                    bonus[i] += step;
+                }
+            }
+        }
+        // Keeping the limit first (fewest origins that escaped it), then the clearance.
+        let score = (run.escaped.len(), clearance);
+        if best.as_ref().is_none_or(|(c, _)| score < *c) {
+            best = Some((score, run));
+        }
     }
-    let run = h.run_starts(&mut res, &starts, &[])?;
+    let Some((_, run)) = best else { return Err(PlanError::Internal("no route-limited round ran".into())) };
     let unconstrained = run.escaped.iter().map(|&i| p.sources[i as usize].id.clone()).collect();
     let mut plan = Plan { groups: run.groups };
     plan.tidy_with(p, waiting);

@@ -365,13 +365,15 @@ fn safety_first(
             {
                 tried.push(l);
             }
+            // A plan keeping the limit beats one that does not.
             let score = |l: &routes::Limited| {
                 let (c, x) = (l.plan.clearance_steps(p), exposure_of(&l.plan));
+                let over = l.plan.max_routes(p) > n as usize;
                 match options.objective {
-                    Objective::Clearance => (0, u64::from(c), x),
-                    Objective::Exposure => (0, x, u64::from(c)),
-                    Objective::Balanced if c <= clearance_limit => (0, x, u64::from(c)),
-                    Objective::Balanced => (1, u64::from(c), x),
+                    Objective::Clearance => (over, 0, u64::from(c), x),
+                    Objective::Exposure => (over, 0, x, u64::from(c)),
+                    Objective::Balanced if c <= clearance_limit => (over, 0, x, u64::from(c)),
+                    Objective::Balanced => (over, 1, u64::from(c), x),
                 }
             };
             let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
