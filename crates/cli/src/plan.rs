@@ -1,7 +1,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use evac_network::Network;
-use evac_plan::{Calibration, CarOptions, CarPlan, Method, WhatIfBridges, what_if_bridges};
+use evac_plan::{Calibration, CarOptions, CarPlan, Method, Objective, WhatIfBridges, what_if_bridges};
 use evac_scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,27 @@ impl From<MethodArg> for Method {
             MethodArg::Auto => Method::Auto,
             MethodArg::Heuristic => Method::Heuristic,
             MethodArg::Optimal => Method::Optimal,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ObjectiveArg {
+    /// The earliest time the last vehicle is safe (people wait at home).
+    Clearance,
+    /// The least vehicle-minutes inside the mandatory zone, whatever the clearance.
+    Exposure,
+    /// The least exposure among plans whose clearance is within --clearance-slack of the
+    /// optimum.
+    Balanced,
+}
+
+impl From<ObjectiveArg> for Objective {
+    fn from(o: ObjectiveArg) -> Objective {
+        match o {
+            ObjectiveArg::Clearance => Objective::Clearance,
+            ObjectiveArg::Exposure => Objective::Exposure,
+            ObjectiveArg::Balanced => Objective::Balanced,
         }
     }
 }
@@ -59,6 +80,17 @@ pub struct PlanArgs {
     /// the best lower bound proved so far.
     #[arg(long, default_value_t = CarOptions::default().exact_seconds)]
     pub exact_seconds: u64,
+    /// What the published plan optimises.
+    #[arg(long, value_enum, default_value_t = ObjectiveArg::Balanced)]
+    pub objective: ObjectiveArg,
+    /// With --objective balanced: how far the clearance may exceed the optimum, as a share
+    /// (0.05: within 5%).
+    #[arg(long, value_name = "SHARE", default_value_t = CarOptions::default().clearance_slack)]
+    pub clearance_slack: f64,
+    /// At most N routes per settlement, each with its departure waves (0: no limit)
+    /// [default: 3 with --objective balanced, else no limit].
+    #[arg(long, value_name = "N")]
+    pub max_routes: Option<u32>,
     /// What-if analysis instead of a single plan.
     #[arg(long, value_enum)]
     pub what_if: Option<WhatIf>,
@@ -96,6 +128,9 @@ impl PlanArgs {
             close: self.close.clone(),
             method: self.method.into(),
             exact_seconds: self.exact_seconds,
+            objective: self.objective.into(),
+            clearance_slack: self.clearance_slack,
+            max_routes: self.max_routes,
         })
     }
 }

@@ -7,13 +7,14 @@ use common::*;
 use std::path::Path;
 
 /// plan.json without what varies from run to run (timings) or is only the network
-/// (edges: covered by the network golden), one top-level key per line and one array
+/// (edges and nodes: covered by the network golden), one top-level key per line and one array
 /// element (a group, a settlement's schedule) per line, so that diffs are readable.
 fn normalized_plan(plan: &Path) -> String {
     let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
     let obj = v.as_object_mut().unwrap();
     obj.remove("seconds");
     obj.remove("edges");
+    obj.remove("nodes");
     let mut out = String::new();
     for (k, v) in obj.iter() {
         match v.as_array() {

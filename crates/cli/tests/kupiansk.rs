@@ -41,11 +41,16 @@ fn kupiansk_runs_the_whole_pipeline_on_its_main_roads() {
     let order = std::fs::read_to_string(out.join("order.csv")).unwrap();
     assert!(order.contains(",Kupiansk-Vuzlovyi,") && order.contains("official_ukrstat_2022"));
     assert!(std::fs::read_to_string(out.join("order.html")).unwrap().contains("State Statistics Service of Ukraine"));
-    // Car plan: the proven optimum, checked by the independent verifier, with what rests on
-    // approximate links.
+    // Car plan: the balanced objective beside the proven clearance optimum, checked by the
+    // independent verifier, with what rests on approximate links.
     let plan = read_json(&out.join("plan.json"));
-    assert_eq!(plan["plan_kind"], "optimal");
-    assert_eq!(plan["optimum_steps"], plan["clearance_steps"]);
+    assert_eq!(plan["objective"], "balanced");
+    let optimum = plan["optimum_steps"].as_u64().expect("the clearance optimum is proven");
+    let best = &plan["objectives"][0];
+    assert_eq!(best["objective"], "clearance");
+    assert_eq!(best["clearance_steps"].as_u64(), Some(optimum), "the clearance plan is the optimal one");
+    assert!(plan["clearance_steps"].as_u64().unwrap() >= optimum);
+    assert!(plan["exposure_lower_bound"].as_f64().unwrap() <= plan["exposure_vehicle_minutes"].as_f64().unwrap());
     let v =
         Command::new("python3").arg(repo().join("scripts/verify_plan.py")).arg(out.join("plan.json")).output().unwrap();
     assert!(v.status.success(), "independent verifier: {}", String::from_utf8_lossy(&v.stdout));

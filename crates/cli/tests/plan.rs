@@ -15,7 +15,7 @@ fn verify_with_python(plan: &Path) {
 fn rhine_plan_is_valid_optimal_and_beats_the_baseline() {
     let dir = rhine_copy();
     let out = dir.path().join("out");
-    let o = evac(&["plan", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = evac(&["plan", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "--objective", "clearance"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("clearance"), "{text}");

@@ -6,13 +6,17 @@
 
 use crate::error::PlanError;
 use crate::problem::{Calibration, Destination, Problem, Source};
-use crate::run::{Method, RunOptions, RunResult, run};
+use crate::run::{Method, Objective, RunOptions, RunResult, run};
 use crate::sites::{Site, attach_scenario};
 use evac_model::{LatLon, Settlement};
 use evac_network::{ClosedRoad, Closures, Network, Snapper};
 use evac_scenario::Scenario;
 use evac_zone::{HazardIndex, Order, OrderOptions, Zone};
 use std::time::Duration;
+
+/// Routes per settlement in a balanced plan unless told otherwise: a convoy leader, a
+/// police post or a bus driver can work with two or three.
+pub const DEFAULT_BALANCED_MAX_ROUTES: u32 = 3;
 
 /// How to plan the cars.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +34,13 @@ pub struct CarOptions {
     pub exact_seconds: u64,
     /// Speeds, capacities and junctions as fitted against traffic simulation.
     pub calibration: Calibration,
+    /// What the published plan optimises.
+    pub objective: Objective,
+    /// Balanced objective: how far (a share, 0..=10) the clearance may exceed the optimum.
+    pub clearance_slack: f64,
+    /// Routes per settlement at most: `None` for the objective's default (3 for balanced,
+    /// no limit otherwise), `Some(0)` for no limit.
+    pub max_routes: Option<u32>,
 }
 
 impl Default for CarOptions {
@@ -42,6 +53,9 @@ impl Default for CarOptions {
             method: Method::Auto,
             exact_seconds: 60,
             calibration: Calibration::default(),
+            objective: Objective::Balanced,
+            clearance_slack: 0.05,
+            max_routes: None,
         }
     }
 }
@@ -60,7 +74,23 @@ impl CarOptions {
                 message: "must be at least 1 person per car (and at most 100)".into(),
             });
         }
+        if !(0.0..=10.0).contains(&self.clearance_slack) {
+            return Err(PlanError::InvalidOption {
+                option: "--clearance-slack",
+                message: "must be a share between 0 and 10 (0.05: within 5% of the optimum)".into(),
+            });
+        }
         Ok(())
+    }
+
+    /// The route limit in force: the one given, else the objective's default.
+    pub fn route_limit(&self) -> Option<u32> {
+        match self.max_routes {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None if self.objective == Objective::Balanced => Some(DEFAULT_BALANCED_MAX_ROUTES),
+            None => None,
+        }
     }
 
     /// The solver options these stand for; `baseline`: also plan the naive baseline.
@@ -69,6 +99,9 @@ impl CarOptions {
             method: self.method,
             baseline,
             exact_budget: Duration::from_secs(self.exact_seconds),
+            objective: self.objective,
+            clearance_slack: self.clearance_slack,
+            max_routes: self.route_limit(),
             ..RunOptions::default()
         }
     }
@@ -106,10 +139,13 @@ impl CarProblem {
         let demand = scenario.demand();
         let snapper = Snapper::new(network);
         let mut sources = Vec::new();
+        let mut areas = std::collections::HashMap::new();
         for (s, site) in scenario.settlements.iter().zip(&attached.settlements) {
             if !options.evacuates(zone_of[s.id.as_str()]) {
                 continue;
             }
+            let area: Vec<u32> = snapper.within(s.location, origin_radius_m(s)).iter().map(|n| n.node).collect();
+            areas.insert(s.id.clone(), area);
             let with_car = f64::from(s.population) * (1.0 - demand.no_car_share(s));
             let vehicles = (with_car / options.occupancy).ceil() as u32;
             sources.extend(spread_origins(s, site, vehicles, &snapper));
@@ -139,7 +175,8 @@ impl CarProblem {
             destinations,
             in_zone,
             options.calibration,
-        );
+        )
+        .with_areas(areas);
         Ok(CarProblem { problem, closed, closures, warnings })
     }
 }
@@ -151,8 +188,7 @@ pub fn spread_origins(s: &Settlement, site: &Site, vehicles: u32, snapper: &Snap
     if vehicles == 0 {
         return Vec::new();
     }
-    let radius = (400.0 * (f64::from(s.population) / 1000.0).sqrt()).clamp(300.0, 2500.0);
-    let near = snapper.within(s.location, radius);
+    let near = snapper.within(s.location, origin_radius_m(s));
     let k = (vehicles / 50).clamp(1, 12) as usize;
     let origins: Vec<u32> = if near.len() <= 1 {
         vec![site.node]
@@ -179,6 +215,12 @@ pub fn spread_origins(s: &Settlement, site: &Site, vehicles: u32, snapper: &Snap
         .collect()
 }
 
+/// The radius over which a settlement's origins are spread (its area, see
+/// [`Problem::with_areas`]): 400 m × sqrt(population / 1000), within 300 m..2.5 km.
+pub fn origin_radius_m(s: &Settlement) -> f64 {
+    (400.0 * (f64::from(s.population) / 1000.0).sqrt()).clamp(300.0, 2500.0)
+}
+
 /// A solved car plan: the problem, every plan computed on it, and what was closed.
 #[derive(Debug, Clone)]
 pub struct CarPlan {
@@ -197,7 +239,11 @@ impl CarPlan {
         let built = CarProblem::build(scenario, network, options)?;
         built.problem.check(&options.close.join(", "))?;
         let result = run(&built.problem, options.run_options(true))?;
-        for (label, plan) in [("published plan", &result.plan), ("heuristic plan", &result.heuristic)] {
+        for (label, plan) in [
+            ("published plan", &result.plan),
+            ("heuristic plan", &result.heuristic),
+            ("clearance plan", &result.clearance_plan),
+        ] {
             let errors = crate::verify::verify(&built.problem, plan);
             if let Some(first) = errors.first() {
                 return Err(PlanError::Internal(format!(

@@ -34,6 +34,9 @@ pub enum PlanError {
     /// A calibration profile that cannot be used.
     #[error("{}: {message} (write one with `evac calibrate`; see docs/planning.md)", path.display())]
     Calibration { path: std::path::PathBuf, message: String },
+    /// A planning stage ran out of its time budget.
+    #[error("{stage} ran out of its time budget of {seconds} s")]
+    OutOfTime { stage: &'static str, seconds: u64 },
     /// A broken invariant: a bug, reported instead of a wrong plan.
     #[error("internal error: {0}")]
     Internal(String),

@@ -549,6 +549,56 @@ fn solve_inner(
     deadline: Option<std::time::Instant>,
     warm: Option<&Plan>,
 ) -> Result<Exact, ExactError> {
+    let mut te = build(p, upper, max_states)?;
+    let (n, states) = (p.node_count, te.state_node.len());
+    te.set_horizon(lower.min(upper));
+    let total = p.total_vehicles();
+    // Most vehicles that can arrive at destinations in one step.
+    let mut seen = vec![false; n];
+    let mut arrival_rate = 0u64;
+    for d in &p.destinations {
+        if !seen[d.node as usize] {
+            seen[d.node as usize] = true;
+            arrival_rate += p.inn(d.node).iter().map(|&e| u64::from(p.edges[e as usize].max_capacity())).sum::<u64>();
+        }
+    }
+    let mut carried = warm.map_or(0, |plan| te.load(plan));
+    let mut phases = 0u32;
+    loop {
+        loop {
+            let added = te.phase();
+            phases += 1;
+            carried += added;
+            if added == 0 || carried == total {
+                break;
+            }
+            if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                // Every horizon below this one is proven infeasible: it is a lower bound.
+                return Err(ExactError::OutOfTime { lower_bound: te.horizon });
+            }
+        }
+        if carried == total {
+            break;
+        }
+        if te.horizon >= te.horizon_max {
+            return Err(ExactError::Infeasible);
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            // Every horizon up to this one is infeasible: the next one is a lower bound.
+            return Err(ExactError::OutOfTime { lower_bound: te.horizon + 1 });
+        }
+        // No horizon below T + ceil(deficit / r) can carry everyone, r being the most
+        // vehicles that can reach destinations in one step: a flow for T + k delivers by T
+        // at most what the maximum flow for T delivers, and at most r per later step.
+        let jump = (total - carried).div_ceil(arrival_rate.max(1)).max(1);
+        te.set_horizon((te.horizon + jump.min(u64::from(u32::MAX)) as u32).min(te.horizon_max));
+    }
+    let plan = decompose(&mut te);
+    Ok(Exact { optimum_steps: te.horizon, plan, states, phases })
+}
+
+/// The time-expanded network for horizons up to `upper`, with no flow yet.
+fn build(p: &Problem, upper: u32, max_states: usize) -> Result<Te<'_>, ExactError> {
     let source_nodes: Vec<u32> = p.sources.iter().filter(|s| s.vehicles > 0).map(|s| s.node).collect();
     let early = p.multi_source_steps(&source_nodes, true);
     let to_dest = p.steps_to_destinations();
@@ -600,7 +650,7 @@ fn solve_inner(
     }
     let extra = p.destinations.len() + src_nodes.len();
     let early_for_edges = early.clone();
-    let mut te = Te {
+    let te = Te {
         p,
         horizon_max: upper,
         horizon: 0,
@@ -626,50 +676,46 @@ fn solve_inner(
         stamp: vec![0; states + extra],
         generation: 0,
     };
-    te.set_horizon(lower.min(upper));
+    Ok(te)
+}
+
+/// The maximum dynamic flow by horizon: entry t is at least the most vehicles that can be
+/// at a destination by step t (0..=upper). It is computed exactly at every `stride`-th
+/// horizon (the flow of one horizon is kept and augmented to a maximum flow for the next)
+/// and each step in between takes the value of the next computed horizon (the flow only
+/// grows with the horizon); `stride` 1 gives the exact profile. Stops when every vehicle
+/// is carried; at the deadline, returns what it has and `false`.
+pub fn arrival_profile(
+    p: &Problem,
+    upper: u32,
+    stride: u32,
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<(Vec<u64>, bool), ExactError> {
+    let mut te = build(p, upper, max_states)?;
     let total = p.total_vehicles();
-    // Most vehicles that can arrive at destinations in one step.
-    let mut seen = vec![false; n];
-    let mut arrival_rate = 0u64;
-    for d in &p.destinations {
-        if !seen[d.node as usize] {
-            seen[d.node as usize] = true;
-            arrival_rate += p.inn(d.node).iter().map(|&e| u64::from(p.edges[e as usize].max_capacity())).sum::<u64>();
-        }
-    }
-    let mut carried = warm.map_or(0, |plan| te.load(plan));
-    let mut phases = 0u32;
-    loop {
+    let mut carried = 0u64;
+    let mut profile = Vec::new();
+    let stride = stride.max(1);
+    let horizons = (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper);
+    for horizon in horizons {
+        te.set_horizon(horizon);
         loop {
             let added = te.phase();
-            phases += 1;
             carried += added;
             if added == 0 || carried == total {
                 break;
             }
-            if deadline.is_some_and(|d| std::time::Instant::now() > d) {
-                // Every horizon below this one is proven infeasible: it is a lower bound.
-                return Err(ExactError::OutOfTime { lower_bound: te.horizon });
-            }
         }
+        profile.resize(horizon as usize + 1, carried);
         if carried == total {
-            break;
-        }
-        if te.horizon >= te.horizon_max {
-            return Err(ExactError::Infeasible);
+            return Ok((profile, true));
         }
         if deadline.is_some_and(|d| std::time::Instant::now() > d) {
-            // Every horizon up to this one is infeasible: the next one is a lower bound.
-            return Err(ExactError::OutOfTime { lower_bound: te.horizon + 1 });
+            return Ok((profile, false));
         }
-        // No horizon below T + ceil(deficit / r) can carry everyone, r being the most
-        // vehicles that can reach destinations in one step: a flow for T + k delivers by T
-        // at most what the maximum flow for T delivers, and at most r per later step.
-        let jump = (total - carried).div_ceil(arrival_rate.max(1)).max(1);
-        te.set_horizon((te.horizon + jump.min(u64::from(u32::MAX)) as u32).min(te.horizon_max));
     }
-    let plan = decompose(&mut te);
-    Ok(Exact { optimum_steps: te.horizon, plan, states, phases })
+    Ok((profile, carried == total))
 }
 
 /// Split the flow into groups, following each source's flow forward in time. At every

@@ -73,6 +73,11 @@ pub struct Heuristic<'p> {
     /// b steps earlier. Used by the improvement phase to serve the critical sources first.
     bonus: Vec<u32>,
     floors: Vec<u32>,
+    /// At most this many routes per settlement, chosen as the plan goes (see
+    /// [`Heuristic::with_route_limit`]).
+    route_limit: Option<usize>,
+    /// Give up (`PlanError::OutOfTime`) after this instant.
+    deadline: Option<std::time::Instant>,
     pub searches: u64,
 }
 
@@ -115,12 +120,31 @@ impl<'p> Heuristic<'p> {
             search: Search::new(p.node_count),
             bonus: vec![0; p.sources.len()],
             floors: Vec::new(),
+            route_limit: None,
+            deadline: None,
             searches: 0,
         }
     }
 
     pub fn with_bonus(mut self, bonus: Vec<u32>) -> Self {
         self.bonus = bonus;
+        self
+    }
+
+    /// Keep at most `n` routes per settlement (`Problem::route_key`), chosen as the plan
+    /// goes: the first `n` distinct routes its groups are sent on — in CCRP's order, so
+    /// each is the earliest way out given the traffic already planned — become the
+    /// settlement's routes; after that each of its origins drives to one of them (its
+    /// free-flow fastest way to where the route starts) and follows it, in waves as room
+    /// allows.
+    /// Give up with [`PlanError::OutOfTime`] after `deadline`.
+    pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    pub fn with_route_limit(mut self, n: usize) -> Self {
+        self.route_limit = Some(n.max(1));
         self
     }
 
@@ -167,16 +191,39 @@ impl<'p> Heuristic<'p> {
     /// flat over a range of labels, so a node may be expanded before its best label is
     /// known; it is then expanded again when the label improves (label-correcting), which
     /// keeps the result exact.
-    fn earliest_arrival(&mut self, res: &Reservations, source: u32, preferred: &[u32]) -> Option<Found> {
+    fn earliest_arrival(&mut self, res: &Reservations, source: u32, start: u32, preferred: &[u32]) -> Option<Found> {
         self.searches += 1;
         let mut floors = std::mem::take(&mut self.floors);
         self.arrival_floors(res, source, &mut floors);
-        let found = self.search_from(res, source, preferred, &floors);
+        let found = self.search_from(res, source, start, preferred, &floors);
         self.floors = floors;
         found
     }
 
-    fn search_from(&mut self, res: &Reservations, source: u32, preferred: &[u32], floors: &[u32]) -> Option<Found> {
+    /// The earliest of fixed candidate routes (edge positions from the start's node), or
+    /// `None` when none of them ends at a destination with room.
+    fn best_candidate(&mut self, res: &Reservations, candidates: &[Vec<u32>], start: u32) -> Option<Found> {
+        self.searches += 1;
+        let mut best: Option<Found> = None;
+        for route in candidates {
+            let Some(&last) = route.last() else { continue };
+            let Some(destination) = self.open_destination_at(self.p.edges[last as usize].to) else { continue };
+            let (_, arrival) = res.timed_route(self.p, route, start);
+            if best.as_ref().is_none_or(|b| arrival < b.arrival) {
+                best = Some(Found { arrival, destination, edges: route.clone() });
+            }
+        }
+        best
+    }
+
+    fn search_from(
+        &mut self,
+        res: &Reservations,
+        source: u32,
+        start: u32,
+        preferred: &[u32],
+        floors: &[u32],
+    ) -> Option<Found> {
         let p = self.p;
         let k = self.groups.len();
         let h_group = &self.h_group;
@@ -202,13 +249,13 @@ impl<'p> Heuristic<'p> {
         let g = s.generation;
         let mut heap = BinaryHeap::new();
         s.stamp[source as usize] = g;
-        s.label[source as usize] = 0;
+        s.label[source as usize] = start;
         s.parent[source as usize] = u32::MAX;
         if self.h[source as usize] == u32::MAX {
             return None;
         }
-        let (f0, h0) = estimate(source, 0);
-        heap.push(Reverse((f0, h0, 0u32, source)));
+        let (f0, h0) = estimate(source, start);
+        heap.push(Reverse((f0, h0, start, source)));
         while let Some(Reverse((_, _, t, v))) = heap.pop() {
             if t > s.label(v) || (s.closed[v as usize] == g && s.expanded_at[v as usize] <= t) {
                 continue;
@@ -251,48 +298,143 @@ impl<'p> Heuristic<'p> {
     }
 
     /// Plan every vehicle. `None` when a source cannot reach any open destination.
-    pub fn run(mut self) -> Result<(Plan, u64), PlanError> {
+    pub fn run(self) -> Result<(Plan, u64), PlanError> {
         let p = self.p;
+        let starts: Vec<Start> = p
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Start { source: i as u32, node: s.node, release: 0, vehicles: s.vehicles })
+            .collect();
         let mut res = Reservations::new(p);
-        let mut remaining: Vec<u32> = p.sources.iter().map(|s| s.vehicles).collect();
-        let mut route: Vec<Vec<u32>> = vec![Vec::new(); p.sources.len()];
-        let mut route_dest: Vec<u32> = vec![0; p.sources.len()];
-        // (priority key, earliest-arrival lower bound, source)
+        let run = self.run_starts(&mut res, &starts, &[])?;
+        let mut plan = Plan { groups: run.groups };
+        plan.tidy(p);
+        Ok((plan, run.searches))
+    }
+
+    /// CCRP from explicit starts over the reservations already made. A start with
+    /// candidate routes (`candidates[i]` non-empty) uses only those while one of them
+    /// leads to a destination with room, and searches freely after that (it is then
+    /// listed in [`Streams::escaped`]).
+    pub fn run_starts(
+        mut self,
+        res: &mut Reservations,
+        starts: &[Start],
+        candidates: &[Vec<Vec<u32>>],
+    ) -> Result<Streams, PlanError> {
+        let mut escaped: Vec<u32> = Vec::new();
+        let p = self.p;
+        let name = |i: usize| p.sources.get(starts[i].source as usize).map_or_else(String::new, |s| s.name.clone());
+        let no_candidates: Vec<Vec<u32>> = Vec::new();
+        let candidates_of = |i: usize| candidates.get(i).unwrap_or(&no_candidates);
+        let mut remaining: Vec<u32> = starts.iter().map(|s| s.vehicles).collect();
+        let mut route: Vec<Vec<u32>> = vec![Vec::new(); starts.len()];
+        let mut route_dest: Vec<u32> = vec![0; starts.len()];
+        // (priority key, earliest-arrival lower bound, start)
         let mut heap: BinaryHeap<Reverse<(i64, u32, u32)>> = BinaryHeap::new();
-        let key = |arrival: u32, si: usize, bonus: &[u32]| i64::from(arrival) - i64::from(bonus[si]);
-        for (i, s) in p.sources.iter().enumerate() {
+        let bonus_of = |i: usize, bonus: &[u32]| bonus.get(starts[i].source as usize).copied().unwrap_or(0);
+        let key_of = |arrival: u32, i: usize, bonus: &[u32]| i64::from(arrival) - i64::from(bonus_of(i, bonus));
+        // Route limit: each settlement's routes so far, each origin's ways onto them.
+        let mut trunks: std::collections::HashMap<&str, Vec<(u32, Vec<EdgeIx>)>> = Default::default();
+        let mut limited: std::collections::HashMap<usize, Vec<Vec<u32>>> = Default::default();
+        let mut trees: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+        for (i, s) in starts.iter().enumerate() {
             if s.vehicles == 0 {
                 continue;
             }
-            let found = self
-                .earliest_arrival(&res, s.node, &[])
-                .ok_or_else(|| PlanError::NoRoute { source_name: s.name.clone() })?;
+            let mut found = None;
+            if !candidates_of(i).is_empty() {
+                found = self.best_candidate(res, candidates_of(i), s.release);
+                if found.is_none() {
+                    escaped.push(i as u32);
+                }
+            }
+            if found.is_none() {
+                found = self.earliest_arrival(res, s.node, s.release, &[]);
+            }
+            let found = found.ok_or_else(|| PlanError::NoRoute { source_name: name(i) })?;
             route[i] = found.edges;
             route_dest[i] = found.destination;
-            heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, i as u32)));
+            heap.push(Reverse((key_of(found.arrival, i, &self.bonus), found.arrival, i as u32)));
         }
         let mut groups: Vec<Group> = Vec::new();
+        let mut pops = 0u64;
+        let started = std::time::Instant::now();
         while let Some(Reverse((_, bound, si))) = heap.pop() {
+            pops += 1;
+            if pops.is_multiple_of(64)
+                && let Some(d) = self.deadline
+                && std::time::Instant::now() > d
+            {
+                return Err(PlanError::OutOfTime { stage: "the CCRP heuristic", seconds: started.elapsed().as_secs() });
+            }
             let i = si as usize;
             if remaining[i] == 0 {
                 continue;
             }
-            let source_node = p.sources[i].node;
-            let (enters, arrival) = res.timed_route(p, &route[i], 0);
+            let (source_node, release) = (starts[i].node, starts[i].release);
+            let (enters, arrival) = res.timed_route(p, &route[i], release);
             let dest_open = self.remaining_dest[route_dest[i] as usize] != Some(0);
             if arrival != bound || !dest_open {
                 // The cached route got slower (or its destination filled up): search again.
                 let preferred = std::mem::take(&mut route[i]);
-                match self.earliest_arrival(&res, source_node, &preferred) {
+                let mut found = None;
+                let own = limited.get(&i).cloned();
+                let restricted = (!candidates_of(i).is_empty() || own.is_some()) && !escaped.contains(&si);
+                if restricted {
+                    found = self.best_candidate(res, own.as_deref().unwrap_or(candidates_of(i)), release);
+                    if found.is_none() {
+                        escaped.push(si);
+                    }
+                }
+                // Leaving the candidate routes for a free search may find an earlier arrival.
+                let switched = restricted && found.is_none();
+                if found.is_none() {
+                    found = self.earliest_arrival(res, source_node, release, &preferred);
+                }
+                match found {
                     Some(found) => {
-                        debug_assert!(found.arrival >= bound, "earliest arrivals never improve");
+                        debug_assert!(switched || found.arrival >= bound, "earliest arrivals never improve");
                         route[i] = found.edges;
                         route_dest[i] = found.destination;
-                        heap.push(Reverse((key(found.arrival, i, &self.bonus), found.arrival, si)));
+                        heap.push(Reverse((key_of(found.arrival, i, &self.bonus), found.arrival, si)));
                     }
-                    None => return Err(PlanError::NoRoomLeft { source_name: p.sources[i].name.clone() }),
+                    None => return Err(PlanError::NoRoomLeft { source_name: name(i) }),
                 }
                 continue;
+            }
+            // (A route onto one of the settlement's routes is one of them.)
+            if let Some(n) = self.route_limit
+                && !route[i].is_empty()
+                && !escaped.contains(&si)
+                && !limited.get(&i).is_some_and(|own| own.contains(&route[i]))
+            {
+                let settlement = p.sources[starts[i].source as usize].settlement.as_str();
+                let dest_node = p.destinations[route_dest[i] as usize].node;
+                let key = p.route_key_of(settlement, dest_node, &route[i]);
+                let list = trunks.entry(settlement).or_default();
+                if !list.contains(&key) {
+                    if list.len() < n {
+                        list.push(key);
+                    } else {
+                        // The settlement has its routes: this origin joins one of them.
+                        let list = list.clone();
+                        let own = limited
+                            .entry(i)
+                            .or_insert_with(|| crate::routes::candidate_paths(p, source_node, &list, &mut trees));
+                        let own = own.clone();
+                        match self.best_candidate(res, &own, release) {
+                            Some(found) => {
+                                route[i] = found.edges;
+                                route_dest[i] = found.destination;
+                                heap.push(Reverse((key_of(found.arrival, i, &self.bonus), found.arrival, si)));
+                                continue;
+                            }
+                            None => escaped.push(si),
+                        }
+                    }
+                }
             }
             let d = route_dest[i] as usize;
             let mut amount = remaining[i];
@@ -325,13 +467,31 @@ impl<'p> Heuristic<'p> {
                     .collect(),
             });
             if remaining[i] > 0 {
-                heap.push(Reverse((key(bound, i, &self.bonus), bound, si)));
+                heap.push(Reverse((key_of(bound, i, &self.bonus), bound, si)));
             }
         }
-        let mut plan = Plan { groups };
-        plan.tidy(p);
-        Ok((plan, self.searches))
+        Ok(Streams { groups, searches: self.searches, escaped })
     }
+}
+
+/// What [`Heuristic::run_starts`] planned.
+#[derive(Debug, Clone)]
+pub struct Streams {
+    /// The groups, untidied; their `source` is the position in the starts.
+    pub groups: Vec<Group>,
+    pub searches: u64,
+    /// Starts whose candidate routes all ran out of room (they were then routed freely).
+    pub escaped: Vec<u32>,
+}
+
+/// Where a stream of vehicles sets off: a source's vehicles (index into
+/// `Problem::sources`), from a node, not before a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Start {
+    pub source: u32,
+    pub node: u32,
+    pub release: u32,
+    pub vehicles: u32,
 }
 
 /// Improvement rounds at most, and in a row without gain before giving up. Measured on the
@@ -514,7 +674,7 @@ mod tests {
             }
             for v in 0..n as u32 {
                 let expected = dijkstra_arrival(&p, &res, &open, v);
-                let found = h.earliest_arrival(&res, v, &[]);
+                let found = h.earliest_arrival(&res, v, 0, &[]);
                 prop_assert_eq!(found.as_ref().map(|f| f.arrival), expected, "from node {}", v);
                 if let Some(f) = found {
                     // The route is contiguous and, followed from step 0, arrives when promised.

@@ -32,6 +32,15 @@ impl Group {
         self.legs.first().map_or(0, |l| l.enter_step)
     }
 
+    /// The position of the leg that takes the group out of the mandatory zone (the first
+    /// leg ending outside it; the last leg if none does), `None` if it starts outside.
+    pub fn exit_leg(&self, p: &Problem, source_node: u32) -> Option<usize> {
+        if !p.in_zone[source_node as usize] || self.legs.is_empty() {
+            return None;
+        }
+        Some(self.legs.iter().position(|l| !p.in_zone[p.edge(l.edge).to as usize]).unwrap_or(self.legs.len() - 1))
+    }
+
     /// Steps until the group is out of the mandatory zone (0 if it starts outside).
     pub fn exposure_steps(&self, p: &Problem, source_node: u32) -> u32 {
         if !p.in_zone[source_node as usize] {
@@ -117,15 +126,84 @@ impl Plan {
     /// the roads' room allows without delaying the next leg, so waiting moves upstream —
     /// home first. Arrivals never get later and no road gets more vehicles in a step.
     pub fn tidy(&mut self, p: &Problem) {
+        self.tidy_with(p, Waiting::Home);
+    }
+
+    /// [`Plan::tidy`] with a choice of where to wait: [`Waiting::OutsideZone`] never moves
+    /// the leg that leaves the mandatory zone (or any before it) later, so no exposure is
+    /// added; waiting moves upstream only as far as the first node outside the zone.
+    pub fn tidy_with(&mut self, p: &Problem, waiting: Waiting) {
         for g in &mut self.groups {
             let source_node = p.sources[g.source as usize].node;
             remove_loops(p, source_node, &mut g.legs);
         }
         let mut loads = self.edge_loads();
         for g in &mut self.groups {
-            wait_upstream(p, g, &mut loads);
+            let first_movable = match waiting {
+                Waiting::Home => 0,
+                Waiting::OutsideZone => g.exit_leg(p, p.sources[g.source as usize].node).map_or(0, |k| k + 1),
+            };
+            wait_upstream(p, g, &mut loads, first_movable);
         }
         self.merge_identical();
+    }
+
+    /// Leave the zone as early as the roads' room allows: for every group starting inside
+    /// the mandatory zone, the legs up to the one that leaves it are entered as early as
+    /// possible (never later than now), the group waiting outside the zone instead of at
+    /// home. Arrivals at destinations never change and no road gets more vehicles in a
+    /// step; the exposure never grows. Groups with the most exposure go first; repeated
+    /// while it gains (room freed by one group may serve another).
+    pub fn leave_early(&mut self, p: &Problem) {
+        let mut loads = self.edge_loads();
+        for _round in 0..4 {
+            let mut order: Vec<usize> = (0..self.groups.len()).collect();
+            let exposure =
+                |g: &Group| u64::from(g.vehicles) * u64::from(g.exposure_steps(p, p.sources[g.source as usize].node));
+            order.sort_by_key(|&i| (std::cmp::Reverse(exposure(&self.groups[i])), i));
+            let mut moved = false;
+            for i in order {
+                moved |= leave_group_early(p, &mut self.groups[i], &mut loads);
+            }
+            if !moved {
+                break;
+            }
+        }
+        self.merge_identical();
+    }
+
+    /// Per settlement, the distinct routes its vehicles take (see [`Problem::route_key`]).
+    pub fn routes_per_settlement(&self, p: &Problem) -> std::collections::BTreeMap<String, usize> {
+        use std::collections::{BTreeMap, HashSet};
+        let mut routes: BTreeMap<String, HashSet<(u32, Vec<EdgeIx>)>> = BTreeMap::new();
+        for s in &p.sources {
+            routes.entry(s.settlement.clone()).or_default();
+        }
+        // A group already at its destination (no legs) takes no route.
+        for g in self.groups.iter().filter(|g| !g.legs.is_empty()) {
+            let settlement = &p.sources[g.source as usize].settlement;
+            routes.entry(settlement.clone()).or_default().insert(p.route_key(g));
+        }
+        routes.into_iter().map(|(k, v)| (k, v.len())).collect()
+    }
+
+    /// The most routes any settlement takes.
+    pub fn max_routes(&self, p: &Problem) -> usize {
+        self.routes_per_settlement(p).values().copied().max().unwrap_or(0)
+    }
+
+    /// Exposure per settlement, vehicle-steps.
+    pub fn exposure_per_settlement(&self, p: &Problem) -> std::collections::BTreeMap<String, u64> {
+        let mut out: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+        for s in &p.sources {
+            out.entry(s.settlement.clone()).or_default();
+        }
+        for g in &self.groups {
+            let s = &p.sources[g.source as usize];
+            *out.entry(s.settlement.clone()).or_default() +=
+                u64::from(g.vehicles) * u64::from(g.exposure_steps(p, s.node));
+        }
+        out
     }
 
     /// Merge groups that share source, destination and legs.
@@ -144,6 +222,40 @@ impl Plan {
         }
         self.groups = merged;
     }
+}
+
+/// Where a tidied plan's vehicles wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// At home first (the clearance objective: the same arrivals, people at home longer).
+    Home,
+    /// Outside the mandatory zone first: the legs up to the zone's edge are not delayed.
+    OutsideZone,
+}
+
+/// Enter the legs of `g` up to its zone exit as early as the roads' room allows; true if
+/// any leg moved.
+fn leave_group_early(p: &Problem, g: &mut Group, loads: &mut std::collections::HashMap<(EdgeIx, u32), u32>) -> bool {
+    let Some(exit) = g.exit_leg(p, p.sources[g.source as usize].node) else { return false };
+    let n = g.vehicles;
+    let mut ready = 0;
+    let mut moved = false;
+    for i in 0..=exit {
+        let leg = g.legs[i];
+        let edge = p.edge(leg.edge);
+        if ready < leg.enter_step {
+            let target = (ready..leg.enter_step)
+                .find(|&t| loads.get(&(leg.edge, t)).copied().unwrap_or(0) + n <= edge.capacity_at(t));
+            if let Some(t) = target {
+                *loads.entry((leg.edge, leg.enter_step)).or_default() -= n;
+                *loads.entry((leg.edge, t)).or_default() += n;
+                g.legs[i].enter_step = t;
+                moved = true;
+            }
+        }
+        ready = g.legs[i].enter_step + edge.travel_steps;
+    }
+    moved
 }
 
 /// Cut every loop out of a route: when a node comes back, the legs between the two visits
@@ -172,9 +284,14 @@ fn remove_loops(p: &Problem, source_node: u32, legs: &mut Vec<Leg>) {
 /// Enter each leg of `g` as late as possible without delaying the next one (the last leg
 /// keeps its step), within each road's room per step: the group waits upstream, at home
 /// when it can.
-fn wait_upstream(p: &Problem, g: &mut Group, loads: &mut std::collections::HashMap<(EdgeIx, u32), u32>) {
+fn wait_upstream(
+    p: &Problem,
+    g: &mut Group,
+    loads: &mut std::collections::HashMap<(EdgeIx, u32), u32>,
+    first_movable: usize,
+) {
     let n = g.vehicles;
-    for i in (0..g.legs.len().saturating_sub(1)).rev() {
+    for i in (first_movable..g.legs.len().saturating_sub(1)).rev() {
         let leg = g.legs[i];
         let latest = g.legs[i + 1].enter_step - p.edge(leg.edge).travel_steps;
         if latest <= leg.enter_step {

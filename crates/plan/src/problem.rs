@@ -162,6 +162,10 @@ pub struct Problem {
     pub(crate) network_nodes: usize,
     /// The network node of each extra node, in order.
     pub(crate) exit_of: Vec<u32>,
+    /// Per settlement, the network nodes of its area (sorted): where its vehicles start
+    /// and gather. A route of the settlement starts where a group leaves its area for the
+    /// last time (see [`Problem::route_key`]). By default a settlement's origins.
+    pub(crate) areas: std::collections::HashMap<String, Vec<u32>>,
 }
 
 /// What `evac calibrate` fits so that planned and simulated times agree: a factor on free-flow
@@ -373,7 +377,8 @@ impl Problem {
         let mut p = Self::from_edges(step_s, node_count, edges, sources, destinations, in_zone);
         p.network_nodes = n;
         p.exit_of = exit_of;
-        p
+        let areas = std::mem::take(&mut p.areas);
+        p.with_areas(areas)
     }
 
     /// Build from explicit edges (tests, hand-made networks).
@@ -399,7 +404,47 @@ impl Problem {
             in_zone,
             network_nodes: node_count,
             exit_of: Vec::new(),
+            areas: std::collections::HashMap::new(),
         }
+        .with_areas(std::collections::HashMap::new())
+    }
+
+    /// Set the settlements' areas (network nodes); each area also holds the settlement's
+    /// origins.
+    pub fn with_areas(mut self, mut areas: std::collections::HashMap<String, Vec<u32>>) -> Self {
+        for s in &self.sources {
+            let node = if (s.node as usize) < self.node_count { self.network_node(s.node) } else { s.node };
+            areas.entry(s.settlement.clone()).or_default().push(node);
+        }
+        for nodes in areas.values_mut() {
+            nodes.sort_unstable();
+            nodes.dedup();
+        }
+        self.areas = areas;
+        self
+    }
+
+    /// Whether node `v` lies in the area of `settlement`.
+    pub fn in_area(&self, settlement: &str, v: u32) -> bool {
+        self.areas.get(settlement).is_some_and(|a| a.binary_search(&self.network_node(v)).is_ok())
+    }
+
+    /// The route a group takes, as a convoy leader sees it: the node of its destination
+    /// and the legs after it leaves its settlement's area for the last time (the streets
+    /// from each home to the way out are not a route of their own).
+    pub fn route_key(&self, g: &crate::plan::Group) -> (u32, Vec<EdgeIx>) {
+        let edges: Vec<u32> = g.legs.iter().map(|l| l.edge.0).collect();
+        self.route_key_of(
+            &self.sources[g.source as usize].settlement,
+            self.destinations[g.destination as usize].node,
+            &edges,
+        )
+    }
+
+    /// [`Problem::route_key`] of a path (edge positions) of `settlement`'s vehicles.
+    pub fn route_key_of(&self, settlement: &str, destination_node: u32, edges: &[u32]) -> (u32, Vec<EdgeIx>) {
+        let k = edges.iter().rposition(|&e| self.in_area(settlement, self.edges[e as usize].to)).map_or(0, |i| i + 1);
+        (destination_node, edges[k..].iter().map(|&e| EdgeIx(e)).collect())
     }
 
     /// The network node a problem node stands for (a junction's exit is its junction).
@@ -461,8 +506,9 @@ impl Problem {
             self.step_s,
             self.sources.clone(),
             self.destinations.clone(),
-            self.in_zone.clone(),
+            self.in_zone[..network.nodes().len().min(self.in_zone.len())].to_vec(),
         )
+        .with_areas(self.areas.clone())
     }
 
     pub fn total_vehicles(&self) -> u64 {

@@ -2,10 +2,68 @@
 //! optimum, with the timings of each.
 
 use crate::error::PlanError;
-use crate::plan::Plan;
+use crate::plan::{Plan, Waiting};
 use crate::problem::Problem;
-use crate::{baseline, bound, exact, heuristic};
+use crate::{baseline, bound, exact, exposure, heuristic, routes};
 use std::time::Instant;
+
+/// What the published plan optimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Objective {
+    /// The earliest time the last vehicle is safe; people wait at home.
+    Clearance,
+    /// The least time spent inside the mandatory zone, whatever the clearance.
+    Exposure,
+    /// The least exposure among the plans whose clearance is within the slack of the
+    /// optimum (the best clearance found where the optimum is not proven).
+    #[default]
+    Balanced,
+}
+
+impl Objective {
+    pub const ALL: [Objective; 3] = [Objective::Clearance, Objective::Exposure, Objective::Balanced];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Clearance => "clearance",
+            Objective::Exposure => "exposure",
+            Objective::Balanced => "balanced",
+        }
+    }
+}
+
+impl std::fmt::Display for Objective {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The best plan found for one objective: its clearance, exposure and routes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ObjectiveBest {
+    pub objective: Objective,
+    /// How the plan was made.
+    pub plan: String,
+    pub clearance_steps: u32,
+    pub exposure_vehicle_steps: u64,
+    /// The most routes any settlement takes.
+    pub max_routes: usize,
+}
+
+/// What the route limit cost: the plan before and after it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RouteLimitCost {
+    pub max_routes: u32,
+    pub unlimited_clearance_steps: u32,
+    pub unlimited_exposure_vehicle_steps: u64,
+    pub unlimited_max_routes: usize,
+    pub limited_clearance_steps: u32,
+    pub limited_exposure_vehicle_steps: u64,
+    pub limited_max_routes: usize,
+    /// Sources that could reach none of their settlement's kept routes (planned freely).
+    pub unconstrained_sources: Vec<String>,
+}
 
 /// Which plan to publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,6 +86,11 @@ pub struct RunOptions {
     pub exact_budget: std::time::Duration,
     /// Time for the heuristic's improvement phase.
     pub heuristic_budget: std::time::Duration,
+    pub objective: Objective,
+    /// Balanced: the clearance may exceed the optimum by this share.
+    pub clearance_slack: f64,
+    /// At most this many routes per settlement (`None`: no limit).
+    pub max_routes: Option<u32>,
 }
 
 impl Default for RunOptions {
@@ -38,6 +101,9 @@ impl Default for RunOptions {
             baseline: true,
             exact_budget: std::time::Duration::from_secs(60),
             heuristic_budget: std::time::Duration::from_secs(30),
+            objective: Objective::Clearance,
+            clearance_slack: 0.05,
+            max_routes: None,
         }
     }
 }
@@ -46,8 +112,27 @@ impl Default for RunOptions {
 pub struct RunResult {
     /// The published plan.
     pub plan: Plan,
+    /// How the published plan was made: "optimal" or "heuristic" (the clearance plan),
+    /// "optimal, leaving the zone early" …, "exposure-first", each with ", route-limited"
+    /// when the route limit re-planned it.
+    pub plan_kind: String,
+    /// The plan with the best clearance found (people wait at home); `plan` for the
+    /// clearance objective without a route limit.
+    pub clearance_plan: Plan,
     /// "optimal" or "heuristic".
-    pub plan_kind: &'static str,
+    pub clearance_plan_kind: &'static str,
+    pub objective: Objective,
+    pub clearance_slack: f64,
+    /// Balanced: the latest clearance a plan may have (steps).
+    pub clearance_limit: u32,
+    /// The best plan found for each objective (before any route limit).
+    pub best: Vec<ObjectiveBest>,
+    /// A lower bound on every plan's exposure, vehicle-steps.
+    pub exposure_lower_bound: u64,
+    pub exposure_bound_kind: String,
+    pub max_routes: Option<u32>,
+    pub route_limit: Option<RouteLimitCost>,
+    pub seconds_exposure: f64,
     pub heuristic: Plan,
     pub heuristic_searches: u64,
     pub baseline: Option<Plan>,
@@ -69,6 +154,13 @@ impl RunResult {
         let c = f64::from(self.plan.clearance_steps(p));
         let b = f64::from(self.lower_bound.max(1));
         (c - b) / b
+    }
+
+    /// (exposure - bound) / bound of the published plan (0 when both are 0).
+    pub fn exposure_gap(&self, p: &Problem) -> f64 {
+        let x = self.plan.exposure_vehicle_steps(p) as f64;
+        let b = self.exposure_lower_bound as f64;
+        if b == 0.0 { if x == 0.0 { 0.0 } else { f64::INFINITY } } else { (x - b) / b }
     }
 
     pub fn heuristic_gap(&self, p: &Problem) -> f64 {
@@ -128,13 +220,27 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, PlanError> {
     let t = Instant::now();
     let baseline = if options.baseline { Some(baseline::plan(p)?) } else { None };
     let seconds_baseline = t.elapsed().as_secs_f64();
-    let (plan, plan_kind) = match exact_plan {
+    let (clearance_plan, clearance_plan_kind) = match exact_plan {
         Some(x) if x.clearance_steps(p) < h.clearance_steps(p) => (x, "optimal"),
         _ => (h.clone(), "heuristic"),
     };
+    let t = Instant::now();
+    let safety = safety_first(p, &options, &clearance_plan, clearance_plan_kind, &h, baseline.as_ref(), optimum)?;
+    let seconds_exposure = t.elapsed().as_secs_f64();
     Ok(RunResult {
-        plan,
-        plan_kind,
+        plan: safety.plan,
+        plan_kind: safety.plan_kind,
+        clearance_plan,
+        clearance_plan_kind,
+        objective: options.objective,
+        clearance_slack: options.clearance_slack,
+        clearance_limit: safety.clearance_limit,
+        best: safety.best,
+        exposure_lower_bound: safety.exposure_lower_bound,
+        exposure_bound_kind: safety.exposure_bound_kind,
+        max_routes: options.max_routes,
+        route_limit: safety.route_limit,
+        seconds_exposure,
         heuristic: h,
         heuristic_searches: searches,
         baseline,
@@ -148,4 +254,143 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, PlanError> {
         seconds_exact,
         seconds_baseline,
     })
+}
+
+struct Safety {
+    plan: Plan,
+    plan_kind: String,
+    clearance_limit: u32,
+    best: Vec<ObjectiveBest>,
+    exposure_lower_bound: u64,
+    exposure_bound_kind: String,
+    route_limit: Option<RouteLimitCost>,
+}
+
+/// The plans of the exposure and balanced objectives, the exposure bound and the route
+/// limit, from the clearance plan.
+fn safety_first(
+    p: &Problem,
+    options: &RunOptions,
+    clearance_plan: &Plan,
+    clearance_kind: &'static str,
+    heuristic: &Plan,
+    baseline: Option<&Plan>,
+    optimum: Option<u32>,
+) -> Result<Safety, PlanError> {
+    // Every plan considered, with how it was made.
+    let mut plans: Vec<(String, Plan)> = vec![(clearance_kind.to_string(), clearance_plan.clone())];
+    if options.objective != Objective::Clearance {
+        let mut early = clearance_plan.clone();
+        early.leave_early(p);
+        plans.push((format!("{clearance_kind}, leaving the zone early"), early));
+        if clearance_kind == "optimal" {
+            let mut early = heuristic.clone();
+            early.leave_early(p);
+            plans.push(("heuristic, leaving the zone early".into(), early));
+        }
+        // The exposure-first plan fails only where the clearance plan would have (no
+        // room); it is a candidate, not a requirement.
+        // Within the heuristic's time budget (on very large networks it gives up and the
+        // other candidates remain).
+        if let Ok(x) = exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)) {
+            plans.push(("exposure-first".into(), x));
+        }
+        // Everyone leaving now, waiting outside the zone where roads are full.
+        if let Some(b) = baseline {
+            let mut early = b.clone();
+            early.leave_early(p);
+            plans.push(("naive baseline, leaving the zone early".into(), early));
+        }
+    }
+    let reference = optimum.unwrap_or_else(|| clearance_plan.clearance_steps(p));
+    let clearance_limit = ((f64::from(reference) * (1.0 + options.clearance_slack)).floor() as u32).max(reference);
+    let exposure_of = |plan: &Plan| plan.exposure_vehicle_steps(p);
+    let pick = |admissible: &dyn Fn(&Plan) -> bool| -> usize {
+        (0..plans.len())
+            .filter(|&i| admissible(&plans[i].1))
+            .min_by_key(|&i| (exposure_of(&plans[i].1), plans[i].1.clearance_steps(p), i))
+            .unwrap_or(0)
+    };
+    let best_exposure = pick(&|_| true);
+    let balanced = pick(&|plan| plan.clearance_steps(p) <= clearance_limit);
+    let describe = |objective: Objective, i: usize| ObjectiveBest {
+        objective,
+        plan: plans[i].0.clone(),
+        clearance_steps: plans[i].1.clearance_steps(p),
+        exposure_vehicle_steps: exposure_of(&plans[i].1),
+        max_routes: plans[i].1.max_routes(p),
+    };
+    let best = vec![
+        describe(Objective::Clearance, 0),
+        describe(Objective::Exposure, best_exposure),
+        describe(Objective::Balanced, balanced),
+    ];
+    let chosen = match options.objective {
+        Objective::Clearance => 0,
+        Objective::Exposure => best_exposure,
+        Objective::Balanced => balanced,
+    };
+    // The exposure bound: free flow out of the zone; then the earliest-arrival flows of the
+    // exit problem up to the last exit of the least-exposure plan, unless the heuristic only
+    // was asked for.
+    let mut exposure_lower_bound = exposure::free_flow_exposure_bound(p);
+    let mut exposure_bound_kind = "free-flow exit".to_string();
+    if options.method != Method::Heuristic {
+        let upper = exposure::last_exit_step(p, &plans[best_exposure].1);
+        let deadline = Instant::now() + options.exact_budget;
+        if let Ok((b, complete)) = exposure::flow_exposure_bound(p, upper, options.max_states, Some(deadline))
+            && b >= exposure_lower_bound
+        {
+            exposure_lower_bound = b;
+            exposure_bound_kind = if complete {
+                "earliest-arrival flow out of the zone".into()
+            } else {
+                "earliest-arrival flow out of the zone (partial)".into()
+            };
+        }
+    }
+    let (mut kind, mut plan) = plans.swap_remove(chosen);
+    let mut route_limit = None;
+    if let Some(n) = options.max_routes {
+        let before = plan.max_routes(p);
+        if before > n as usize {
+            let waiting = if options.objective == Objective::Clearance { Waiting::Home } else { Waiting::OutsideZone };
+            // Two ways to choose the routes: the plan's busiest ones, or as CCRP goes. The
+            // objective picks: the least exposure among those within the clearance limit
+            // (balanced; else the earliest clearance), the least exposure, or the earliest
+            // clearance.
+            let mut tried = vec![routes::limit_routes(p, &plan, n, waiting)?];
+            if let Ok(l) =
+                routes::limit_routes_as_planned(p, n, waiting, Some(Instant::now() + options.heuristic_budget))
+            {
+                tried.push(l);
+            }
+            // A plan keeping the limit beats one that does not.
+            let score = |l: &routes::Limited| {
+                let (c, x) = (l.plan.clearance_steps(p), exposure_of(&l.plan));
+                let over = l.plan.max_routes(p) > n as usize;
+                match options.objective {
+                    Objective::Clearance => (over, 0, u64::from(c), x),
+                    Objective::Exposure => (over, 0, x, u64::from(c)),
+                    Objective::Balanced if c <= clearance_limit => (over, 0, x, u64::from(c)),
+                    Objective::Balanced => (over, 1, u64::from(c), x),
+                }
+            };
+            let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
+            let limited = tried.swap_remove(best);
+            route_limit = Some(RouteLimitCost {
+                max_routes: n,
+                unlimited_clearance_steps: plan.clearance_steps(p),
+                unlimited_exposure_vehicle_steps: exposure_of(&plan),
+                unlimited_max_routes: before,
+                limited_clearance_steps: limited.plan.clearance_steps(p),
+                limited_exposure_vehicle_steps: exposure_of(&limited.plan),
+                limited_max_routes: limited.plan.max_routes(p),
+                unconstrained_sources: limited.unconstrained_sources,
+            });
+            plan = limited.plan;
+            kind.push_str(", route-limited");
+        }
+    }
+    Ok(Safety { plan, plan_kind: kind, clearance_limit, best, exposure_lower_bound, exposure_bound_kind, route_limit })
 }

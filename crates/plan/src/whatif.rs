@@ -62,7 +62,12 @@ pub fn what_if_bridges_each(
 ) -> Result<WhatIfBridges, PlanError> {
     let built = CarProblem::build(scenario, network, options)?;
     built.problem.check("")?;
-    let run_options = options.run_options(false);
+    // Bridges are ranked by the clearance they cost: the clearance objective, no route limit.
+    let run_options = crate::run::RunOptions {
+        objective: crate::run::Objective::Clearance,
+        max_routes: None,
+        ..options.run_options(false)
+    };
     let base = crate::run::run(&built.problem, run_options)?;
     let base_clearance = base.plan.clearance_steps(&built.problem);
     each(Variant { crossing: None, bridge: None, problem: &built.problem, plan: &base.plan });

@@ -3,7 +3,7 @@
 
 use evac_network::EdgeId;
 use evac_plan::problem::{Destination, PlanEdge, Problem, Source};
-use evac_plan::{baseline, bound, exact, heuristic, verify::verify};
+use evac_plan::{Objective, RunOptions, baseline, bound, exact, exposure, heuristic, verify::verify};
 use proptest::prelude::*;
 
 fn edge(id: u32, from: u32, to: u32, travel_steps: u32, capacity_per_step: u32) -> PlanEdge {
@@ -244,4 +244,209 @@ proptest! {
     fn plans_are_valid_and_ordered(p in random_problem()) {
         solve_all(&p);
     }
+}
+
+prop_compose! {
+    /// A random grid as above whose first columns are the mandatory zone, with the sources
+    /// anywhere and the destinations outside the zone.
+    fn random_zoned_problem()(w in 2usize..6, h in 2usize..5, seed in any::<u64>(), sources in 1usize..5,
+                              dests in 1usize..3, limited in any::<bool>(), zone_share in 1usize..10) -> Problem {
+        let mut x = seed | 1;
+        let mut rnd = move |m: u64| { x ^= x << 13; x ^= x >> 7; x ^= x << 17; x % m };
+        let n = w * h;
+        let zone_cols = (w * zone_share / 10).clamp(1, w - 1);
+        let mut edges = Vec::new();
+        for y in 0..h {
+            for xx in 0..w {
+                let v = (y * w + xx) as u32;
+                let mut link = |a: u32, b: u32, edges: &mut Vec<PlanEdge>| {
+                    let id = edges.len() as u32;
+                    let mut e = edge(id, a, b, rnd(5) as u32, 1);
+                    e.capacity_per_step = (1 + rnd(12)) as f64 / 2.0;
+                    edges.push(e);
+                };
+                if xx + 1 < w { link(v, v + 1, &mut edges); link(v + 1, v, &mut edges); }
+                if y + 1 < h { link(v, v + w as u32, &mut edges); link(v + w as u32, v, &mut edges); }
+            }
+        }
+        let in_zone: Vec<bool> = (0..n).map(|v| v % w < zone_cols).collect();
+        // Two origins per settlement sometimes (settlement "s0" has sources s0 and s0b).
+        let mut srcs: Vec<Source> = Vec::new();
+        for i in 0..sources {
+            let mut s = src(&format!("s{i}"), rnd(n as u64) as u32, 1 + rnd(40) as u32);
+            if i % 2 == 1 {
+                s.settlement = format!("s{}", i - 1);
+            }
+            srcs.push(s);
+        }
+        let total: u32 = srcs.iter().map(|s| s.vehicles).sum();
+        let outside: Vec<u32> = (0..n as u32).filter(|&v| !in_zone[v as usize]).collect();
+        let dsts: Vec<Destination> = (0..dests)
+            .map(|i| {
+                let node = outside[rnd(outside.len() as u64) as usize];
+                dst(&format!("d{i}"), node, limited.then_some(total / dests as u32 + 1 + rnd(10) as u32))
+            })
+            .collect();
+        Problem::from_edges(60.0, n, edges, srcs, dsts, in_zone)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// The safety-first objectives: every published plan is valid (every vehicle
+    /// delivered, within capacities); the balanced plan clears within the slack of the
+    /// optimum and is exposed no longer than the clearance plan; the exposure plan no
+    /// longer than the naive baseline; no plan below the exposure lower bound; the
+    /// earliest-arrival bound at least the free-flow one.
+    #[test]
+    fn safety_first_plans_are_valid_and_ordered(p in random_zoned_problem()) {
+        let base = RunOptions { max_states: 10_000_000, ..RunOptions::default() };
+        let clearance = evac_plan::run::run(&p, base).unwrap();
+        let optimum = clearance.optimum.expect("small problems are solved exactly");
+        let balanced = evac_plan::run::run(&p, RunOptions { objective: Objective::Balanced, ..base }).unwrap();
+        let least = evac_plan::run::run(&p, RunOptions { objective: Objective::Exposure, ..base }).unwrap();
+        let baseline = clearance.baseline.as_ref().unwrap();
+        for r in [&clearance, &balanced, &least] {
+            let errors = verify(&p, &r.plan);
+            prop_assert!(errors.is_empty(), "{} plan invalid: {:?}", r.objective, errors);
+            prop_assert!(r.exposure_lower_bound <= r.plan.exposure_vehicle_steps(&p),
+                "{}: bound {} above the plan's {}", r.objective, r.exposure_lower_bound, r.plan.exposure_vehicle_steps(&p));
+            prop_assert!(exposure::free_flow_exposure_bound(&p) <= r.exposure_lower_bound);
+        }
+        prop_assert_eq!(clearance.plan.clearance_steps(&p), optimum);
+        let limit = (f64::from(optimum) * 1.05).floor() as u32;
+        prop_assert!(balanced.plan.clearance_steps(&p) <= limit.max(optimum));
+        prop_assert!(balanced.plan.exposure_vehicle_steps(&p) <= clearance.plan.exposure_vehicle_steps(&p));
+        prop_assert!(least.plan.exposure_vehicle_steps(&p) <= balanced.plan.exposure_vehicle_steps(&p));
+        prop_assert!(least.plan.exposure_vehicle_steps(&p) <= baseline.exposure_vehicle_steps(&p));
+        // A route limit of one keeps every plan valid and one route per settlement where
+        // every origin reaches the kept route.
+        let one = evac_plan::run::run(&p, RunOptions { objective: Objective::Balanced, max_routes: Some(1), ..base }).unwrap();
+        let errors = verify(&p, &one.plan);
+        prop_assert!(errors.is_empty(), "route-limited plan invalid: {:?}", errors);
+        if one.route_limit.as_ref().is_none_or(|c| c.unconstrained_sources.is_empty()) {
+            prop_assert!(one.plan.max_routes(&p) <= 1, "{} routes", one.plan.max_routes(&p));
+        }
+    }
+}
+
+/// The earliest-arrival exposure bound against brute force on a tiny network: the least
+/// total exit time over every way of sending the vehicles along simple paths with waits
+/// equals the bound (one source and one sink, the zone's edge: an earliest-arrival flow
+/// exists, Gale 1959, so the bound is exact).
+#[test]
+fn exposure_bound_matches_brute_force_on_a_tiny_network() {
+    // Zone {0, 1, 2}; exits 3 and 4. 0 -> 1 (1 step, 1 a step), 0 -> 2 (2 steps, 1 a
+    // step), 1 -> 3 (1 step, 1 a step), 2 -> 4 (0 steps, 2 a step), 1 -> 2 (1 step, 1).
+    let edges = vec![
+        edge(0, 0, 1, 1, 1),
+        edge(1, 0, 2, 2, 1),
+        edge(2, 1, 3, 1, 1),
+        edge(3, 2, 4, 0, 2),
+        edge(4, 1, 2, 1, 1),
+        edge(5, 3, 5, 3, 9),
+        edge(6, 4, 5, 3, 9),
+    ];
+    for vehicles in 1..=5u32 {
+        let p = Problem::from_edges(
+            60.0,
+            6,
+            edges.clone(),
+            vec![src("a", 0, vehicles)],
+            vec![dst("d", 5, None)],
+            vec![true, true, true, false, false, false],
+        );
+        let (bound, complete) = exposure::flow_exposure_bound(&p, 20, 1_000_000, None).unwrap();
+        assert!(complete);
+        assert_eq!(bound, brute_force_least_exposure(&p, vehicles), "{vehicles} vehicles");
+        let least =
+            evac_plan::run::run(&p, RunOptions { objective: Objective::Exposure, ..RunOptions::default() }).unwrap();
+        assert!(least.plan.exposure_vehicle_steps(&p) >= bound);
+    }
+}
+
+/// Send the vehicles one by one, each along every simple path out of the zone with up to
+/// five steps of waiting before each leg, within the capacities the earlier ones left;
+/// the least total of exit steps.
+fn brute_force_least_exposure(p: &Problem, vehicles: u32) -> u64 {
+    // Simple paths from the source to the first node outside the zone.
+    fn paths(p: &Problem, v: u32, seen: &mut Vec<u32>, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if !p.in_zone(v) {
+            out.push(path.clone());
+            return;
+        }
+        for (i, e) in p.edges().iter().enumerate() {
+            if e.from == v && !seen.contains(&e.to) {
+                seen.push(e.to);
+                path.push(i);
+                paths(p, e.to, seen, path, out);
+                path.pop();
+                seen.pop();
+            }
+        }
+    }
+    let source = p.sources()[0].node;
+    let mut all = Vec::new();
+    paths(p, source, &mut vec![source], &mut Vec::new(), &mut all);
+    // Timed routes: each path with waits before each leg, 0..=3 steps each.
+    let mut timed: Vec<Vec<(usize, u32)>> = Vec::new();
+    for path in &all {
+        let mut stack: Vec<(Vec<(usize, u32)>, u32)> = vec![(Vec::new(), 0)];
+        while let Some((legs, t)) = stack.pop() {
+            if legs.len() == path.len() {
+                timed.push(legs);
+                continue;
+            }
+            let e = path[legs.len()];
+            for wait in 0..=5 {
+                let mut next = legs.clone();
+                next.push((e, t + wait));
+                stack.push((next, t + wait + p.edges()[e].travel_steps));
+            }
+        }
+    }
+    let exit = |legs: &[(usize, u32)]| legs.last().map_or(0, |&(e, t)| u64::from(t + p.edges()[e].travel_steps));
+    // Each timed route with its exit step, earliest first.
+    let mut timed: Vec<(Vec<(usize, u32)>, u64)> = timed
+        .into_iter()
+        .map(|legs| {
+            let x = exit(&legs);
+            (legs, x)
+        })
+        .collect();
+    timed.sort_by_key(|t| t.1);
+    fn search(
+        p: &Problem,
+        timed: &[(Vec<(usize, u32)>, u64)],
+        used: &mut std::collections::HashMap<(usize, u32), u32>,
+        left: u32,
+        from: usize,
+        best: &mut u64,
+        so_far: u64,
+    ) {
+        if left == 0 {
+            *best = (*best).min(so_far);
+            return;
+        }
+        // Vehicles are alike: choose timed routes in a non-decreasing order (of exit time:
+        // no later choice exits earlier, so the search stops where it cannot gain).
+        for (k, (legs, exit)) in timed.iter().enumerate().skip(from) {
+            if so_far + u64::from(left) * exit >= *best {
+                break;
+            }
+            if legs.iter().all(|&(e, t)| used.get(&(e, t)).copied().unwrap_or(0) < p.edges()[e].capacity_at(t)) {
+                for &(e, t) in legs {
+                    *used.entry((e, t)).or_default() += 1;
+                }
+                search(p, timed, used, left - 1, k, best, so_far + exit);
+                for &(e, t) in legs {
+                    *used.get_mut(&(e, t)).unwrap() -= 1;
+                }
+            }
+        }
+    }
+    let mut best = u64::MAX;
+    search(p, &timed, &mut Default::default(), vehicles, 0, &mut best, 0);
+    best
 }

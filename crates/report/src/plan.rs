@@ -5,7 +5,7 @@
 use evac_network::EdgeId;
 use evac_network::Network;
 use evac_network::stats::crossing_label;
-use evac_plan::{CarPlan, EdgeIx, Group, Leg, Plan, Problem, RunResult};
+use evac_plan::{CarPlan, EdgeIx, Group, Leg, ObjectiveBest, Plan, Problem, RouteLimitCost, RunResult};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -37,15 +37,34 @@ pub struct Wave {
     pub route: String,
 }
 
+/// One route of a settlement (see `Problem::route_key`) with its departure windows: the
+/// runs of consecutive steps in which its vehicles set off.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteWaves {
+    /// The roads by name after leaving the settlement.
+    pub route: String,
+    pub destination: String,
+    pub vehicles: u32,
+    /// (first, last) departure step of each window.
+    pub windows: Vec<(u32, u32)>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SettlementSchedule {
     pub id: String,
     pub name: String,
     pub vehicles: u32,
+    /// Distinct routes: destination and roads after leaving the settlement's area
+    /// (`Problem::route_key`); the streets from each origin to the way out do not count.
     pub routes: usize,
+    /// Distinct paths, origin to destination, every street counted.
+    pub paths: usize,
+    pub exposure_vehicle_minutes: f64,
     pub first_departure_step: u32,
     pub last_arrival_step: u32,
     pub waves: Vec<Wave>,
+    /// Each route with its departure windows, most vehicles first.
+    pub route_waves: Vec<RouteWaves>,
 }
 
 /// Everything about a plan a person reads (also embedded in plan.json).
@@ -68,11 +87,52 @@ pub struct PlanSummary {
     pub baseline_clearance_90_steps: Option<u32>,
     pub exposure_vehicle_minutes: f64,
     pub baseline_exposure_vehicle_minutes: Option<f64>,
+    /// What the published plan optimises: clearance, exposure or balanced.
+    pub objective: String,
+    pub clearance_slack: f64,
+    /// Balanced: the latest clearance admitted (steps).
+    pub clearance_limit_steps: u32,
+    /// A lower bound on the exposure of every plan, vehicle-minutes.
+    pub exposure_lower_bound: f64,
+    pub exposure_bound_kind: String,
+    /// (exposure - bound) / bound.
+    pub exposure_gap: f64,
+    /// The route limit per settlement (null: none).
+    pub max_routes: Option<u32>,
+    /// The most routes any settlement of the plan takes.
+    pub max_routes_used: usize,
+    /// The best plan found for each objective (before any route limit).
+    pub objectives: Vec<ObjectiveFigures>,
+    /// What the route limit cost (null when no limit applied).
+    pub route_limit: Option<RouteLimitFigures>,
     pub closures: Vec<String>,
     pub bottlenecks: Vec<Bottleneck>,
     pub settlements: Vec<SettlementSchedule>,
     pub exact_skipped: Option<String>,
     pub seconds: BTreeMap<String, f64>,
+}
+
+/// [`ObjectiveBest`] in minutes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectiveFigures {
+    pub objective: String,
+    pub plan: String,
+    pub clearance_steps: u32,
+    pub exposure_vehicle_minutes: f64,
+    pub max_routes: usize,
+}
+
+/// [`RouteLimitCost`] in minutes.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteLimitFigures {
+    pub max_routes: u32,
+    pub unlimited_clearance_steps: u32,
+    pub unlimited_exposure_vehicle_minutes: f64,
+    pub unlimited_max_routes: usize,
+    pub limited_clearance_steps: u32,
+    pub limited_exposure_vehicle_minutes: f64,
+    pub limited_max_routes: usize,
+    pub unconstrained_sources: Vec<String>,
 }
 
 /// Road names along a route, consecutive repeats merged, bridges named by their river.
@@ -215,8 +275,49 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
     for key in order {
         let mut groups = by_settlement.remove(key).unwrap_or_default();
         groups.sort_by_key(|g| (g.depart_step(), g.arrival_step(p)));
-        let routes: std::collections::HashSet<Vec<EdgeIx>> =
+        let paths: std::collections::HashSet<Vec<EdgeIx>> =
             groups.iter().map(|g| g.legs.iter().map(|l| l.edge).collect()).collect();
+        // A group already at its destination (no legs) takes no route.
+        let routes: std::collections::HashSet<(u32, Vec<EdgeIx>)> =
+            groups.iter().filter(|g| !g.legs.is_empty()).map(|g| p.route_key(g)).collect();
+        let mut by_route: BTreeMap<(u32, Vec<EdgeIx>), (u32, Vec<u32>)> = BTreeMap::new();
+        for g in groups.iter().filter(|g| !g.legs.is_empty()) {
+            let entry = by_route.entry(p.route_key(g)).or_default();
+            entry.0 += g.vehicles;
+            entry.1.push(g.depart_step());
+        }
+        let mut route_waves: Vec<RouteWaves> = by_route
+            .into_iter()
+            .map(|((node, edges), (vehicles, mut departs))| {
+                departs.sort_unstable();
+                departs.dedup();
+                let mut windows: Vec<(u32, u32)> = Vec::new();
+                for t in departs {
+                    match windows.last_mut() {
+                        Some(w) if w.1 + 1 == t => w.1 = t,
+                        _ => windows.push((t, t)),
+                    }
+                }
+                let legs: Vec<Leg> = edges.iter().map(|&edge| Leg { edge, enter_step: 0 }).collect();
+                RouteWaves {
+                    route: route_summary(p, network, &legs, 6),
+                    destination: p
+                        .destinations()
+                        .iter()
+                        .filter(|d| d.node == node)
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                    vehicles,
+                    windows,
+                }
+            })
+            .collect();
+        route_waves.sort_by_key(|r| std::cmp::Reverse(r.vehicles));
+        let exposure: u64 = groups
+            .iter()
+            .map(|g| u64::from(g.vehicles) * u64::from(g.exposure_steps(p, p.sources()[g.source as usize].node)))
+            .sum();
         // A wave: the vehicles leaving in one step towards one destination by one route.
         let mut waves: Vec<Wave> = Vec::new();
         for g in groups {
@@ -244,9 +345,12 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
             name: names[key].to_string(),
             vehicles: vehicles[key],
             routes: routes.len(),
+            paths: paths.len(),
+            exposure_vehicle_minutes: exposure as f64 * p.step_s() / 60.0,
             first_departure_step: waves.iter().map(|w| w.depart_step).min().unwrap_or(0),
             last_arrival_step: waves.iter().map(|w| w.arrive_step).max().unwrap_or(0),
             waves,
+            route_waves,
         });
     }
     out
@@ -259,6 +363,24 @@ pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, 
     seconds.insert("bound".to_string(), run.seconds_bound);
     seconds.insert("exact".to_string(), run.seconds_exact);
     seconds.insert("baseline".to_string(), run.seconds_baseline);
+    seconds.insert("exposure".to_string(), run.seconds_exposure);
+    let figures = |b: &ObjectiveBest| ObjectiveFigures {
+        objective: b.objective.name().to_string(),
+        plan: b.plan.clone(),
+        clearance_steps: b.clearance_steps,
+        exposure_vehicle_minutes: minutes(b.exposure_vehicle_steps),
+        max_routes: b.max_routes,
+    };
+    let limit = |c: &RouteLimitCost| RouteLimitFigures {
+        max_routes: c.max_routes,
+        unlimited_clearance_steps: c.unlimited_clearance_steps,
+        unlimited_exposure_vehicle_minutes: minutes(c.unlimited_exposure_vehicle_steps),
+        unlimited_max_routes: c.unlimited_max_routes,
+        limited_clearance_steps: c.limited_clearance_steps,
+        limited_exposure_vehicle_minutes: minutes(c.limited_exposure_vehicle_steps),
+        limited_max_routes: c.limited_max_routes,
+        unconstrained_sources: c.unconstrained_sources.clone(),
+    };
     PlanSummary {
         scenario: scenario.to_string(),
         plan_kind: run.plan_kind.to_string(),
@@ -277,6 +399,16 @@ pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, 
         baseline_clearance_90_steps: run.baseline.as_ref().map(|b| b.steps_to_clear_share(p, 0.9)),
         exposure_vehicle_minutes: minutes(run.plan.exposure_vehicle_steps(p)),
         baseline_exposure_vehicle_minutes: run.baseline.as_ref().map(|b| minutes(b.exposure_vehicle_steps(p))),
+        objective: run.objective.name().to_string(),
+        clearance_slack: run.clearance_slack,
+        clearance_limit_steps: run.clearance_limit,
+        exposure_lower_bound: minutes(run.exposure_lower_bound),
+        exposure_bound_kind: run.exposure_bound_kind.clone(),
+        exposure_gap: run.exposure_gap(p),
+        max_routes: run.max_routes,
+        max_routes_used: run.plan.max_routes(p),
+        objectives: run.best.iter().map(figures).collect(),
+        route_limit: run.route_limit.as_ref().map(limit),
         closures: closures.to_vec(),
         bottlenecks: bottlenecks(p, network, &run.plan, 10),
         settlements: schedules(p, network, &run.plan),
@@ -296,10 +428,14 @@ pub struct PlanDocuments {
 pub fn plan_documents(scenario: &str, car: &CarPlan, network: &Network) -> PlanDocuments {
     let (p, result) = (&car.problem, &car.result);
     let summary = summary(scenario, p, network, result, &car.closures);
-    let json = plan_json(p, result, &summary);
+    let json = plan_json(p, network, result, &summary);
     let mut curves =
         vec![(format!("evac plan ({})", summary.plan_kind), "#1565c0", result.plan.safe_over_time(p), false)];
-    if result.plan_kind == "optimal" {
+    if result.plan != result.clearance_plan {
+        let label = format!("best clearance ({})", result.clearance_plan_kind);
+        curves.push((label, "#2e7d32", result.clearance_plan.safe_over_time(p), true));
+    }
+    if result.clearance_plan_kind == "optimal" {
         curves.push(("CCRP heuristic".to_string(), "#6a1b9a", result.heuristic.safe_over_time(p), true));
     }
     if let Some(b) = &result.baseline {
@@ -323,8 +459,17 @@ pub fn plan_documents(scenario: &str, car: &CarPlan, network: &Network) -> PlanD
 }
 
 /// plan.json: the summary plus everything an independent verifier needs (edges, sources,
-/// destinations, groups with legs; edge ids are the network's).
-pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String {
+/// destinations, groups with legs; edge ids are the network's; every node of the problem
+/// with its position and whether it lies in the mandatory zone, so that exposure can be
+/// recomputed from the groups).
+pub fn plan_json(p: &Problem, network: &Network, run: &RunResult, summary: &PlanSummary) -> String {
+    let round = |x: f64| (x * 1e6).round() / 1e6;
+    let nodes: Vec<serde_json::Value> = (0..p.node_count() as u32)
+        .map(|v| {
+            let at = network.node_location(p.network_node(v));
+            json!({"id": v, "lat": round(at.lat), "lon": round(at.lon), "in_zone": p.in_zone(v)})
+        })
+        .collect();
     let edges: Vec<serde_json::Value> = p
         .edges()
         .iter()
@@ -370,6 +515,7 @@ pub fn plan_json(p: &Problem, run: &RunResult, summary: &PlanSummary) -> String 
     obj.insert("sources".into(), json!(sources));
     obj.insert("destinations".into(), json!(destinations));
     obj.insert("groups".into(), json!(groups));
+    obj.insert("nodes".into(), json!(nodes));
     let mut s = serde_json::to_string(&v).expect("plan serialises");
     s.push('\n');
     s
@@ -623,6 +769,59 @@ pub fn summary_text(s: &PlanSummary) -> String {
         s.exposure_vehicle_minutes,
         s.baseline_exposure_vehicle_minutes.map(|b| format!(" (baseline {b:.0})")).unwrap_or_default()
     );
+    let _ = writeln!(
+        out,
+        "  exposure lower bound {:.0} vehicle-minutes ({}); gap {}",
+        s.exposure_lower_bound,
+        s.exposure_bound_kind,
+        if s.exposure_gap.is_finite() { format!("{:.1}%", s.exposure_gap * 100.0) } else { "-".into() }
+    );
+    let slack = if s.objective == "balanced" {
+        format!(
+            " (clearance within {:.0}% of the optimum: by {})",
+            s.clearance_slack * 100.0,
+            min(s.clearance_limit_steps)
+        )
+    } else {
+        String::new()
+    };
+    let limit =
+        s.max_routes.map_or_else(|| "no route limit".to_string(), |n| format!("at most {n} routes per settlement"));
+    let _ = writeln!(out, "  objective {}{slack}; {limit} (most used: {})", s.objective, s.max_routes_used);
+    let _ = writeln!(out, "  best plan found per objective:    clearance   exposure (veh-min)   routes  plan");
+    for b in &s.objectives {
+        let _ = writeln!(
+            out,
+            "    {:<30} {:>9}   {:>18.0}   {:>6}  {}",
+            b.objective,
+            min(b.clearance_steps),
+            b.exposure_vehicle_minutes,
+            b.max_routes,
+            b.plan
+        );
+    }
+    if let Some(c) = &s.route_limit {
+        let _ = writeln!(
+            out,
+            "  cost of at most {} routes per settlement: clearance {} → {}, exposure {:.0} → {:.0} vehicle-minutes, routes {} → {}{}",
+            c.max_routes,
+            min(c.unlimited_clearance_steps),
+            min(c.limited_clearance_steps),
+            c.unlimited_exposure_vehicle_minutes,
+            c.limited_exposure_vehicle_minutes,
+            c.unlimited_max_routes,
+            c.limited_max_routes,
+            if c.unconstrained_sources.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} origins reach none of their settlement's routes: {})",
+                    c.unconstrained_sources.len(),
+                    c.unconstrained_sources.join(", ")
+                )
+            }
+        );
+    }
     if let Some(why) = &s.exact_skipped {
         let _ = writeln!(out, "  exact optimum not computed: {why}");
     }

@@ -1,0 +1,277 @@
+//! Convoy-ready plans: at most N routes per settlement.
+//!
+//! A settlement's route is its destination and the roads its vehicles take after leaving
+//! the settlement's area for the last time ([`Problem::route_key`]): the streets from each
+//! home to the way out are not routes of their own. [`limit_routes`] keeps, for every
+//! settlement, the N routes of a plan that carry the most vehicles and plans again with
+//! each origin restricted to those (the free-flow fastest way from the origin to where the
+//! route starts, then the route), vehicles leaving in waves as the roads' room allows.
+
+use crate::error::PlanError;
+use crate::heuristic::{Heuristic, Start};
+use crate::plan::{Plan, Waiting};
+use crate::problem::{EdgeIx, Problem};
+use crate::reserve::Reservations;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+/// A route-limited plan and how well the limit could be kept.
+#[derive(Debug, Clone)]
+pub struct Limited {
+    pub plan: Plan,
+    /// Sources that could reach none of their settlement's kept routes, or found all of
+    /// them led to full destinations, and were planned freely (their settlement may then
+    /// exceed the limit).
+    pub unconstrained_sources: Vec<String>,
+}
+
+/// Rounds of the route-limited heuristic with priority bonuses (see
+/// [`limit_routes_as_planned`]).
+const LIMIT_ROUNDS: usize = 6;
+
+/// Free-flow fastest paths from `from`: the parent edge of each node (u32::MAX: none).
+fn fastest_tree(p: &Problem, from: u32) -> Vec<u32> {
+    let mut dist = vec![u32::MAX; p.node_count];
+    let mut parent = vec![u32::MAX; p.node_count];
+    let mut heap = BinaryHeap::new();
+    dist[from as usize] = 0;
+    heap.push(Reverse((0u32, from)));
+    while let Some(Reverse((d, v))) = heap.pop() {
+        if d > dist[v as usize] {
+            continue;
+        }
+        for &e in p.out(v) {
+            let edge = &p.edges[e as usize];
+            let nd = d + edge.travel_steps;
+            if nd < dist[edge.to as usize] {
+                dist[edge.to as usize] = nd;
+                parent[edge.to as usize] = e;
+                heap.push(Reverse((nd, edge.to)));
+            }
+        }
+    }
+    parent
+}
+
+fn path_to(p: &Problem, parent: &[u32], from: u32, to: u32) -> Option<Vec<u32>> {
+    let mut edges = Vec::new();
+    let mut at = to;
+    while at != from {
+        let e = parent[at as usize];
+        if e == u32::MAX {
+            return None;
+        }
+        edges.push(e);
+        at = p.edges[e as usize].from;
+    }
+    edges.reverse();
+    Some(edges)
+}
+
+/// Whether a route from `start` over `edges` passes no node twice.
+fn is_simple(p: &Problem, start: u32, edges: &[u32]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(start);
+    edges.iter().all(|&e| seen.insert(p.edges[e as usize].to))
+}
+
+/// The paths from `from` onto each of `routes` ((destination node, edges) as
+/// [`Problem::route_key`] gives them): the free-flow fastest way to where the route starts,
+/// then the route; routes it cannot reach without passing a node twice are left out.
+/// `trees` caches the fastest-path trees by start node.
+pub(crate) fn candidate_paths(
+    p: &Problem,
+    from: u32,
+    routes: &[(u32, Vec<EdgeIx>)],
+    trees: &mut HashMap<u32, Vec<u32>>,
+) -> Vec<Vec<u32>> {
+    let parent = trees.entry(from).or_insert_with(|| fastest_tree(p, from));
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    for (dest_node, trunk) in routes {
+        let anchor = trunk.first().map_or(*dest_node, |e| p.edge(*e).from);
+        let Some(mut path) = path_to(p, parent, from, anchor) else { continue };
+        path.extend(trunk.iter().map(|e| e.0));
+        let end = path.last().map_or(from, |&e| p.edges[e as usize].to);
+        if end == *dest_node && !path.is_empty() && is_simple(p, from, &path) && !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Plan with at most `max_routes` routes per settlement chosen as CCRP goes
+/// ([`Heuristic::with_route_limit`]); up to six rounds, the settlements that finish last
+/// getting a priority bonus each round (as the heuristic's improvement phase); the round
+/// with the fewest origins escaping the limit, then the earliest clearance, is kept.
+pub fn limit_routes_as_planned(
+    p: &Problem,
+    max_routes: u32,
+    waiting: Waiting,
+    deadline: Option<std::time::Instant>,
+) -> Result<Limited, PlanError> {
+    let starts: Vec<Start> = p
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Start { source: i as u32, node: s.node, release: 0, vehicles: s.vehicles })
+        .collect();
+    // As the heuristic's improvement phase: the settlements whose last vehicles arrive
+    // last get a priority bonus and the plan is made again; the best of a few rounds.
+    let settlements = crate::bound::settlement_groups(p);
+    let mut bonus = vec![0u32; p.sources.len()];
+    let mut best: Option<((usize, u32), crate::heuristic::Streams)> = None;
+    for round in 0..LIMIT_ROUNDS {
+        if round > 0 && deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            break;
+        }
+        let mut h = Heuristic::new(p).with_route_limit(max_routes as usize).with_bonus(bonus.clone());
+        if let Some(d) = deadline {
+            h = h.with_deadline(d);
+        }
+        let mut res = Reservations::new(p);
+        let run = match h.run_starts(&mut res, &starts, &[]) {
+            Ok(run) => run,
+            Err(e) if round == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let mut last = vec![0u32; p.sources.len()];
+        for g in &run.groups {
+            last[g.source as usize] = last[g.source as usize].max(g.arrival_step(p));
+        }
+        let clearance = last.iter().copied().max().unwrap_or(0);
+        let step = (clearance / 20).max(1);
+        for group in &settlements {
+            if group.iter().map(|&i| last[i]).max().unwrap_or(0) + step >= clearance {
+                for &i in group {
+                    bonus[i] += step;
+                }
+            }
+        }
+        // Keeping the limit first (fewest origins that escaped it), then the clearance.
+        let score = (run.escaped.len(), clearance);
+        if best.as_ref().is_none_or(|(c, _)| score < *c) {
+            best = Some((score, run));
+        }
+    }
+    let Some((_, run)) = best else { return Err(PlanError::Internal("no route-limited round ran".into())) };
+    let unconstrained = run.escaped.iter().map(|&i| p.sources[i as usize].id.clone()).collect();
+    let mut plan = Plan { groups: run.groups };
+    plan.tidy_with(p, waiting);
+    if waiting == Waiting::OutsideZone {
+        plan.leave_early(p);
+    }
+    Ok(Limited { plan, unconstrained_sources: unconstrained })
+}
+
+/// Plan again with at most `max_routes` routes per settlement: each settlement keeps the
+/// routes of `plan` that carry the most vehicles. Waiting goes where `waiting` says, and
+/// for [`Waiting::OutsideZone`] the plan then leaves the zone as early as room allows.
+pub fn limit_routes(p: &Problem, plan: &Plan, max_routes: u32, waiting: Waiting) -> Result<Limited, PlanError> {
+    // Vehicles per (settlement, route), the route as (destination node, edges).
+    let mut use_: HashMap<&str, HashMap<(u32, Vec<EdgeIx>), u64>> = HashMap::new();
+    for g in plan.groups.iter().filter(|g| !g.legs.is_empty()) {
+        let settlement = p.sources[g.source as usize].settlement.as_str();
+        *use_.entry(settlement).or_default().entry(p.route_key(g)).or_default() += u64::from(g.vehicles);
+    }
+    let kept: BTreeMap<&str, Vec<(u32, Vec<EdgeIx>)>> = use_
+        .into_iter()
+        .map(|(s, routes)| {
+            let mut list: Vec<((u32, Vec<EdgeIx>), u64)> = routes.into_iter().collect();
+            list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            (s, list.into_iter().take(max_routes as usize).map(|(k, _)| k).collect())
+        })
+        .collect();
+    let mut candidates: Vec<Vec<Vec<u32>>> = vec![Vec::new(); p.sources.len()];
+    let mut unconstrained = Vec::new();
+    let mut trees: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, s) in p.sources.iter().enumerate() {
+        // Vehicles starting at a destination need no route.
+        if s.vehicles == 0 || p.destinations.iter().any(|d| d.node == s.node) {
+            continue;
+        }
+        let Some(routes) = kept.get(s.settlement.as_str()) else { continue };
+        candidates[i] = candidate_paths(p, s.node, routes, &mut trees);
+        if candidates[i].is_empty() {
+            unconstrained.push(s.id.clone());
+        }
+    }
+    let starts: Vec<Start> = p
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Start { source: i as u32, node: s.node, release: 0, vehicles: s.vehicles })
+        .collect();
+    let mut res = Reservations::new(p);
+    let run = Heuristic::new(p).run_starts(&mut res, &starts, &candidates)?;
+    for &i in &run.escaped {
+        let id = &p.sources[i as usize].id;
+        if !unconstrained.contains(id) {
+            unconstrained.push(id.clone());
+        }
+    }
+    let mut plan = Plan { groups: run.groups };
+    plan.tidy_with(p, waiting);
+    if waiting == Waiting::OutsideZone {
+        plan.leave_early(p);
+    }
+    Ok(Limited { plan, unconstrained_sources: unconstrained })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::{Destination, PlanEdge, Source};
+
+    fn edge(from: u32, to: u32, travel_steps: u32, capacity_per_step: f64) -> PlanEdge {
+        PlanEdge {
+            id: evac_network::EdgeId(from * 100 + to),
+            junction: None,
+            free_flow_s: travel_steps as f32 * 60.0,
+            from,
+            to,
+            travel_steps,
+            capacity_per_step,
+        }
+    }
+
+    /// A settlement with origins 0 and 1 (its area: 0, 1, 2) and four parallel roads from
+    /// its gathering node 2 to the destination 7, over nodes 3..=6, one vehicle a step each.
+    fn fan() -> Problem {
+        let mut edges = vec![edge(0, 2, 1, 5.0), edge(1, 2, 1, 5.0)];
+        for mid in 3..=6 {
+            edges.push(edge(2, mid, 2 + mid % 2, 1.0));
+            edges.push(edge(mid, 7, 2, 1.0));
+        }
+        let sources = vec![
+            Source { id: "a#1".into(), settlement: "a".into(), name: "a".into(), node: 0, vehicles: 20 },
+            Source { id: "a#2".into(), settlement: "a".into(), name: "a".into(), node: 1, vehicles: 20 },
+        ];
+        let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 7, capacity_vehicles: None }];
+        let zone = vec![true, true, true, false, false, false, false, false];
+        let mut areas = HashMap::new();
+        areas.insert("a".to_string(), vec![0, 1, 2]);
+        Problem::from_edges(60.0, 8, edges, sources, destinations, zone).with_areas(areas)
+    }
+
+    #[test]
+    fn the_limit_keeps_at_most_n_routes_and_costs_time() {
+        let p = fan();
+        let (free, _) = crate::heuristic::plan(&p).unwrap();
+        assert_eq!(free.max_routes(&p), 4, "the free plan uses every road");
+        for n in 1..=3u32 {
+            for limited in [
+                limit_routes(&p, &free, n, Waiting::OutsideZone).unwrap(),
+                limit_routes_as_planned(&p, n, Waiting::Home, None).unwrap(),
+            ] {
+                assert!(crate::verify::verify(&p, &limited.plan).is_empty());
+                assert!(limited.unconstrained_sources.is_empty());
+                assert_eq!(limited.plan.max_routes(&p), n as usize);
+                assert!(limited.plan.clearance_steps(&p) >= free.clearance_steps(&p));
+            }
+        }
+        let one = limit_routes(&p, &free, 1, Waiting::Home).unwrap().plan;
+        // 40 vehicles over one road admitting one a step from step 1: the last enters at
+        // step 40 or later and needs 4 more steps.
+        assert!(one.clearance_steps(&p) >= 44, "{}", one.clearance_steps(&p));
+    }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Independent check of the exposure an evac plan.json reports (standard library only;
+shares no code with evac).
+
+    python3 scripts/check_exposure.py scenarios/rhine/out/plan.json
+
+Exposure (docs/planning.md): a group whose source node lies inside the mandatory zone is
+exposed from the order (step 0) until it arrives at the first node outside the zone
+(`enter_step + travel_steps` of the leg that reaches it; waiting at home counts; a group
+that never leaves is exposed until its last arrival); a group starting outside is not
+exposed. Vehicle-minutes = vehicles x steps x step_s / 60, summed over the groups.
+
+Recomputes it from `groups`, `edges`, `sources` and `nodes` (`in_zone`) and checks that it
+equals `exposure_vehicle_minutes` (total and per settlement), that the lower bound does not
+exceed it and that `exposure_gap` is what the two give. Prints the figures; exit status 1
+and one line per disagreement otherwise.
+"""
+
+import json
+import sys
+
+
+def exposure(plan):
+    """Vehicle-steps of exposure per settlement, from the plan's groups alone."""
+    in_zone = {n["id"]: n["in_zone"] for n in plan["nodes"]}
+    # Edge ids: the network's edge id (a number) or "j<node>" for a junction's gate.
+    edges = {json.dumps(e["id"]): (e["to"], e["travel_steps"]) for e in plan["edges"]}
+    sources = {s["id"]: (s["node"], s["settlement"]) for s in plan["sources"]}
+    per_settlement = {}
+    for g in plan["groups"]:
+        node, settlement = sources[g["source"]]
+        steps = 0
+        if in_zone[node]:
+            for leg in g["legs"]:
+                to, travel = edges[json.dumps(leg["edge"])]
+                steps = leg["enter_step"] + travel
+                if not in_zone[to]:
+                    break
+        per_settlement[settlement] = per_settlement.get(settlement, 0) + g["vehicles"] * steps
+    return per_settlement
+
+
+def main(path):
+    with open(path, encoding="utf-8") as f:
+        plan = json.load(f)
+    per_step = plan["step_s"] / 60.0
+    mine = exposure(plan)
+    total = sum(mine.values()) * per_step
+    errors = []
+    written = plan["exposure_vehicle_minutes"]
+    if abs(written - total) > 1e-6 * max(1.0, total):
+        errors.append(f"exposure: plan.json says {written} vehicle-minutes, the groups give {total}")
+    for s in plan["settlements"]:
+        m = mine.get(s["id"], 0) * per_step
+        if abs(s["exposure_vehicle_minutes"] - m) > 1e-6 * max(1.0, m):
+            errors.append(f"settlement {s['id']}: plan.json says {s['exposure_vehicle_minutes']}, the groups give {m}")
+    bound = plan["exposure_lower_bound"]
+    if bound > total + 1e-6:
+        errors.append(f"the lower bound {bound} exceeds the exposure {total}")
+    if bound > 0:
+        gap = (total - bound) / bound
+        if abs(plan["exposure_gap"] - gap) > 1e-9:
+            errors.append(f"exposure_gap {plan['exposure_gap']} but exposure and bound give {gap}")
+    print(
+        f"exposure {total:.1f} vehicle-minutes over {len(plan['groups'])} groups "
+        f"(objective {plan['objective']}); lower bound {bound:.1f} ({plan['exposure_bound_kind']}), "
+        f"gap {plan['exposure_gap'] * 100:.1f}%"
+    )
+    for e in errors:
+        print(e)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1]))
