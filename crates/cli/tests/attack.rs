@@ -461,12 +461,12 @@ fn fill_the_disk(base: &str) -> (Vec<i64>, Value, String) {
 
 #[test]
 fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
-    // A real full file system: a 3 MiB tmpfs mounted for the test (needs root).
+    // A real full file system: a 4 MiB tmpfs mounted for the test (needs root).
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("small");
     std::fs::create_dir(&mnt).unwrap();
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt.to_str().unwrap()])
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt.to_str().unwrap()])
         .output()
         .is_ok_and(|o| o.status.success());
     if !mounted {
@@ -487,7 +487,8 @@ fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
     let (acked, e, token) = fill_the_disk(&s.base);
     let message = e["error"].as_str().unwrap();
     assert!(message.contains("full") && message.contains("Nothing of this request was saved"), "{e}");
-    assert!(acked.len() > 100, "{}", acked.len());
+    // Room for some registrations before it filled (each also writes its search keys).
+    assert!(acked.len() > 50, "{}", acked.len());
     // The server stays up and keeps answering reads (a login is a write: it waits for room).
     assert_eq!(call(&agent(), "get", &format!("{}/api/settlements", s.base), Some(&token), None).0, 200);
     s.kill();
@@ -505,7 +506,7 @@ fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
     eprintln!(
-        "disk full (3 MiB tmpfs): {} acknowledged, then 503 \"{message}\"; all present after restart",
+        "disk full (4 MiB tmpfs): {} acknowledged, then 503 \"{message}\"; all present after restart",
         acked.len()
     );
 }
