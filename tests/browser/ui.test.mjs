@@ -183,7 +183,10 @@ async function flow(size) {
   console.log(`${label}: search "Коваленко": ${info.split('\n')[0]}`);
   const card = page.locator('#search-results .household:has(.status[data-status=registered])').first();
   const hid = await card.getAttribute('data-household');
-  const firstStep = card.locator('.acts button[data-ev]:not(.danger)').first();
+  // A step that puts the household on its way (left by its own means), so the map's share
+  // evacuated moves; the first step the server offers otherwise.
+  const departed = card.locator('.acts button[data-ev=departed]');
+  const firstStep = (await departed.count()) ? departed.first() : card.locator('.acts button[data-ev]:not(.danger)').first();
   const stepName = await firstStep.getAttribute('data-ev');
   await firstStep.click();
   if (await card.locator('[data-confirm]').count()) await card.locator('[data-confirm]').click();

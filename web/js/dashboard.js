@@ -14,7 +14,7 @@ const byId = () => Object.fromEntries(state.settlements.map((s) => [s.id, s]));
 
 // The share of a settlement's people on their way or arrived, 0..1.
 export function shareEvacuated(s) {
-  const away = (s.boarded ?? s.departed ?? 0) + (s.arrived ?? 0);
+  const away = (s.boarded ?? 0) + (s.departed ?? 0) + (s.arrived ?? 0);
   return s.population > 0 ? Math.min(1, away / s.population) : 0;
 }
 
@@ -41,7 +41,7 @@ function rowsWithNames() {
     const id = typeof r.settlement === 'object' ? r.settlement.id : (r.settlement ?? r.settlement_id ?? r.id);
     const s = settlements[id] || {};
     const population = s.population || r.people || 0;
-    const away = (r.boarded ?? s.departed ?? 0) + (r.arrived ?? s.arrived ?? 0);
+    const away = (r.boarded ?? 0) + (r.departed ?? s.departed ?? 0) + (r.arrived ?? s.arrived ?? 0);
     return Object.assign({}, r, { id, name: s.name_uk || s.name || id, share: population ? Math.min(1, away / population) : 0 });
   });
 }

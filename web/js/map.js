@@ -16,7 +16,7 @@ let fitted = false;
 // The share of a settlement's people evacuated (on their way or arrived), 0..1: the whole
 // settlement's progress, so one refusal does not paint the village.
 export function shareOf(s) {
-  const away = (s.boarded ?? s.departed ?? 0) + (s.arrived ?? 0);
+  const away = (s.boarded ?? 0) + (s.departed ?? 0) + (s.arrived ?? 0);
   return s.population > 0 ? Math.min(1, away / s.population) : 0;
 }
 

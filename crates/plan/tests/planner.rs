@@ -320,6 +320,11 @@ proptest! {
         prop_assert!(balanced.plan.exposure_vehicle_steps(&p) <= clearance.plan.exposure_vehicle_steps(&p));
         prop_assert!(least.plan.exposure_vehicle_steps(&p) <= balanced.plan.exposure_vehicle_steps(&p));
         prop_assert!(least.plan.exposure_vehicle_steps(&p) <= baseline.exposure_vehicle_steps(&p));
+        // Without the exact solver the published plan is still never slower than everyone
+        // leaving now.
+        let heuristic_only = evac_plan::run::run(&p, RunOptions { method: evac_plan::Method::Heuristic, ..base }).unwrap();
+        prop_assert!(heuristic_only.plan.clearance_steps(&p) <= baseline.clearance_steps(&p));
+        prop_assert!(verify(&p, &heuristic_only.plan).is_empty());
         // A route limit of one keeps every plan valid and one route per settlement where
         // every origin reaches the kept route.
         let one = evac_plan::run::run(&p, RunOptions { objective: Objective::Balanced, max_routes: Some(1), ..base }).unwrap();

@@ -743,8 +743,9 @@ pub struct Dashboard {
 }
 
 /// Totals, one row per settlement that is ordered or has households, and the centres'
-/// occupancy. Counts are households by their status now (`registered`: all households);
-/// `people` and `cannot_walk` are people. Merged households are not counted.
+/// occupancy. Counts are people, as the order's population is (`registered`: people of all
+/// households; each status: people of the households now in it); `households` counts
+/// households. Merged households are not counted.
 pub async fn dashboard(State(s): State<Shared>) -> ApiResult<Json<Dashboard>> {
     let store = s.store.clone();
     let (progress, occ) = blocking(move || Ok((store.progress_by_settlement()?, store.occupancy()?))).await?;

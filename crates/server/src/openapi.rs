@@ -27,13 +27,14 @@ fn schemas() -> Value {
     let count = json!({"type": "integer", "minimum": 0, "description": "people of the household (at most `people`)"});
     let client_id = json!({"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9-]+$",
         "description": "the client's id of this write: a retry with the same id (same user) creates nothing and answers 200 with the first result, \"replayed\": true"});
-    let households = |what: &str| json!({"type": "integer", "description": format!("households {what}")});
+    let people = |what: &str| json!({"type": "integer", "description": format!("people of the households {what}")});
     let progress = json!({"ordered": {"type": "integer", "description": "population under the draft order"},
-        "registered": households("registered (all statuses)"), "checked_in": households("checked in now"),
-        "boarded": households("boarded now"), "departed": households("departed by their own means"),
-        "arrived": households("arrived at a centre"), "refused": households("refusing"),
-        "unreachable": households("not reached"), "returned": households("returned"),
-        "people": {"type": "integer", "description": "people in the households registered"},
+        "households": {"type": "integer", "description": "households registered (all statuses)"},
+        "registered": people("registered (all statuses)"), "checked_in": people("checked in now"),
+        "boarded": people("boarded now"), "departed": people("departed by their own means"),
+        "arrived": people("arrived at a centre"), "refused": people("refusing"),
+        "unreachable": people("not reached"), "returned": people("returned"),
+        "people": {"type": "integer", "description": "the same as registered (kept for older clients)"},
         "cannot_walk": {"type": "integer", "description": "people who cannot walk"}});
     let mut dashboard_row = progress.clone();
     dashboard_row["settlement"] = str_.clone();
@@ -89,10 +90,10 @@ fn schemas() -> Value {
         "Merge": s(json!({"into": {"type": "integer", "description": "the household that stays"}}), &["into"]),
         "Merged": s(json!({"id": int, "merged_into": int, "version": int}), &["id", "merged_into", "version"]),
         "Revoke": s(json!({"reason": {"type": "string", "maxLength": 500}}), &["reason"]),
-        "Dashboard": s(json!({"totals": s(progress.clone(), &["ordered", "registered", "people"]),
+        "Dashboard": s(json!({"totals": s(progress.clone(), &["ordered", "households", "registered", "people"]),
             "settlements": {"type": "array", "items": {"$ref": "#/components/schemas/DashboardRow"}},
             "centres": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}}}), &["totals", "settlements", "centres"]),
-        "DashboardRow": s(dashboard_row, &["settlement", "ordered", "registered", "checked_in", "boarded", "arrived", "refused", "unreachable", "people", "cannot_walk"]),
+        "DashboardRow": s(dashboard_row, &["settlement", "ordered", "households", "registered", "checked_in", "boarded", "arrived", "refused", "unreachable", "people", "cannot_walk"]),
         "Id": s(json!({"id": int}), &["id"]),
         "IssuedOrder": s(json!({"number": int, "issued_at": str_, "issued_by": str_, "scope": str_, "settlements": int, "population": int,
             "status": {"type": "string", "enum": ["issued", "revoked"]}, "revoked_at": str_, "revoked_by": str_, "revoke_reason": str_}), &["number", "status"]),
@@ -356,7 +357,7 @@ mod tests {
             },
         );
         check("Merged", Merged { id: 1, merged_into: 2, version: 3 });
-        let progress = evac_store::Progress { registered: 2, people: 5, ..Default::default() };
+        let progress = evac_store::Progress { households: 2, registered: 5, people: 5, ..Default::default() };
         check(
             "DashboardRow",
             DashboardRow {

@@ -125,7 +125,7 @@ pub const ROUTES: &[Route] = &[
     route!(
         Get "/api/dashboard" => api::dashboard, Anyone,
         _ -> "Dashboard" 200,
-        "Progress: totals, a row per settlement (ordered population; households registered, checked in, boarded, arrived, refused, unreachable; people; people who cannot walk), centre occupancy"
+        "Progress: totals, a row per settlement (ordered population; people registered, checked in, boarded, arrived, refused, unreachable; households; people who cannot walk), centre occupancy"
     ),
     route!(
         Get "/api/centres" => api::centres, Anyone,

@@ -322,10 +322,12 @@ pub struct SearchResults {
     pub total_candidates: u64,
 }
 
-/// One settlement's progress (households by status now; people and people who cannot
-/// walk over all its households). Merged households are not counted.
+/// One settlement's progress in people, as the order counts them (`registered`: people of
+/// all its households; each status: people of the households now in it), with the number
+/// of households and the people who cannot walk. Merged households are not counted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Progress {
+    pub households: u64,
     pub registered: u64,
     pub checked_in: u64,
     pub boarded: u64,
@@ -334,6 +336,7 @@ pub struct Progress {
     pub refused: u64,
     pub unreachable: u64,
     pub returned: u64,
+    /// The same as `registered` (people of all households), kept for clients that read it.
     pub people: u64,
     pub cannot_walk: u64,
 }
@@ -341,7 +344,8 @@ pub struct Progress {
 impl Progress {
     /// Count `households` households of `people` people (`cannot_walk` of them) in `status`.
     pub fn add(&mut self, status: HouseholdStatus, households: u64, people: u64, cannot_walk: u64) {
-        self.registered += households;
+        self.households += households;
+        self.registered += people;
         self.people += people;
         self.cannot_walk += cannot_walk;
         let field = match status {
@@ -354,10 +358,11 @@ impl Progress {
             HouseholdStatus::Unreachable => &mut self.unreachable,
             HouseholdStatus::Returned => &mut self.returned,
         };
-        *field += households;
+        *field += people;
     }
 
     pub fn plus(&mut self, o: &Progress) {
+        self.households += o.households;
         self.registered += o.registered;
         self.checked_in += o.checked_in;
         self.boarded += o.boarded;

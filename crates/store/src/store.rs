@@ -1464,7 +1464,8 @@ mod tests {
         store.event(&by, 1, arrive("kharkiv"), None).unwrap();
         store.event(&by, 1, NewEvent::of(EventKind::Undo), None).unwrap();
         assert_eq!(store.view_household(&by, 1).unwrap().status, HouseholdStatus::Departed);
-        assert_eq!(store.progress_by_settlement().unwrap()["s1"].arrived, 1);
+        let progress = &store.progress_by_settlement().unwrap()["s1"];
+        assert_eq!((progress.households, progress.arrived), (2, 2), "the arrived household holds two people");
         let conn = sql(&store);
         let fk: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
         assert_eq!(fk, 0);
