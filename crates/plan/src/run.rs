@@ -372,6 +372,14 @@ fn safety_first(
             {
                 tried.push(l);
             }
+            // Every other candidate that already keeps the limit (the naive baseline leaving
+            // the zone early often does: one fastest route per origin) competes too, so the
+            // limit never makes the plan slower than everyone leaving now.
+            for (_, candidate) in &plans {
+                if candidate.max_routes(p) <= n as usize {
+                    tried.push(routes::Limited { plan: candidate.clone(), unconstrained_sources: Vec::new() });
+                }
+            }
             // A plan keeping the limit beats one that does not.
             let score = |l: &routes::Limited| {
                 let (c, x) = (l.plan.clearance_steps(p), exposure_of(&l.plan));
