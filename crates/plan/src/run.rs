@@ -393,6 +393,18 @@ fn safety_first(
             };
             let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
             let limited = tried.swap_remove(best);
+            // A settlement the chosen plan leaves over the limit is named with its origins,
+            // however the plan was made: the report never claims a limit the plan breaks.
+            let mut unconstrained_sources = limited.unconstrained_sources;
+            for (settlement, routes) in limited.plan.routes_per_settlement(p) {
+                if routes > n as usize {
+                    for s in p.sources.iter().filter(|s| s.settlement == settlement) {
+                        if !unconstrained_sources.contains(&s.id) {
+                            unconstrained_sources.push(s.id.clone());
+                        }
+                    }
+                }
+            }
             route_limit = Some(RouteLimitCost {
                 max_routes: n,
                 unlimited_clearance_steps: plan.clearance_steps(p),
@@ -401,7 +413,7 @@ fn safety_first(
                 limited_clearance_steps: limited.plan.clearance_steps(p),
                 limited_exposure_vehicle_steps: exposure_of(&limited.plan),
                 limited_max_routes: limited.plan.max_routes(p),
-                unconstrained_sources: limited.unconstrained_sources,
+                unconstrained_sources,
             });
             plan = limited.plan;
             kind.push_str(", route-limited");
