@@ -38,8 +38,46 @@ pub(crate) fn head(conn: &mut dyn Sql) -> Result<Option<(i64, String)>, StoreErr
     }
 }
 
+/// One record waiting in the writer's transaction to be inserted.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    id: i64,
+    at: String,
+    user_id: Option<i64>,
+    username: Option<String>,
+    action: String,
+    target: String,
+    ip: Option<String>,
+    detail: Option<String>,
+    hash: String,
+}
+
+/// The writer connection's audit records of the open transaction, not yet inserted: they
+/// are inserted together just before COMMIT ([`flush`]), one statement for the whole
+/// batch instead of one round trip per change. `head` is the chain's last record counting
+/// the pending ones (`None`: read it from the table).
+#[derive(Debug, Default)]
+pub(crate) struct Buffer {
+    head: Option<(i64, String)>,
+    pending: Vec<Pending>,
+}
+
+impl Buffer {
+    /// How many records are pending: a mark to go back to with [`Buffer::truncate`].
+    pub(crate) fn mark(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Forget the records after `mark` (their change was undone); the head follows.
+    pub(crate) fn truncate(&mut self, mark: usize) {
+        self.pending.truncate(mark);
+        self.head = self.pending.last().map(|p| (p.id, p.hash.clone()));
+    }
+}
+
 /// Append a record in the caller's transaction (writers are serialised, so the next id and
-/// the previous hash cannot change underneath).
+/// the previous hash cannot change underneath). On the writer's connection the record
+/// waits in its [`Buffer`] until [`flush`]; elsewhere it is inserted at once.
 pub(crate) fn append(
     conn: &mut dyn Sql,
     by: &Actor,
@@ -47,7 +85,8 @@ pub(crate) fn append(
     target: &str,
     detail: Option<&str>,
 ) -> Result<(), StoreError> {
-    let last = match conn.cached_audit_head() {
+    let known = conn.audit_buffer().and_then(|b| b.head.clone());
+    let last = match known {
         Some(h) => Some(h),
         None => head(conn)?,
     };
@@ -59,12 +98,76 @@ pub(crate) fn append(
     let (user_id, username) = by.user.as_ref().map(|u| (u.id, u.username.as_str())).unzip();
     let ip = by.ip.as_deref();
     let hash = record_hash(&prev, id, &at, user_id, username, action, Some(target), ip, detail);
+    let record = Pending {
+        id,
+        at,
+        user_id,
+        username: username.map(str::to_string),
+        action: action.to_string(),
+        target: target.to_string(),
+        ip: ip.map(str::to_string),
+        detail: detail.map(str::to_string),
+        hash,
+    };
+    match conn.audit_buffer() {
+        Some(buffer) => {
+            buffer.head = Some((record.id, record.hash.clone()));
+            buffer.pending.push(record);
+            Ok(())
+        }
+        None => insert(conn, std::slice::from_ref(&record)),
+    }
+}
+
+/// Insert the pending records of the writer's transaction (before its COMMIT).
+pub(crate) fn flush(conn: &mut dyn Sql) -> Result<(), StoreError> {
+    let pending = match conn.audit_buffer() {
+        Some(b) if !b.pending.is_empty() => std::mem::take(&mut b.pending),
+        _ => return Ok(()),
+    };
+    // 9 parameters a record: 100 records a statement stay far under both engines' limits.
+    for chunk in pending.chunks(100) {
+        insert(conn, chunk)?;
+    }
+    Ok(())
+}
+
+fn insert(conn: &mut dyn Sql, records: &[Pending]) -> Result<(), StoreError> {
+    let mut rows = Vec::with_capacity(records.len());
+    let mut params = Vec::with_capacity(records.len() * 9);
+    for r in records {
+        let n = params.len();
+        rows.push(format!(
+            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6,
+            n + 7,
+            n + 8,
+            n + 9
+        ));
+        params.extend_from_slice(vals![
+            r.id,
+            &r.at,
+            r.user_id,
+            &r.username,
+            &r.action,
+            &r.target,
+            &r.ip,
+            &r.detail,
+            &r.hash
+        ]);
+    }
     conn.exec(
-        "INSERT INTO audit (id, at, user_id, username, action, target, ip, detail, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        vals![id, at, user_id, username, action, target, ip, detail, hash.clone()],
+        &format!(
+            "INSERT INTO audit (id, at, user_id, username, action, target, ip, detail, hash) VALUES {}",
+            rows.join(", ")
+        ),
+        &params,
     )?;
-    conn.cache_audit_head(Some((id, hash)));
     Ok(())
 }
 

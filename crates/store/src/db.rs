@@ -51,6 +51,11 @@ impl<T: Into<Value>> From<Option<T>> for Value {
         v.map_or(Value::Null, Into::into)
     }
 }
+impl From<&Option<String>> for Value {
+    fn from(v: &Option<String>) -> Self {
+        v.as_ref().map_or(Value::Null, Value::from)
+    }
+}
 
 /// `vals![a, b, c]`: a parameter list.
 macro_rules! vals {
@@ -117,12 +122,11 @@ pub(crate) trait Sql {
     fn usable(&self) -> bool {
         true
     }
-    /// The writer's memory of the last audit record (id, hash) within the current batch, so
-    /// that appending does not read it back each time; `None`: read it from the table.
-    fn cached_audit_head(&self) -> Option<(i64, String)> {
+    /// The writer's audit records of the open transaction, inserted at its end (see
+    /// [`crate::audit::Buffer`]); `None` on a connection that inserts them at once.
+    fn audit_buffer(&mut self) -> Option<&mut crate::audit::Buffer> {
         None
     }
-    fn cache_audit_head(&mut self, _head: Option<(i64, String)>) {}
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())

@@ -54,14 +54,14 @@ pub(crate) struct PgConn {
     url: String,
     client: Client,
     statements: HashMap<String, Statement>,
-    audit_head: Option<(i64, String)>,
+    audit: crate::audit::Buffer,
 }
 
 impl PgConn {
     pub(crate) fn connect(url: &str) -> Result<PgConn, StoreError> {
         let client = Client::connect(url, NoTls)
             .map_err(|e| StoreError::Unavailable(format!("cannot connect to PostgreSQL at {}: {e}", redact(url))))?;
-        Ok(PgConn { url: url.to_string(), client, statements: HashMap::new(), audit_head: None })
+        Ok(PgConn { url: url.to_string(), client, statements: HashMap::new(), audit: Default::default() })
     }
 
     fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
@@ -122,12 +122,8 @@ impl Sql for PgConn {
         !self.client.is_closed()
     }
 
-    fn cached_audit_head(&self) -> Option<(i64, String)> {
-        self.audit_head.clone()
-    }
-
-    fn cache_audit_head(&mut self, head: Option<(i64, String)>) {
-        self.audit_head = head;
+    fn audit_buffer(&mut self) -> Option<&mut crate::audit::Buffer> {
+        Some(&mut self.audit)
     }
 }
 

@@ -239,16 +239,20 @@ pub(crate) fn candidates(
         .collect()
 }
 
+/// The columns a duplicate hint needs (id, settlement, name), in the order of the
+/// household columns: a registration reads up to a hundred candidates, so it reads no more
+/// of each than that.
+pub(crate) const DUPLICATE_COLUMNS: &str = "id, settlement_id, head_name";
+
 /// Likely duplicates of a household about to be registered in `settlement`: same phone or
 /// document anywhere, or a similar name in the same settlement; best first, at most
-/// [`MAX_RESULTS`].
+/// [`MAX_RESULTS`]. Each candidate's row holds [`DUPLICATE_COLUMNS`].
 pub(crate) fn duplicates(
     c: &mut dyn Sql,
-    columns: &str,
     me: &Identity,
     settlement: &str,
 ) -> Result<Vec<(Candidate, f64, &'static str)>, StoreError> {
-    let found = candidates(c, columns, &me.duplicate_keys(), &[], None, PER_KEY_DUPLICATES)?;
+    let found = candidates(c, DUPLICATE_COLUMNS, &me.duplicate_keys(), &[], None, PER_KEY_DUPLICATES)?;
     let mut hits = Vec::new();
     for cand in found {
         let same_phone = me.phone_key.is_some() && cand.phone_key == me.phone_key;

@@ -16,15 +16,16 @@ const MAX_BATCH: usize = 256;
 
 /// One write waiting for the writer thread.
 trait Job: Send {
-    /// Run the write (inside its own savepoint); true if it succeeded.
+    /// Run the write; true if it succeeded. A write may run twice (see [`run_batches`]):
+    /// only its last run's result is answered.
     fn run(&mut self, tx: &mut dyn Sql) -> bool;
-    /// Answer the caller once the batch's fate is known: `Ok` if the write's savepoint was
-    /// kept and the batch committed, so the write's own result stands.
+    /// Answer the caller once the batch's fate is known: `Ok` if the write's last run
+    /// succeeded and is part of the committed batch, so the write's own result stands.
     fn answer(self: Box<Self>, outcome: Result<(), StoreError>);
 }
 
 struct Typed<T, F> {
-    work: Option<F>,
+    work: F,
     result: Option<Result<T, StoreError>>,
     reply: mpsc::SyncSender<Result<T, StoreError>>,
 }
@@ -32,11 +33,10 @@ struct Typed<T, F> {
 impl<T, F> Job for Typed<T, F>
 where
     T: Send,
-    F: FnOnce(&mut dyn Sql) -> Result<T, StoreError> + Send,
+    F: FnMut(&mut dyn Sql) -> Result<T, StoreError> + Send,
 {
     fn run(&mut self, tx: &mut dyn Sql) -> bool {
-        let work = self.work.take().expect("a job runs once");
-        let result = work(tx);
+        let result = (self.work)(tx);
         let ok = result.is_ok();
         self.result = Some(result);
         ok
@@ -84,13 +84,15 @@ impl Writer {
     }
 
     /// Run `work` in the writer thread; returns its result once it is committed (or failed).
+    /// `work` may be run a second time, from the start, when another write of its batch
+    /// failed (see [`run_batches`]): it must depend only on the database and what it owns.
     pub(crate) fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut dyn Sql) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&mut dyn Sql) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = mpsc::sync_channel(1);
-        let job: Box<dyn Job> = Box::new(Typed { work: Some(work), result: None, reply });
+        let job: Box<dyn Job> = Box::new(Typed { work, result: None, reply });
         self.jobs.send(job).map_err(|_| StoreError::Closed)?;
         answer.recv().map_err(|_| StoreError::Closed)?
     }
@@ -114,8 +116,15 @@ impl Clone for StoreError {
     }
 }
 
-/// Take everything waiting (up to [`MAX_BATCH`]), run each in its own savepoint, commit
-/// once, and only then answer: an acknowledged write is on disk, and one fsync serves many.
+/// Take everything waiting (up to [`MAX_BATCH`]), run it in one transaction, commit once,
+/// and only then answer: an acknowledged write is on disk, and one fsync serves many.
+///
+/// A batch first runs optimistically, every write straight in the transaction: on
+/// PostgreSQL a savepoint around each write would cost a round trip per write, in the one
+/// thread every write of every server waits for. If a write fails, the whole transaction is
+/// rolled back and the batch runs again from the start with each write in its own savepoint,
+/// so that the failing one is undone alone and the others still commit. Failures are rare
+/// (a stale version, an identical order), so nearly every batch runs once.
 fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
@@ -125,75 +134,110 @@ fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>
                 Err(_) => break,
             }
         }
-        let seq = conn.begin_batch().and_then(|_| {
-            conn.query_one("UPDATE commit_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq", &[])?.int(0)
-        });
-        let seq = match seq {
-            Ok(seq) => seq,
-            Err(e) => {
-                let _ = conn.batch("ROLLBACK");
-                let e = batch_error("cannot begin a transaction", e);
-                for job in batch {
-                    job.answer(Err(e.clone()));
-                }
-                continue;
-            }
+        let committed = match run_batch(conn.as_mut(), &mut batch, false) {
+            Pass::Done(outcome) => outcome,
+            Pass::WriteFailed => run_batch(conn.as_mut(), &mut batch, true).outcome(),
         };
-        // Each job in its own savepoint, so one failing write does not undo the others; the
-        // release of one and the start of the next go in one round trip.
-        conn.cache_audit_head(None);
-        let count = batch.len();
-        let mut ran = Vec::with_capacity(count);
-        let mut broken = None;
-        let mut open = false;
-        for (i, mut job) in batch.into_iter().enumerate() {
-            if broken.is_none() {
-                let started = if open { Ok(()) } else { conn.batch("SAVEPOINT job") };
-                let ended = started.and_then(|()| {
-                    let kept = job.run(conn.as_mut());
-                    if !kept {
-                        // Its audit record, if any, went with it.
-                        conn.cache_audit_head(None);
-                    }
-                    let more = i + 1 < count;
-                    conn.batch(match (kept, more) {
-                        (true, true) => "RELEASE SAVEPOINT job; SAVEPOINT job",
-                        (true, false) => "RELEASE SAVEPOINT job",
-                        (false, true) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job; SAVEPOINT job",
-                        (false, false) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
-                    })?;
-                    open = more;
-                    Ok(())
-                });
-                if let Err(e) = ended {
-                    // A savepoint that cannot be released or rolled back may leave a half-done
-                    // write in the transaction: nothing of this batch may commit then.
-                    broken = Some(e);
-                }
-            }
-            ran.push(job);
-        }
-        conn.cache_audit_head(None);
-        let committed = match broken {
-            Some(e) => {
-                let _ = conn.batch("ROLLBACK");
-                Err(batch_error("the batch was rolled back", e))
-            }
-            None => match conn.batch("COMMIT") {
-                Ok(()) => {
-                    conn.committed(seq);
-                    Ok(())
-                }
-                Err(e) => {
-                    let _ = conn.batch("ROLLBACK");
-                    Err(batch_error("commit failed", e))
-                }
-            },
-        };
-        for job in ran {
+        for job in batch {
             job.answer(committed.clone());
         }
     }
+}
+
+/// Forget the audit records appended after `mark` in the open transaction.
+fn forget_audits(conn: &mut dyn WriteConn, mark: usize) {
+    if let Some(b) = conn.audit_buffer() {
+        b.truncate(mark);
+    }
+}
+
+/// How one pass over a batch ended.
+enum Pass {
+    /// Committed (`Ok`) or given up (`Err`: every write is answered with it).
+    Done(Result<(), StoreError>),
+    /// A write failed in a pass without savepoints: rolled back, to be run with them.
+    WriteFailed,
+}
+
+impl Pass {
+    fn outcome(self) -> Result<(), StoreError> {
+        match self {
+            Pass::Done(outcome) => outcome,
+            Pass::WriteFailed => Err(StoreError::Failed("the batch could not be written".into())),
+        }
+    }
+}
+
+/// One pass over `batch` in a fresh transaction: each write in its own savepoint if
+/// `savepoints`, otherwise straight in the transaction (stopping at the first that fails).
+fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: bool) -> Pass {
+    let seq = conn
+        .begin_batch()
+        .and_then(|_| conn.query_one("UPDATE commit_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq", &[])?.int(0));
+    let seq = match seq {
+        Ok(seq) => seq,
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            return Pass::Done(Err(batch_error("cannot begin a transaction", e)));
+        }
+    };
+    forget_audits(conn, 0);
+    let count = batch.len();
+    let mut broken = None;
+    let mut open = false;
+    for (i, job) in batch.iter_mut().enumerate() {
+        if !savepoints {
+            if !job.run(conn) {
+                let _ = conn.batch("ROLLBACK");
+                forget_audits(conn, 0);
+                return Pass::WriteFailed;
+            }
+            continue;
+        }
+        // The release of one savepoint and the start of the next go in one round trip.
+        let started = if open { Ok(()) } else { conn.batch("SAVEPOINT job") };
+        let ended = started.and_then(|()| {
+            let mark = conn.audit_buffer().map_or(0, |b| b.mark());
+            let kept = job.run(conn);
+            if !kept {
+                // Its audit record, if any, goes with it.
+                forget_audits(conn, mark);
+            }
+            let more = i + 1 < count;
+            conn.batch(match (kept, more) {
+                (true, true) => "RELEASE SAVEPOINT job; SAVEPOINT job",
+                (true, false) => "RELEASE SAVEPOINT job",
+                (false, true) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job; SAVEPOINT job",
+                (false, false) => "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+            })?;
+            open = more;
+            Ok(())
+        });
+        if let Err(e) = ended {
+            // A savepoint that cannot be released or rolled back may leave a half-done
+            // write in the transaction: nothing of this batch may commit then.
+            broken = Some(e);
+            break;
+        }
+    }
+    let broken = broken.or_else(|| crate::audit::flush(conn).err());
+    forget_audits(conn, 0);
+    Pass::Done(match broken {
+        Some(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(batch_error("the batch was rolled back", e))
+        }
+        None => match conn.batch("COMMIT") {
+            Ok(()) => {
+                conn.committed(seq);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(batch_error("commit failed", e))
+            }
+        },
+    })
 }
 
 #[cfg(test)]
@@ -265,6 +309,52 @@ mod tests {
             .flatten()
             .collect();
         assert_eq!(rows, (0..64).filter(|i| i % 3 != 0).collect::<Vec<_>>());
+    }
+
+    /// Without a failure a write runs once; with failures in its batch at most twice, and
+    /// its answer is its last run's.
+    #[test]
+    fn writes_run_again_only_when_their_batch_had_a_failure() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for fail_every in [0usize, 5] {
+            let (_dir, w) = writer();
+            let w = std::sync::Arc::new(w);
+            let runs = std::sync::Arc::new(AtomicUsize::new(0));
+            let threads: Vec<_> = (0..64usize)
+                .map(|i| {
+                    let (w, runs) = (w.clone(), runs.clone());
+                    std::thread::spawn(move || {
+                        let mut mine = 0;
+                        let r = w.write(move |tx| {
+                            mine += 1;
+                            runs.fetch_add(1, Ordering::SeqCst);
+                            tx.exec("INSERT INTO t (v) VALUES (?1)", vals![i as i64])?;
+                            if fail_every > 0 && i % fail_every == 0 {
+                                return Err(StoreError::Conflict("refused".into()));
+                            }
+                            Ok(mine)
+                        });
+                        (i, r)
+                    })
+                })
+                .collect();
+            for t in threads {
+                let (i, r) = t.join().unwrap();
+                match r {
+                    Ok(mine) if fail_every == 0 => {
+                        assert_eq!(mine, 1, "write {i} ran again in a batch without failures")
+                    }
+                    Ok(mine) => assert!((1..=2).contains(&mine), "write {i} ran {mine} times"),
+                    Err(e) => assert!(fail_every > 0 && i % fail_every == 0, "{i}: {e}"),
+                }
+            }
+            let total = runs.load(Ordering::SeqCst);
+            if fail_every == 0 {
+                assert_eq!(total, 64);
+            } else {
+                assert!((64..=128).contains(&total), "{total} runs");
+            }
+        }
     }
 
     #[test]
