@@ -4,11 +4,11 @@
 //!
 //! The assignment rule, for one settlement (pickup point): its stops in the plan are ordered
 //! by departure (then vehicle, then trip number); each stop has as many seats as the plan
-//! puts people on it there. Households that need transport (the need `no_car`) and are
-//! neither refused nor unreachable are seated as follows: a household already boarded (or
-//! departed, arrived) with one of these trips recorded keeps its seat on that trip; every
-//! other household still at home (registered, checked in, returned), in registration order,
-//! takes the first stop with enough seats left for all its people. A household no stop can
+//! puts people on it there. A household already boarded (or departed, arrived) with one of
+//! these trips recorded keeps its seat on that trip (whatever its needs). Every household
+//! that needs transport (the need `no_car`) and is still at home (registered, checked in,
+//! returned: not refused, unreachable or gone), in registration order, takes the first stop
+//! with enough seats left for all its people. A household no stop can
 //! hold whole is listed without a seat (`unseated`). Households boarded on a vehicle the plan
 //! does not know have left and are not listed. The rule is deterministic: the same database
 //! and plan always give the same lists.
@@ -271,21 +271,22 @@ pub fn needs_transport(h: &Household) -> bool {
 
 /// The assignment rule (see the module): `stops` are (trip id, seats) in plan order.
 pub fn assign(stops: &[(&str, u32)], households: &[&Household]) -> Seating {
-    let mut list: Vec<&Household> = households.iter().copied().filter(|h| needs_transport(h)).collect();
+    let mut list: Vec<&Household> = households.iter().copied().filter(|h| h.merged_into.is_none()).collect();
     list.sort_by_key(|h| h.id);
     let mut free: Vec<i64> = stops.iter().map(|&(_, n)| i64::from(n)).collect();
     let mut out = Seating { seated: vec![Vec::new(); stops.len()], unseated: Vec::new() };
     let gone = |h: &Household| {
         matches!(h.status, HouseholdStatus::Boarded | HouseholdStatus::Departed | HouseholdStatus::Arrived)
     };
-    // Those on board keep their seats, even over the plan's count (they are on the vehicle).
+    // Those on board keep their seats, even over the plan's count (they are on the vehicle),
+    // and even when they were not registered as needing a seat.
     for h in list.iter().filter(|h| gone(h)) {
         if let Some(i) = stops.iter().position(|(id, _)| h.trip.as_deref() == Some(*id)) {
             free[i] -= i64::from(h.people);
             out.seated[i].push(h.id);
         }
     }
-    for h in list.iter().filter(|h| !gone(h)) {
+    for h in list.iter().filter(|h| !gone(h) && needs_transport(h)) {
         match free.iter().position(|&f| f >= i64::from(h.people)) {
             Some(i) => {
                 free[i] -= i64::from(h.people);
@@ -352,8 +353,11 @@ mod tests {
     fn boarded_keep_their_trip_and_others_are_left_out() {
         let mut car = household(1, 2, S::Registered, None);
         car.needs = vec![Need::Pets];
+        let mut car_boarded = household(8, 1, S::Boarded, Some("a.1"));
+        car_boarded.needs = vec![];
         let hs = [
             car,
+            car_boarded,
             household(2, 2, S::Refused, None),
             household(3, 2, S::Unreachable, None),
             household(4, 2, S::Registered, None),
@@ -362,10 +366,11 @@ mod tests {
             household(7, 2, S::Departed, None),
         ];
         let refs: Vec<&Household> = hs.iter().collect();
-        let s = assign(&[("a.1", 2), ("b.1", 3)], &refs);
-        // 5 boarded b.1 and keeps it; 4 takes a.1; the car owner, the refusing, the
-        // unreachable and those who left another way are not on any list.
-        assert_eq!(s.seated, vec![vec![4], vec![5]]);
+        let s = assign(&[("a.1", 3), ("b.1", 3)], &refs);
+        // 5 boarded b.1 and keeps it, 8 boarded a.1 (though registered with a car); 4 takes
+        // a.1; the car owner at home, the refusing, the unreachable and those who left
+        // another way are not on any list.
+        assert_eq!(s.seated, vec![vec![4, 8], vec![5]]);
         assert!(s.unseated.is_empty());
     }
 
