@@ -57,6 +57,7 @@ const T = {
     nobody_listed: 'Нікого не зареєстровано на цей рейс', boarded_n: 'Сіли', arrived_n: 'Прибули',
     centre_arrivals: 'Прибуло до центру', to_train: 'До поїзда', board_code: 'Код домогосподарства (введіть або скануйте)',
     print_list: 'Друкувати список', code: 'код', f_code: 'Код', fe_code: 'це не код домогосподарства зі списку',
+    no_transit_plan: 'Плану перевезень ще немає: запустіть evac transit (або evac up) і перезапустіть сервер.',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', username: 'User', password: 'Password', login: 'Log in',
@@ -112,6 +113,7 @@ const T = {
     nobody_listed: 'Nobody registered for this trip yet', boarded_n: 'On board', arrived_n: 'Arrived',
     centre_arrivals: 'Arrived at the centre', to_train: 'To the train', board_code: 'Household code (type or scan)',
     print_list: 'Print the list', code: 'code', f_code: 'Code', fe_code: 'not a household code from the list',
+    no_transit_plan: 'No transit plan yet: run evac transit (or evac up) and restart the server.',
   },
 };
 

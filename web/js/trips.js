@@ -29,7 +29,16 @@ let points = null;
 let trip = null;
 
 export async function showTrips() {
-  const list = await api('/api/trips');
+  let list;
+  try {
+    list = await api('/api/trips');
+  } catch (e) {
+    // No transit plan on the server: say what to do instead of "not found".
+    if (e.status !== 404) throw e;
+    setHTML($('trip-point'), html`<option value="">${t('choose_point')}</option>`);
+    $('trip-list').textContent = t('no_transit_plan');
+    return;
+  }
   points = list.pickup_points;
   const options = points
     .map((p) => ({ p, name: placeName(p.settlement, p.name) }))
@@ -115,6 +124,8 @@ function wire(list) {
     label: `${t('ev_boarded')} — ${name || `${t('code')} ${code}`} (${tr.id})`,
     label_key: 'ev_boarded',
     name: name || code,
+    // A refused step (changed since, 412/409) offers to open the household in the outbox.
+    household: Number(code.trim().replace(/^#/, '').replace(/^[HhНн]/, '')) || undefined,
   });
   $('board-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -1,5 +1,6 @@
 //! Pickup lists end to end on the Kupiansk scenario: `evac transit` writes the plan, the
-//! real `evac serve` reads its trips over a temporary SQLite file, households are
+//! real `evac serve` reads its trips over a temporary SQLite file (and a PostgreSQL
+//! database when `EVAC_TEST_POSTGRES` names one), households are
 //! registered in a settlement the plan serves, the trip's pickup list is fetched, households
 //! board by a tap and by their code, some arrive at a centre, and the list, the statuses and
 //! the centre's arrival count are checked against the database.
@@ -45,7 +46,19 @@ fn post_with(a: &ureq::Agent, url: &str, token: &str, if_match: Option<&str>, bo
 }
 
 #[test]
-fn kupiansk_pickup_list_boarding_and_arrivals_agree_with_the_database() {
+fn kupiansk_pickup_list_boarding_and_arrivals_agree_with_the_database_sqlite() {
+    pickup_list_boarding_and_arrivals(&TestDb::sqlite());
+}
+
+/// The same on PostgreSQL (`EVAC_TEST_POSTGRES`; skipped with a message without it).
+#[test]
+fn kupiansk_pickup_list_boarding_and_arrivals_agree_with_the_database_postgres() {
+    if let Some(db) = TestDb::postgres() {
+        pickup_list_boarding_and_arrivals(&db);
+    }
+}
+
+fn pickup_list_boarding_and_arrivals(db: &TestDb) {
     // The transit stage only (free flow: the pickup lists need the trips, not the car plan).
     let dir = kupiansk_copy();
     let out = dir.path().join("out");
@@ -74,7 +87,6 @@ fn kupiansk_pickup_list_boarding_and_arrivals_agree_with_the_database() {
     };
     let (first, seats) = (trips[0].2.clone(), trips[0].3);
 
-    let db = TestDb::sqlite();
     add_user(db.arg(), "coord", "coordinator", "coordinator-pass");
     add_user(db.arg(), "reg", "registrar", "registrar-pass");
     let s = Server::start_with(
@@ -217,12 +229,12 @@ fn kupiansk_pickup_list_boarding_and_arrivals_agree_with_the_database() {
     );
     assert_eq!(
         l["boarded_people"].as_i64(),
-        Some(db.count(&format!("SELECT sum(members) FROM households WHERE trip = '{first}'")))
+        Some(db.count(&format!("SELECT CAST(sum(members) AS BIGINT) FROM households WHERE trip = '{first}'")))
     );
     assert_eq!(l["boarded_people"].as_u64(), Some(5));
     assert_eq!(l["arrived_people"].as_u64(), Some(3));
     let arrived_db = db.count(&format!(
-        "SELECT coalesce(sum(members), 0) FROM households WHERE status = 'arrived' AND centre_id = '{centre}' AND merged_into IS NULL"
+        "SELECT CAST(coalesce(sum(members), 0) AS BIGINT) FROM households WHERE status = 'arrived' AND centre_id = '{centre}' AND merged_into IS NULL"
     ));
     assert_eq!(arrived_db, 3);
     if dropoff["centre"] == true {
@@ -242,5 +254,9 @@ fn kupiansk_pickup_list_boarding_and_arrivals_agree_with_the_database() {
     let html = r.into_body().read_to_string().unwrap();
     assert!(html.contains("Шевченко Тарас") && html.contains(&format!(">{h6}<")), "codes and names");
     assert!(html.contains("Boarding slip") && html.contains("@page") && html.contains("OpenStreetMap contributors"));
+    assert!(
+        html.contains("прибули / arrived") && html.contains("в транспорті / on board"),
+        "statuses in both languages"
+    );
     assert!(!html.contains("Коваленко"), "the household with a car is not on the list");
 }

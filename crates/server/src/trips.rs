@@ -213,6 +213,21 @@ fn hm(s: f64) -> String {
     format!("{}:{:02}", m / 60, m % 60)
 }
 
+/// A status on the printed list, in Ukrainian and English.
+fn status_label(s: HouseholdStatus) -> &'static str {
+    use HouseholdStatus as S;
+    match s {
+        S::Registered => "зареєстровано / registered",
+        S::CheckedIn => "на пункті збору / at the pickup point",
+        S::Boarded => "в транспорті / on board",
+        S::Departed => "виїхали / departed",
+        S::Arrived => "прибули / arrived",
+        S::Refused => "відмова / refused",
+        S::Unreachable => "немає зв'язку / unreachable",
+        S::Returned => "повернулись / returned",
+    }
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
@@ -280,7 +295,7 @@ th {{ background: #eee; font-size: 9pt; }} .code {{ font-family: \"DejaVu Sans M
                 esc(&hh.head_name),
                 people,
                 esc(hh.phone.as_deref().unwrap_or("")),
-                hh.status,
+                status_label(hh.status),
                 if hh.trip.as_deref() == Some(t.id.as_str()) { "✔" } else { "☐" }
             );
         }
