@@ -397,9 +397,10 @@ async function offlineFlow() {
 }
 
 // At phone size, the trips screen: a household without a car registered in a pickup point
-// of the transit plan is on the first trip's list; "boarded" on it boards it on that trip
-// (the server says so), and a code typed into the code field (as a scanner types it, with
-// Enter) boards another. No overflow, tap targets of 44 px.
+// of the transit plan is on the list of its first trip with seats for people who walk;
+// "boarded" on it boards it on that trip (the server says so), and a code typed into the
+// code field (as a scanner types it, with Enter) boards another. No overflow, tap targets
+// of 44 px.
 async function tripFlow() {
   const size = SIZES[1];
   const context = await browser.newContext(size.options);
@@ -419,16 +420,25 @@ async function tripFlow() {
     return;
   }
   check(trips.status === 200, `GET /api/trips: ${trips.status}`);
-  const point = trips.body.pickup_points.find((p) => p.settlement !== kupiansk);
+  // A pickup point (not Kupiansk, where the other flows register) and its first trip with
+  // seats for people who walk: where a household of one who walks is seated.
+  let point = null;
+  let tripId = null;
+  for (const p of trips.body.pickup_points.filter((x) => x.settlement !== kupiansk)) {
+    const at = (await authed(page, `/api/trips?settlement=${p.settlement}`)).body.trips;
+    const walk = (tr) => tr.stops.filter((s) => s.settlement === p.settlement).reduce((n, s) => n + s.people - s.immobile, 0);
+    const first = at.find((tr) => walk(tr) >= 1);
+    if (first && walk(first) >= 2) { point = p; tripId = first.id; break; }
+  }
+  check(point, 'a pickup point with seats for people who walk');
   const add = async (head_name) => (await authed(page, '/api/households', { method: 'POST', body: JSON.stringify({ settlement_id: point.settlement, head_name, people: 1, needs: ['no_car'] }) })).body.id;
   const tapped = await add(`Савченко Рейс ${Date.now()}`);
   const typed = await add(`Кравець Код ${Date.now()}`);
   await page.click('#tabs button[data-tab=trips]');
   await page.waitForSelector(`#trip-point option[value="${point.settlement}"]`, { state: 'attached' });
   await page.selectOption('#trip-point', point.settlement);
-  await page.waitForSelector('#trip-list button[data-trip]');
-  const tripId = await page.locator('#trip-list button[data-trip]').first().getAttribute('data-trip');
-  await page.locator('#trip-list button[data-trip]').first().click();
+  await page.waitForSelector(`#trip-list button[data-trip="${tripId}"]`);
+  await page.click(`#trip-list button[data-trip="${tripId}"]`);
   const row = (id) => `#trip-detail li.rider[data-household="${id}"]`;
   await page.waitForSelector(row(tapped));
   await page.waitForSelector(row(typed));

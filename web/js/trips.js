@@ -56,7 +56,7 @@ async function showPoint(settlement) {
   setHTML($('trip-list'), join(list.trips.map((tr) => {
     const stop = tr.stops.find((s) => s.settlement === settlement);
     return html`<li><button type="button" data-trip="${tr.id}" class="${tr.id === trip ? 'active' : ''}">
-      <b>${hm(stop.at_s)}</b> ${tr.id} · ${stop.people} ${t('seats')} → ${dropoffName(tr)}</button></li>`;
+      <b>${hm(stop.at_s)}</b> ${tr.id} · ${stop.people} ${t('seats')}${stop.immobile ? html` (♿ ${stop.immobile})` : ''} → ${dropoffName(tr)}</button></li>`;
   })));
 }
 

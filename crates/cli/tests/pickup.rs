@@ -13,10 +13,14 @@ fn read_json(p: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
+/// A trip's stop at a settlement: (departure, vehicle index, trip id, people, of whom
+/// cannot walk).
+type Stop = (f64, usize, String, u64, u64);
+
 /// The trips stopping at each settlement, in departure order from it (then vehicle order,
-/// then trip number), with the seats of their stop there: (trip id, seats).
-fn stops_by_settlement(transit: &Value) -> std::collections::HashMap<String, Vec<(f64, usize, String, u64)>> {
-    let mut out: std::collections::HashMap<String, Vec<(f64, usize, String, u64)>> = Default::default();
+/// then trip number), with the seats of their stop there.
+fn stops_by_settlement(transit: &Value) -> std::collections::HashMap<String, Vec<Stop>> {
+    let mut out: std::collections::HashMap<String, Vec<Stop>> = Default::default();
     for (vi, v) in transit["vehicles"].as_array().unwrap().iter().enumerate() {
         for (n, t) in v["trips"].as_array().unwrap().iter().enumerate() {
             for s in t["pickup"].as_array().unwrap() {
@@ -25,6 +29,7 @@ fn stops_by_settlement(transit: &Value) -> std::collections::HashMap<String, Vec
                     vi,
                     format!("{}.{}", v["id"].as_str().unwrap(), n + 1),
                     s["people"].as_u64().unwrap(),
+                    s["immobile"].as_u64().unwrap(),
                 ));
             }
         }
@@ -74,12 +79,17 @@ fn pickup_list_boarding_and_arrivals(db: &TestDb) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let transit = read_json(&out.join("transit.json"));
     let stops = stops_by_settlement(&transit);
-    // A settlement whose first trip has 8-50 seats there and a later trip with room for a
-    // household too big for what the first one has left.
+    // A settlement whose first trip has 8-50 seats there, none for people who cannot walk,
+    // and a later trip with seats for a household too big for what the first one has left.
     let (settlement, trips) = {
         let mut candidates: Vec<_> = stops
             .iter()
-            .filter(|(_, s)| s.len() >= 2 && (8..=50).contains(&s[0].3) && s[1..].iter().any(|x| x.3 + 4 >= s[0].3))
+            .filter(|(_, s)| {
+                s.len() >= 2
+                    && (8..=50).contains(&s[0].3)
+                    && s[0].4 == 0
+                    && s[1..].iter().any(|x| x.3 - x.4 + 4 >= s[0].3)
+            })
             .collect();
         candidates.sort_by(|a, b| a.0.cmp(b.0));
         let (id, s) = candidates.first().expect("a settlement served by several trips");
@@ -114,13 +124,13 @@ fn pickup_list_boarding_and_arrivals(db: &TestDb) {
             &url("/api/households"),
             Some(&reg),
             Some(&json!({"settlement_id": settlement, "head_name": name, "people": people, "needs": needs,
-                "cannot_walk": u64::from(name == "Петренко Олена")})),
+                "cannot_walk": u64::from(name == "Кравченко Степан")})),
         );
         assert_eq!(st, 201, "{r}");
         r["id"].as_i64().unwrap()
     };
     let h1 = register("Шевченко Тарас", 3, &["no_car"]);
-    let h2 = register("Петренко Олена", 2, &["no_car", "wheelchair"]);
+    let h2 = register("Петренко Олена", 2, &["no_car", "elderly"]);
     let with_car = register("Коваленко Іван", 4, &[]);
     let refuses = register("Бондар Марія", 2, &["no_car"]);
     let big = register("Ткаченко Петро", seats - 4, &["no_car"]);
@@ -135,7 +145,11 @@ fn pickup_list_boarding_and_arrivals(db: &TestDb) {
     assert_eq!(st, 201, "{r}");
     // Expected by the rule: the first trip holds 3 + 2 = 5, then `big` (seats - 4) does not
     // fit in the seats - 5 left and takes the first later trip with room; h6 fits the first.
-    let big_trip = trips[1..].iter().find(|t| t.3 >= seats - 4).unwrap().2.clone();
+    let big_trip = trips[1..].iter().find(|t| t.3 - t.4 >= seats - 4).unwrap().2.clone();
+    // Someone who cannot walk, with an escort: the first trip with a place for them and a
+    // seat (or that place left over) for the escort; none at all: without a seat.
+    let wheelchair = register("Кравченко Степан", 2, &["no_car", "wheelchair"]);
+    let wheelchair_trip = trips.iter().find(|t| t.4 >= 1 && t.3 >= 2).map(|t| t.2.clone());
 
     let pickup = |trip: &str| -> Value {
         let (st, l) = call(&a, "get", &url(&format!("/api/trips/{trip}")), Some(&reg), None);
@@ -153,6 +167,11 @@ fn pickup_list_boarding_and_arrivals(db: &TestDb) {
     assert_eq!(stop["seated_people"].as_u64(), Some(6));
     assert_eq!(l["trip"]["vehicle"], first.rsplit_once('.').unwrap().0);
     assert!(codes(&pickup(&big_trip)).contains(&big));
+    match &wheelchair_trip {
+        Some(t) => assert!(codes(&pickup(t)).contains(&wheelchair), "on {t}"),
+        None => assert!(stop["unseated"].as_u64().unwrap() >= 1, "no place for a wheelchair: {stop}"),
+    }
+    assert!(!codes(&l).contains(&wheelchair), "not on a bus without a place for a wheelchair");
     assert!(!codes(&l).contains(&with_car) && !codes(&l).contains(&refuses));
     // Reading the list is audited, with the number of households shown.
     assert_eq!(

@@ -2,16 +2,20 @@
 //! writes them) by pickup point and by vehicle, and which registered households ride which
 //! trip.
 //!
-//! The assignment rule, for one settlement (pickup point): its stops in the plan are ordered
-//! by departure (then vehicle, then trip number); each stop has as many seats as the plan
-//! puts people on it there. A household already boarded (or departed, arrived) with one of
-//! these trips recorded keeps its seat on that trip (whatever its needs). Every household
-//! that needs transport (the need `no_car`) and is still at home (registered, checked in,
-//! returned: not refused, unreachable or gone), in registration order, takes the first stop
-//! with enough seats left for all its people. A household no stop can
-//! hold whole is listed without a seat (`unseated`). Households boarded on a vehicle the plan
-//! does not know have left and are not listed. The rule is deterministic: the same database
-//! and plan always give the same lists.
+//! The assignment rule, for one settlement (pickup point): its stops in the plan are
+//! ordered by departure (then vehicle, then trip number); each stop has as many seats as
+//! the plan puts people on it there, of which the plan's `immobile` are places for people
+//! who cannot walk (stretchers, wheelchair places). A household already boarded (or
+//! departed, arrived) with one of these trips recorded keeps its seat on that trip
+//! (whatever its needs). Every household that needs transport (the need `no_car`) and is
+//! still at home (registered, checked in, returned: not refused, unreachable or gone), in
+//! registration order, takes the first stop where all its people fit together: its members
+//! who cannot walk on places for them, the others on ordinary seats or on such places left
+//! over (an escort beside a stretcher); a household of people who all walk never takes a
+//! place for someone who cannot. A household no stop can hold whole is listed without a
+//! seat (`unseated`). Households boarded on a vehicle the plan does not know have left and
+//! are not listed. The rule is deterministic: the same database and plan always give the
+//! same lists.
 
 use evac_store::{Household, HouseholdStatus, Need};
 use serde::{Deserialize, Serialize};
@@ -256,8 +260,13 @@ impl TransitTrips {
     /// (any order; merged ones already left out). Stops are the settlement's, in plan order.
     pub fn seating(&self, settlement: &str, households: &[&Household]) -> Seating {
         let stops = self.by_settlement.get(settlement).map_or(&[][..], Vec::as_slice);
-        let seats: Vec<(&str, u32)> =
-            stops.iter().map(|&(t, s)| (self.trips[t].id.as_str(), self.trips[t].stops[s].people)).collect();
+        let seats: Vec<(&str, u32, u32)> = stops
+            .iter()
+            .map(|&(t, s)| {
+                let stop = &self.trips[t].stops[s];
+                (self.trips[t].id.as_str(), stop.people, stop.immobile)
+            })
+            .collect();
         assign(&seats, households)
     }
 }
@@ -269,11 +278,47 @@ pub fn needs_transport(h: &Household) -> bool {
         && !matches!(h.status, HouseholdStatus::Refused | HouseholdStatus::Unreachable)
 }
 
-/// The assignment rule (see the module): `stops` are (trip id, seats) in plan order.
-pub fn assign(stops: &[(&str, u32)], households: &[&Household]) -> Seating {
+/// The places left at a stop: for people who walk, and for people who cannot (stretchers,
+/// wheelchair places), as the plan counts them (`people - immobile` and `immobile`).
+#[derive(Debug, Clone, Copy)]
+struct Free {
+    walk: i64,
+    carried: i64,
+}
+
+impl Free {
+    /// Whether household `h` fits whole: its members who cannot walk on places for them, the
+    /// others on ordinary seats or on the places for people who cannot walk left over (an
+    /// escort beside a stretcher). Nobody who walks takes such a place from the plan alone.
+    fn fits(&self, h: &Household) -> bool {
+        let (k, m) = split(h);
+        if k == 0 { self.walk >= m } else { self.carried >= k && self.walk + (self.carried - k) >= m }
+    }
+
+    fn take(&mut self, h: &Household) {
+        let (k, m) = split(h);
+        self.carried -= k;
+        let walk = m.min(self.walk.max(0));
+        self.walk -= walk;
+        if k > 0 { self.carried -= m - walk } else { self.walk -= m - walk }
+    }
+}
+
+/// (people who cannot walk, the others) of a household.
+fn split(h: &Household) -> (i64, i64) {
+    let k = i64::from(h.counts.cannot_walk.min(h.people));
+    (k, i64::from(h.people) - k)
+}
+
+/// The assignment rule (see the module): `stops` are (trip id, people, of whom cannot walk)
+/// in plan order.
+pub fn assign(stops: &[(&str, u32, u32)], households: &[&Household]) -> Seating {
     let mut list: Vec<&Household> = households.iter().copied().filter(|h| h.merged_into.is_none()).collect();
     list.sort_by_key(|h| h.id);
-    let mut free: Vec<i64> = stops.iter().map(|&(_, n)| i64::from(n)).collect();
+    let mut free: Vec<Free> = stops
+        .iter()
+        .map(|&(_, n, immobile)| Free { walk: i64::from(n.saturating_sub(immobile)), carried: i64::from(immobile) })
+        .collect();
     let mut out = Seating { seated: vec![Vec::new(); stops.len()], unseated: Vec::new() };
     let gone = |h: &Household| {
         matches!(h.status, HouseholdStatus::Boarded | HouseholdStatus::Departed | HouseholdStatus::Arrived)
@@ -281,15 +326,15 @@ pub fn assign(stops: &[(&str, u32)], households: &[&Household]) -> Seating {
     // Those on board keep their seats, even over the plan's count (they are on the vehicle),
     // and even when they were not registered as needing a seat.
     for h in list.iter().filter(|h| gone(h)) {
-        if let Some(i) = stops.iter().position(|(id, _)| h.trip.as_deref() == Some(*id)) {
-            free[i] -= i64::from(h.people);
+        if let Some(i) = stops.iter().position(|(id, _, _)| h.trip.as_deref() == Some(*id)) {
+            free[i].take(h);
             out.seated[i].push(h.id);
         }
     }
     for h in list.iter().filter(|h| !gone(h) && needs_transport(h)) {
-        match free.iter().position(|&f| f >= i64::from(h.people)) {
+        match free.iter().position(|f| f.fits(h)) {
             Some(i) => {
-                free[i] -= i64::from(h.people);
+                free[i].take(h);
                 out.seated[i].push(h.id);
             }
             None => out.unseated.push(h.id),
@@ -341,12 +386,12 @@ mod tests {
         let refs: Vec<&Household> = hs.iter().collect();
         // 1 (3 people) takes a (2 seats left); 2 (4) does not fit there and takes b (full);
         // 3 (2) fills a; 4 (1) finds a and b full and takes c; 5 (9) fits nowhere whole.
-        let s = assign(&[("a.1", 5), ("b.1", 4), ("c.1", 3)], &refs);
+        let s = assign(&[("a.1", 5, 0), ("b.1", 4, 0), ("c.1", 3, 0)], &refs);
         assert_eq!(s.seated, vec![vec![1, 3], vec![2], vec![4]]);
         assert_eq!(s.unseated, vec![5], "nine people fit on no stop whole");
         // The same input in another order: the same lists.
         let rev: Vec<&Household> = hs.iter().rev().collect();
-        assert_eq!(assign(&[("a.1", 5), ("b.1", 4), ("c.1", 3)], &rev), s);
+        assert_eq!(assign(&[("a.1", 5, 0), ("b.1", 4, 0), ("c.1", 3, 0)], &rev), s);
     }
 
     #[test]
@@ -366,12 +411,37 @@ mod tests {
             household(7, 2, S::Departed, None),
         ];
         let refs: Vec<&Household> = hs.iter().collect();
-        let s = assign(&[("a.1", 3), ("b.1", 3)], &refs);
+        let s = assign(&[("a.1", 3, 0), ("b.1", 3, 0)], &refs);
         // 5 boarded b.1 and keeps it, 8 boarded a.1 (though registered with a car); 4 takes
         // a.1; the car owner at home, the refusing, the unreachable and those who left
         // another way are not on any list.
         assert_eq!(s.seated, vec![vec![4, 8], vec![5]]);
         assert!(s.unseated.is_empty());
+    }
+
+    #[test]
+    fn people_who_cannot_walk_take_the_places_for_them() {
+        let mut stretcher = household(1, 2, S::Registered, None);
+        stretcher.counts.cannot_walk = 1;
+        let mut family = household(2, 4, S::Registered, None);
+        family.counts.cannot_walk = 1;
+        let walkers = household(3, 2, S::Registered, None);
+        let mut bedridden = household(4, 1, S::Registered, None);
+        bedridden.counts.cannot_walk = 1;
+        let refs = [&stretcher, &family, &walkers, &bedridden];
+        // A bus (no places for people who cannot walk), an ambulance (2 stretchers), an
+        // accessible vehicle (3 places, 1 for a wheelchair).
+        let s = assign(&[("bus.1", 10, 0), ("amb.1", 2, 2), ("acc.1", 4, 1)], &refs);
+        // 1: stretcher and escort in the ambulance; 2: whole family only in the accessible
+        // vehicle; 3 walk onto the bus; 4: no stretcher or wheelchair place left.
+        assert_eq!(s.seated, vec![vec![3], vec![1], vec![2]]);
+        assert_eq!(s.unseated, vec![4]);
+        // Nobody who walks takes a stretcher from the plan alone.
+        let many: Vec<Household> = (10..14).map(|id| household(id, 1, S::Registered, None)).collect();
+        let refs: Vec<&Household> = many.iter().collect();
+        let s = assign(&[("amb.1", 2, 2), ("bus.1", 2, 0)], &refs);
+        assert_eq!(s.seated, vec![vec![], vec![10, 11]]);
+        assert_eq!(s.unseated, vec![12, 13]);
     }
 
     const PLAN: &str = r#"{"people": 10, "vehicles": [
