@@ -13,7 +13,8 @@
 // the server answers `replayed`, i.e. supports client ids; said so otherwise); logging in
 // without a connection says "no connection". Screenshots of each screen go to the
 // screenshot dir. Also checks the html`` helper and that the ES modules are served as
-// JavaScript. Exits non-zero on any failure.
+// JavaScript. The trips screen at phone size: a household boarded by a tap and one by its
+// code. Exits non-zero on any failure.
 import { chromium, request } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
@@ -395,6 +396,68 @@ async function offlineFlow() {
   await context.close();
 }
 
+// At phone size, the trips screen: a household without a car registered in a pickup point
+// of the transit plan is on the list of its first trip with seats for people who walk;
+// "boarded" on it boards it on that trip (the server says so), and a code typed into the
+// code field (as a scanner types it, with Enter) boards another. No overflow, tap targets
+// of 44 px.
+async function tripFlow() {
+  const size = SIZES[1];
+  const context = await browser.newContext(size.options);
+  const page = await context.newPage();
+  const shot = (name) => page.screenshot({ path: `${shots}/${size.prefix}${name}` });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base);
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', pass);
+  await page.click('#login-submit');
+  await page.waitForSelector('#app-view:not([hidden])');
+  const trips = await authed(page, '/api/trips');
+  if (trips.status === 404) {
+    console.log('trips: NOT CHECKED: the server has no transit plan');
+    await context.close();
+    return;
+  }
+  check(trips.status === 200, `GET /api/trips: ${trips.status}`);
+  // A pickup point (not Kupiansk, where the other flows register) and its first trip with
+  // seats for people who walk: where a household of one who walks is seated.
+  let point = null;
+  let tripId = null;
+  for (const p of trips.body.pickup_points.filter((x) => x.settlement !== kupiansk)) {
+    const at = (await authed(page, `/api/trips?settlement=${p.settlement}`)).body.trips;
+    const walk = (tr) => tr.stops.filter((s) => s.settlement === p.settlement).reduce((n, s) => n + s.people - s.immobile, 0);
+    const first = at.find((tr) => walk(tr) >= 1);
+    if (first && walk(first) >= 2) { point = p; tripId = first.id; break; }
+  }
+  check(point, 'a pickup point with seats for people who walk');
+  const add = async (head_name) => (await authed(page, '/api/households', { method: 'POST', body: JSON.stringify({ settlement_id: point.settlement, head_name, people: 1, needs: ['no_car'] }) })).body.id;
+  const tapped = await add(`Савченко Рейс ${Date.now()}`);
+  const typed = await add(`Кравець Код ${Date.now()}`);
+  await page.click('#tabs button[data-tab=trips]');
+  await page.waitForSelector(`#trip-point option[value="${point.settlement}"]`, { state: 'attached' });
+  await page.selectOption('#trip-point', point.settlement);
+  await page.waitForSelector(`#trip-list button[data-trip="${tripId}"]`);
+  await page.click(`#trip-list button[data-trip="${tripId}"]`);
+  const row = (id) => `#trip-detail li.rider[data-household="${id}"]`;
+  await page.waitForSelector(row(tapped));
+  await page.waitForSelector(row(typed));
+  await audit(page, 'phone trips', size, shot, '12-trip-list.png');
+  await page.click(`${row(tapped)} button[data-board]`);
+  await page.waitForSelector(`${row(tapped)} .status[data-status=boarded]`, { timeout: 10000 });
+  await page.fill('#board-code', String(typed));
+  await page.press('#board-code', 'Enter');
+  await page.waitForSelector(`${row(typed)} .status[data-status=boarded]`, { timeout: 10000 });
+  for (const id of [tapped, typed]) {
+    const h = (await authed(page, `/api/households/${id}`)).body;
+    check(h.status === 'boarded' && h.trip === tripId, `household ${id} boarded on ${tripId}: ${JSON.stringify(h)}`);
+  }
+  console.log(`trips: boarded #${tapped} by a tap and #${typed} by its code on ${tripId}: ${(await page.textContent('#board-result')).trim()}`);
+  await audit(page, 'phone trips boarded', size, shot, '13-trip-boarded.png');
+  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  await context.close();
+}
+
 try {
   // The helper every panel builds markup with.
   const page = await browser.newPage();
@@ -420,6 +483,7 @@ try {
   console.log('html helper escapes; modules are text/javascript');
   for (const size of SIZES) await flow(size);
   await offlineFlow();
+  await tripFlow();
   console.log('PASS');
 } catch (e) {
   await fail(e.stack || String(e));

@@ -52,6 +52,12 @@ const T = {
     fe_people: 'від 1 до 50 осіб', fe_phone: 'лише цифри, пробіли, + ( ) -', fe_needs: 'невідома потреба', fe_kind: 'невідома подія',
     fe_centre_id: 'оберіть центр', fe_client_id: 'неправильний ідентифікатор запису',
     legend: 'Легенда', people: 'осіб', open: 'Відкрити', progress: 'Хід евакуації', refresh: 'Оновити', sort_by: 'Сортувати за',
+    tab_trips: 'Рейси', trips_title: 'Рейси і списки посадки', pickup_point: 'Пункт посадки', choose_point: 'Оберіть пункт посадки',
+    trips_n: 'рейси', seats: 'місць', people_listed: 'осіб у списку', unseated: 'домогосподарств без місця в плані',
+    nobody_listed: 'Нікого не зареєстровано на цей рейс', boarded_n: 'Сіли', arrived_n: 'Прибули',
+    centre_arrivals: 'Прибуло до центру', to_train: 'До поїзда', board_code: 'Код домогосподарства (введіть або скануйте)',
+    print_list: 'Друкувати список', code: 'код', f_code: 'Код', fe_code: 'це не код домогосподарства зі списку',
+    no_transit_plan: 'Плану перевезень ще немає: запустіть evac transit (або evac up) і перезапустіть сервер.',
   },
   en: {
     logout: 'Log out', login_title: 'Log in', username: 'User', password: 'Password', login: 'Log in',
@@ -102,6 +108,12 @@ const T = {
     fe_people: '1 to 50 people', fe_phone: 'digits, spaces, + ( ) - only', fe_needs: 'unknown need', fe_kind: 'unknown event',
     fe_centre_id: 'choose a centre', fe_client_id: 'invalid record id',
     legend: 'Key', people: 'people', open: 'Open', progress: 'Progress', refresh: 'Refresh', sort_by: 'Sort by',
+    tab_trips: 'Trips', trips_title: 'Trips and pickup lists', pickup_point: 'Pickup point', choose_point: 'Choose a pickup point',
+    trips_n: 'trips', seats: 'seats', people_listed: 'people listed', unseated: 'households without a seat in the plan',
+    nobody_listed: 'Nobody registered for this trip yet', boarded_n: 'On board', arrived_n: 'Arrived',
+    centre_arrivals: 'Arrived at the centre', to_train: 'To the train', board_code: 'Household code (type or scan)',
+    print_list: 'Print the list', code: 'code', f_code: 'Code', fe_code: 'not a household code from the list',
+    no_transit_plan: 'No transit plan yet: run evac transit (or evac up) and restart the server.',
   },
 };
 

@@ -15,6 +15,7 @@ import { fillRegisterForm, initRegister, renderOutbox } from './register.js';
 import { onStep } from './households.js';
 import { initSearch, openHousehold, showSearch } from './search.js';
 import { renderSettlement, showSettlement } from './settlement.js';
+import { initTrips, showTrips } from './trips.js';
 
 // Whether the user picked a panel (then loading the data does not switch it under them).
 let tabChosen = false;
@@ -27,6 +28,7 @@ const TAB_LOADERS = {
   users: loadUsers,
   dashboard: async () => { await refreshSettlements(); await loadDashboard(); },
   search: showSearch,
+  trips: showTrips,
   register: renderOutbox,
   settlement: () => state.current && showSettlement(state.current, refreshSettlements),
 };
@@ -155,6 +157,7 @@ onStep(() => refreshSettlements().catch(() => {}));
 initDashboard();
 initOrder();
 initUsers();
+initTrips();
 onUnauthorized(logout);
 onOutboxChange(() => { renderOutbox(); });
 startOutbox(() => { if (state.me) refreshSettlements().catch(() => {}); });

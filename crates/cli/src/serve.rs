@@ -246,6 +246,17 @@ pub fn serve_loaded(
     let store = open_store_with_first_user(db)?;
     let out = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);
     let state = Arc::new(evac_server::AppState::build(scenario, network, &out, store));
+    match &state.trips {
+        Ok(t) => {
+            eprintln!("pickup lists: {} trips of {} vehicles from the transit plan", t.trips.len(), t.vehicles.len())
+        }
+        Err(evac_server::state::TripsUnavailable::Missing(path)) => {
+            eprintln!("no pickup lists: no transit plan at {} (run `evac transit`)", path.display())
+        }
+        Err(evac_server::state::TripsUnavailable::Damaged(e)) => {
+            eprintln!("warning: no pickup lists, the transit plan cannot be used: {e}")
+        }
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     println!(
         "serving {} on http://{} (database {}); SIGTERM or Ctrl-C stops after the requests in flight",

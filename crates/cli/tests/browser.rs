@@ -1,7 +1,7 @@
 //! The web UI in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core
 //! from tests/browser), at desktop and at phone size: log in, see the Kupiansk settlements
 //! on the map, issue an order, register a household and see the settlement's count change,
-//! see a name made of markup shown as text. Screenshots go to
+//! see a name made of markup shown as text, board households from a trip's pickup list. Screenshots go to
 //! target/test-artifacts/browser/. Skipped locally without Node modules or Chromium;
 //! required in CI (.ci/run installs both).
 
@@ -25,7 +25,20 @@ fn ui_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("evac.sqlite");
     add_user(&db, "olena", "coordinator", "a-long-passphrase");
-    let server = Server::start("scenarios/kupiansk", &db);
+    // The transit plan (free flow, quick) for the trips screen's pickup lists.
+    let plan = kupiansk_copy();
+    let out = dir.path().join("out");
+    let o = evac(&[
+        "transit",
+        plan.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--free-flow",
+        "--seconds",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let server = Server::start_with("scenarios/kupiansk", &db, &["--rate-limit", "0", "--out", out.to_str().unwrap()]);
     let shots = repo().join("target/test-artifacts/browser");
     let out = std::process::Command::new("node")
         .arg(driver.join("ui.test.mjs"))
@@ -37,6 +50,7 @@ fn ui_in_headless_chromium() {
     for size in ["desktop 1400x900", "phone 390x844"] {
         assert!(text.contains(&format!("{size}: map shows 262 settlements")), "{text}");
     }
+    assert!(text.contains("trips: boarded"), "{text}");
     assert!(text.contains("PASS"), "{text}");
     eprintln!("{text}");
     for prefix in ["", "phone-"] {

@@ -7,23 +7,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-/// A private copy of scenarios/kupiansk whose network.toml points at the shared data by
-/// absolute paths (so the build cache lands in the copy, not in the repository).
-fn kupiansk_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = repo().join("scenarios/kupiansk");
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let p = entry.unwrap().path();
-        if p.is_file() {
-            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    let shared = repo().join("../shared").canonicalize().expect("the shared data beside the repository");
-    let toml = std::fs::read_to_string(dir.path().join("network.toml")).unwrap();
-    std::fs::write(dir.path().join("network.toml"), toml.replace("../../../shared", shared.to_str().unwrap())).unwrap();
-    dir
-}
-
 fn read_json(p: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }

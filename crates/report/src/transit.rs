@@ -54,8 +54,10 @@ pub fn transit_json(p: &TransitProblem, plan: &TransitPlan, summary: &TransitSum
                     "leave_s": t.leave_s.round(),
                     "pickup": t.stops.iter().map(|s| json!({
                         "settlement": p.pickups[s.pickup].id, "name": p.pickups[s.pickup].name,
+                        "point": p.site_names[p.pickups[s.pickup].site],
                         "people": s.mobile + s.immobile, "immobile": s.immobile, "at_s": s.at_s.round()})).collect::<Vec<_>>(),
                     "dropoff": dropoff_id(p, &t.dropoff),
+                    "dropoff_name": dropoff_name(p, &t.dropoff),
                     "arrive_s": t.arrive_s.round(),
                     "safe_s": t.safe_s.round(),
                     "train_departure_s": match t.dropoff { Dropoff::Train { depart_s, .. } => Some(depart_s.round()), _ => None },

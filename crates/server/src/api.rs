@@ -133,7 +133,7 @@ impl From<StoreError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// Run blocking store work off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -188,7 +188,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-fn body<T>(r: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
+pub(crate) fn body<T>(r: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
     r.map(|Json(v)| v).map_err(|e| {
         let text = e.body_text();
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit exceeded") {
@@ -381,7 +381,7 @@ pub fn etag(version: i64) -> String {
 }
 
 /// The version an If-Match header names (`"v3"`, `W/"v3"`); `*` or none: any.
-fn if_match(headers: &axum::http::HeaderMap) -> ApiResult<Option<i64>> {
+pub(crate) fn if_match(headers: &axum::http::HeaderMap) -> ApiResult<Option<i64>> {
     let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let text = v.to_str().unwrap_or("").trim();
     if text == "*" {
@@ -404,7 +404,7 @@ pub async fn get_household(State(s): State<Shared>, c: Caller, Path(id): Path<i6
 }
 
 /// A client's id for a write: 8-64 letters, digits or '-' (a UUID fits).
-fn check_client_id(id: &Option<String>, fields: &mut BTreeMap<String, String>) {
+pub(crate) fn check_client_id(id: &Option<String>, fields: &mut BTreeMap<String, String>) {
     if let Some(id) = id
         && (!(8..=64).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     {
@@ -522,7 +522,7 @@ impl RegisterRequest {
 }
 
 /// 201 for a new record, 200 for a retry that found the first one's.
-fn created_or_replayed(replayed: bool) -> StatusCode {
+pub(crate) fn created_or_replayed(replayed: bool) -> StatusCode {
     if replayed { StatusCode::OK } else { StatusCode::CREATED }
 }
 

@@ -9,8 +9,10 @@ pub mod api;
 pub mod limits;
 pub mod listen;
 pub mod openapi;
+pub mod pickup;
 pub mod routes;
 pub mod state;
+pub mod trips;
 mod ui;
 
 pub use limits::Limits;

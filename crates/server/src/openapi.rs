@@ -111,6 +111,33 @@ fn schemas() -> Value {
         "Error": s(json!({"error": {"type": "string", "description": "for people (English)"},
             "code": {"type": "string", "enum": crate::api::ERROR_CODES, "description": "stable: what the UI translates"},
             "fields": {"type": "object", "additionalProperties": str_}}), &["error", "code"]),
+        "Board": s(json!({"code": {"type": "string", "description": "the household's code as printed on the pickup list (its id; a leading # or H is ignored)"},
+            "client_id": client_id}), &["code"]),
+        "TripStop": s(json!({"settlement": str_, "name": str_, "point": {"type": "string", "description": "the pickup point"},
+            "people": {"type": "integer", "description": "seats the plan gives this stop"}, "immobile": int,
+            "at_s": {"type": "number", "description": "departure from the pickup point, seconds after the order"}}), &["settlement", "name", "people", "at_s"]),
+        "Trip": s(json!({"id": {"type": "string", "description": "<vehicle>.<number>"}, "vehicle": str_, "kind": str_, "seats": int, "number": int,
+            "leave_s": num, "stops": {"type": "array", "items": {"$ref": "#/components/schemas/TripStop"}},
+            "dropoff": {"type": "string", "description": "a centre's id or train:<id>"}, "dropoff_name": str_, "arrive_s": num}),
+            &["id", "vehicle", "seats", "stops", "dropoff"]),
+        "TripList": s(json!({
+            "pickup_points": {"type": "array", "items": s(json!({"settlement": str_, "name": str_, "point": str_, "trips": int,
+                "people": {"type": "integer", "description": "seats over all its trips"}, "first_s": num}), &["settlement", "trips"])},
+            "vehicles": {"type": "array", "items": s(json!({"id": str_, "kind": str_, "seats": int, "depot": str_, "trips": int}), &["id", "trips"])},
+            "trips": {"type": "array", "items": {"$ref": "#/components/schemas/Trip"}, "description": "of ?settlement= or ?vehicle=; empty without"}}),
+            &["pickup_points", "vehicles", "trips"]),
+        "PickupList": s(json!({"trip": {"$ref": "#/components/schemas/Trip"},
+            "stops": {"type": "array", "items": s(json!({"settlement": str_, "name": str_, "name_uk": str_, "point": str_, "at_s": num,
+                "seats": int, "seated_people": int,
+                "households": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/Household"},
+                    s(json!({"code": {"type": "string", "description": "typed or scanned to board"}}), &["code"])]}},
+                "unseated": {"type": "integer", "description": "households of the settlement that fit on none of its trips"}}),
+                &["settlement", "seats", "households"])},
+            "dropoff": s(json!({"id": str_, "name": str_, "centre": {"type": "boolean"}, "capacity": int,
+                "arrived_people": {"type": "integer", "description": "people arrived at this centre (the database's count)"}}), &["id", "centre"]),
+            "boarded_people": {"type": "integer", "description": "people of this list boarded on this trip (or departed, arrived since)"},
+            "arrived_people": {"type": "integer", "description": "people of this list arrived"}}),
+            &["trip", "stops", "dropoff", "boarded_people", "arrived_people"]),
         "Empty": {"type": "object"}, "Csv": {"type": "string"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
     })
 }
@@ -136,6 +163,10 @@ fn query_params(method: crate::routes::Method, path: &str) -> Vec<Value> {
             q("settlement", false, "only this settlement (its id)"),
         ],
         (crate::routes::Method::Get, "/api/households") => vec![q("settlement_id", false, "only this settlement")],
+        (crate::routes::Method::Get, "/api/trips") => vec![
+            q("settlement", false, "the trips stopping at this settlement's pickup point"),
+            q("vehicle", false, "this vehicle's trips"),
+        ],
         (crate::routes::Method::Get, "/api/audit") => vec![q("limit", false, "most records (200)")],
         _ => vec![],
     }
@@ -357,6 +388,61 @@ mod tests {
             },
         );
         check("Merged", Merged { id: 1, merged_into: 2, version: 3 });
+        let trips = crate::pickup::TransitTrips::parse(
+            r#"{"vehicles": [{"id": "bus-1", "kind": "bus", "seats": 50, "depot": "d", "trips": [{"leave_s": 0,
+                "pickup": [{"settlement": "s", "name": "S", "point": "p", "people": 2, "immobile": 0, "at_s": 60}],
+                "dropoff": "c", "dropoff_name": "C", "arrive_s": 600}]}]}"#,
+        )
+        .unwrap();
+        let trip = trips.trip("bus-1.1").unwrap();
+        check("Trip", trip);
+        check("TripStop", &trip.stops[0]);
+        let list =
+            crate::trips::TripList { pickup_points: trips.points(), vehicles: &trips.vehicles, trips: vec![trip] };
+        check("TripList", &list);
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<BTreeSet<String>>();
+        let v = serde_json::to_value(&list).unwrap();
+        assert_eq!(
+            keys(&v["pickup_points"][0]),
+            keys(&schemas["TripList"]["properties"]["pickup_points"]["items"]["properties"])
+        );
+        assert_eq!(
+            keys(&v["vehicles"][0]),
+            keys(&schemas["TripList"]["properties"]["vehicles"]["items"]["properties"])
+        );
+        let pickup = crate::trips::PickupList {
+            trip: trip.clone(),
+            stops: vec![crate::trips::PickupStop {
+                settlement: text(),
+                name: text(),
+                name_uk: None,
+                point: None,
+                at_s: 60.0,
+                seats: 2,
+                seated_people: 2,
+                households: vec![crate::trips::PickupHousehold { code: "1".into(), household: household() }],
+                unseated: 0,
+            }],
+            dropoff: crate::trips::TripDropoff {
+                id: text(),
+                name: None,
+                centre: true,
+                capacity: Some(10),
+                arrived_people: Some(2),
+            },
+            boarded_people: 0,
+            arrived_people: 0,
+        };
+        check("PickupList", &pickup);
+        let v = serde_json::to_value(&pickup).unwrap();
+        let p = &schemas["PickupList"]["properties"];
+        assert_eq!(keys(&v["stops"][0]), keys(&p["stops"]["items"]["properties"]));
+        assert_eq!(keys(&v["dropoff"]), keys(&p["dropoff"]["properties"]));
+        let mut h = keys(&schemas["Household"]["properties"]);
+        h.insert("code".into());
+        assert_eq!(keys(&v["stops"][0]["households"][0]), h);
         let progress = evac_store::Progress { households: 2, registered: 5, people: 5, ..Default::default() };
         check(
             "DashboardRow",

@@ -5,6 +5,7 @@
 
 use crate::accounts;
 use crate::api::{self, ApiError, Caller, Shared, blocking, client_ip};
+use crate::trips;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -190,6 +191,25 @@ pub const ROUTES: &[Route] = &[
         _ -> "Plan" 200, "The car plan and transit plan summaries (when planned)"
     ),
     route!(Get "/api/plan/chart.svg" => api::plan_chart, Anyone, _ -> "Svg" 200, "Vehicles safe over time (SVG)"),
+    route!(
+        Get "/api/trips" => trips::list, Anyone,
+        _ -> "TripList" 200,
+        "The transit plan's pickup points and vehicles; ?settlement=ID lists the trips stopping there (in departure order), ?vehicle=ID that vehicle's trips (404 without a transit plan)"
+    ),
+    route!(
+        Get "/api/trips/{trip}" => trips::pickup, Registrars + personal_data,
+        _ -> "PickupList" 200,
+        "A trip's pickup list: per pickup point the departure, seats and the households who need transport seated on it (registration order, first trip with room), with their status and code; the drop-off centre's arrivals (personal data; audited)"
+    ),
+    route!(
+        Get "/api/trips/{trip}/print" => trips::print, Registrars + personal_data,
+        _ -> "Html" 200, "A trip's pickup list as a printable A4 page with a boarding slip per household (personal data; audited)"
+    ),
+    route!(
+        Post "/api/trips/{trip}/board" => trips::board, Registrars + personal_data,
+        "Board" -> "EventRecorded" 201,
+        "Board a household on this trip by its code (tapped or typed/scanned): status boarded with the trip's vehicle and trip; If-Match and client_id as for events"
+    ),
     route!(
         Get "/api/map/layers" => api::layers, Anyone,
         _ -> "GeoJson" 200, "Map layers (GeoJSON): boundary, zones, hazard, roads, rail, loads, bottlenecks"

@@ -50,6 +50,18 @@ pub struct AppState {
     pub plan_summary: Option<serde_json::Value>,
     pub plan_chart: Option<String>,
     pub transit_summary: Option<serde_json::Value>,
+    /// The transit plan's trips for pickup lists: `Err` when transit.json is missing or
+    /// cannot be used (the trip calls answer with the reason).
+    pub trips: Result<crate::pickup::TransitTrips, TripsUnavailable>,
+}
+
+/// Why there are no pickup lists.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TripsUnavailable {
+    /// No transit.json at this path.
+    Missing(std::path::PathBuf),
+    /// transit.json is there but damaged: what is wrong, naming the file.
+    Damaged(String),
 }
 
 fn round(v: f64) -> f64 {
@@ -103,6 +115,11 @@ impl AppState {
             plan_summary: outputs.plan_summary,
             plan_chart: outputs.plan_chart,
             transit_summary: outputs.transit_summary,
+            trips: match crate::pickup::TransitTrips::read(out_dir) {
+                Ok(Some(t)) => Ok(t),
+                Ok(None) => Err(TripsUnavailable::Missing(out_dir.join("transit.json"))),
+                Err(e) => Err(TripsUnavailable::Damaged(e)),
+            },
         }
     }
 

@@ -41,6 +41,7 @@ const FILES: &[(&str, &[u8])] = web_files![
     "js/search.js",
     "js/settlement.js",
     "js/translit.js",
+    "js/trips.js",
     "vendor/leaflet-1.9.4/leaflet.js",
     "vendor/leaflet-1.9.4/leaflet.css",
     "vendor/leaflet-1.9.4/images/layers.png",

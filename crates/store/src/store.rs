@@ -755,6 +755,29 @@ impl Store {
         Ok(rows)
     }
 
+    /// The households of the settlements a trip serves, as `pick` selects them for its pickup
+    /// list: personal data, so the read is audited (`action`, the trip, how many households
+    /// `pick` returned) before anything is returned. Households merged into another are not
+    /// given to `pick`; they come in registration order (id).
+    pub fn view_trip_households<T>(
+        &self,
+        by: &Actor,
+        action: &str,
+        trip: &str,
+        settlement_ids: &[&str],
+        pick: impl FnOnce(Vec<Household>) -> (T, usize),
+    ) -> Result<T, StoreError> {
+        let mut rows = Vec::new();
+        for id in settlement_ids {
+            rows.extend(self.households(Some(id), None)?);
+        }
+        rows.sort_by_key(|h| h.id);
+        rows.dedup_by_key(|h| h.id);
+        let (picked, n) = pick(rows);
+        self.record(by, action, &format!("trip {trip}"), Some(format!("{n} records")))?;
+        Ok(picked)
+    }
+
     /// Every household for a coordinator's export: personal data, audited.
     pub fn export_households(&self, by: &Actor) -> Result<Vec<Household>, StoreError> {
         let rows = self.households(None, None)?;

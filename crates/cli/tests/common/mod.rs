@@ -168,6 +168,23 @@ pub fn rhine_copy() -> tempfile::TempDir {
     dir
 }
 
+/// A private copy of scenarios/kupiansk whose network.toml points at the shared data by
+/// absolute paths (so the build cache lands in the copy, not in the repository).
+pub fn kupiansk_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo().join("scenarios/kupiansk");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let shared = repo().join("../shared").canonicalize().expect("the shared data beside the repository");
+    let toml = std::fs::read_to_string(dir.path().join("network.toml")).unwrap();
+    std::fs::write(dir.path().join("network.toml"), toml.replace("../../../shared", shared.to_str().unwrap())).unwrap();
+    dir
+}
+
 /// Run the evac binary from the repository root.
 pub fn evac(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_evac")).args(args).current_dir(repo()).output().expect("run evac")
