@@ -740,6 +740,8 @@ pub struct Dashboard {
     pub totals: DashboardTotals,
     pub settlements: Vec<DashboardRow>,
     pub centres: Vec<CentreRow>,
+    /// People registered, boarded-or-later and arrived over time.
+    pub timeline: evac_store::Timeline,
 }
 
 /// Totals, one row per settlement that is ordered or has households, and the centres'
@@ -748,7 +750,8 @@ pub struct Dashboard {
 /// households. Merged households are not counted.
 pub async fn dashboard(State(s): State<Shared>) -> ApiResult<Json<Dashboard>> {
     let store = s.store.clone();
-    let (progress, occ) = blocking(move || Ok((store.progress_by_settlement()?, store.occupancy()?))).await?;
+    let (progress, occ, timeline) =
+        blocking(move || Ok((store.progress_by_settlement()?, store.occupancy()?, store.timeline()?))).await?;
     let ordered: HashMap<&str, u64> =
         s.draft.settlements.iter().map(|e| (e.id.as_str(), u64::from(e.population))).collect();
     let mut totals = DashboardTotals { ordered: 0, progress: Progress::default() };
@@ -776,7 +779,7 @@ pub async fn dashboard(State(s): State<Shared>) -> ApiResult<Json<Dashboard>> {
             totals.progress.plus(p);
         }
     }
-    Ok(Json(Dashboard { totals, settlements: rows, centres: centre_rows(&s, &occ) }))
+    Ok(Json(Dashboard { totals, settlements: rows, centres: centre_rows(&s, &occ), timeline }))
 }
 
 // ---- orders ----

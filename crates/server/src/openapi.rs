@@ -92,7 +92,13 @@ fn schemas() -> Value {
         "Revoke": s(json!({"reason": {"type": "string", "maxLength": 500}}), &["reason"]),
         "Dashboard": s(json!({"totals": s(progress.clone(), &["ordered", "households", "registered", "people"]),
             "settlements": {"type": "array", "items": {"$ref": "#/components/schemas/DashboardRow"}},
-            "centres": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}}}), &["totals", "settlements", "centres"]),
+            "centres": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}},
+            "timeline": {"$ref": "#/components/schemas/Timeline"}}), &["totals", "settlements", "centres", "timeline"]),
+        "Timeline": s(json!({"bucket_minutes": {"type": "integer", "enum": [10, 60, 1440]},
+            "points": {"type": "array", "maxItems": evac_store::Timeline::MAX_POINTS, "description": "oldest first; people at the end of each bucket (the last point: now)",
+                "items": s(json!({"at": {"type": "string", "description": "UTC, 2026-12-07T06:30:00Z"}, "registered": int,
+                    "boarded_or_later": {"type": "integer", "description": "people whose household was then boarded, departed or arrived"},
+                    "arrived": int}), &["at", "registered", "boarded_or_later", "arrived"])}}), &["bucket_minutes", "points"]),
         "DashboardRow": s(dashboard_row, &["settlement", "ordered", "households", "registered", "checked_in", "boarded", "arrived", "refused", "unreachable", "people", "cannot_walk"]),
         "Id": s(json!({"id": int}), &["id"]),
         "IssuedOrder": s(json!({"number": int, "issued_at": str_, "issued_by": str_, "scope": str_, "settlements": int, "population": int,
@@ -369,8 +375,16 @@ mod tests {
                 progress: progress.clone(),
             },
         );
-        let dashboard =
-            Dashboard { totals: DashboardTotals { ordered: 100, progress }, settlements: vec![], centres: vec![] };
+        let timeline = evac_store::Timeline {
+            bucket_minutes: 10,
+            points: vec![evac_store::TimelinePoint { at: text(), registered: 5, boarded_or_later: 2, arrived: 1 }],
+        };
+        let dashboard = Dashboard {
+            totals: DashboardTotals { ordered: 100, progress },
+            settlements: vec![],
+            centres: vec![],
+            timeline,
+        };
         check("Dashboard", &dashboard);
         let doc = document();
         let totals: BTreeSet<&str> = doc["components"]["schemas"]["Dashboard"]["properties"]["totals"]["properties"]

@@ -459,8 +459,43 @@ fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
     assert_eq!(ev(ids[4], json!({"kind": "arrived", "centre_id": "kharkiv"})), 201);
     assert_eq!(ev(ids[5], json!({"kind": "refused", "reason": "stays"})), 201);
     assert_eq!(ev(ids[7], json!({"kind": "unreachable"})), 201);
+    // History for the timeline: an undone boarding, boarded then arrived, arrived then returned.
+    assert_eq!(ev(ids[3], json!({"kind": "boarded"})), 201);
+    assert_eq!(ev(ids[3], json!({"kind": "undo"})), 201);
+    assert_eq!(ev(ids[6], json!({"kind": "boarded"})), 201);
+    assert_eq!(ev(ids[6], json!({"kind": "arrived", "centre_id": "kharkiv"})), 201);
+    assert_eq!(ev(ids[8], json!({"kind": "arrived", "centre_id": "kharkiv"})), 201);
+    assert_eq!(ev(ids[8], json!({"kind": "returned"})), 201);
     let (st, dash) = call(&s.base, "get", "/api/dashboard", &reg, None);
     assert_eq!(st, 200);
+    // The timeline: its last point (now) is the database's people by status, its earlier
+    // points the people registered before each point's time; bounded, oldest first.
+    let points = dash["timeline"]["points"].as_array().unwrap();
+    assert!((2..=160).contains(&points.len()), "{}", dash["timeline"]);
+    assert_eq!(dash["timeline"]["bucket_minutes"], 10);
+    assert!(points.windows(2).all(|w| w[0]["at"].as_str() < w[1]["at"].as_str()), "{}", dash["timeline"]);
+    assert_eq!(points[0]["registered"], 0);
+    let last = points.last().unwrap();
+    let people = |cond: &str| {
+        db.count(&format!(
+            "SELECT CAST(COALESCE(sum(members), 0) AS BIGINT) FROM households WHERE merged_into IS NULL AND {cond}"
+        ))
+    };
+    assert_eq!(last["registered"], json!(people("1 = 1")));
+    assert_eq!(last["boarded_or_later"], json!(people("status IN ('boarded', 'departed', 'arrived')")));
+    assert_eq!(last["arrived"], json!(people("status = 'arrived'")));
+    assert_eq!(
+        last["boarded_or_later"].as_i64().unwrap(),
+        people(&format!("id IN ({}, {}, {})", ids[2], ids[4], ids[6]))
+    );
+    for p in &points[..points.len() - 1] {
+        let at = p["at"].as_str().unwrap();
+        assert_eq!(
+            p["registered"],
+            json!(people(&format!("substr(created_at, 1, 19) < substr('{at}', 1, 19)"))),
+            "{p}"
+        );
+    }
     let t = &dash["totals"];
     let n = |sql: &str| json!(db.count(sql));
     assert_eq!(t["households"], n("SELECT count(*) FROM households WHERE merged_into IS NULL"));
@@ -489,7 +524,7 @@ fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
     let kharkiv = dash["centres"].as_array().unwrap().iter().find(|c| c["id"] == "kharkiv").unwrap();
     assert_eq!(
         kharkiv["occupancy"],
-        n(&format!("SELECT CAST(members AS BIGINT) FROM households WHERE id = {}", ids[4]))
+        n(&format!("SELECT CAST(sum(members) AS BIGINT) FROM households WHERE id IN ({}, {})", ids[4], ids[6]))
     );
     // The export: coordinators only, one line per household, formulas neutralised, audited.
     assert_eq!(call(&s.base, "get", "/api/households/export.csv", &reg, None).0, 403);

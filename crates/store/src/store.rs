@@ -956,6 +956,108 @@ impl Store {
         })
     }
 
+    /// People registered, boarded-or-later and arrived over time ([`Timeline`]), in buckets
+    /// of 10 minutes, an hour or a day (the finest that gives at most 144 since the first
+    /// registration), thinned to [`Timeline::MAX_POINTS`] when longer still.
+    pub fn timeline(&self) -> Result<Timeline, StoreError> {
+        self.timeline_at(chrono::Utc::now())
+    }
+
+    pub(crate) fn timeline_at(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Timeline, StoreError> {
+        use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+        let first = self.read(|c| {
+            c.query("SELECT min(created_at) FROM households WHERE merged_into IS NULL", &[])?[0].opt_text(0)
+        })?;
+        let Some(first) = first else { return Ok(Timeline { bucket_minutes: 10, points: vec![] }) };
+        let parse = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| StoreError::Failed(format!("a time in the database: {t:?}: {e}")))
+        };
+        let span = now - parse(&first)?;
+        // The bucket: a prefix of the stored time (2026-12-07T06:3 is 06:30-06:40).
+        let (minutes, prefix, pad) = if span <= Duration::minutes(10 * 144) {
+            (10u32, 15, "0:00")
+        } else if span <= Duration::hours(144) {
+            (60, 13, ":00:00")
+        } else {
+            (1440, 10, "T00:00:00")
+        };
+        const AWAY: &str = "('boarded', 'departed', 'arrived')";
+        let (registered, moved) = self.read(|c| {
+            let registered = c.query(
+                &format!(
+                    "SELECT substr(created_at, 1, {prefix}) AS b, CAST(sum(members) AS BIGINT) FROM households
+                     WHERE merged_into IS NULL GROUP BY b ORDER BY b"
+                ),
+                &[],
+            )?;
+            // Each event not undone against the one before it (registered before the first):
+            // people entering or leaving boarded-or-later, and arrived.
+            let moved = c.query(
+                &format!(
+                    "WITH ev AS (
+                       SELECT e.at, e.kind, h.members,
+                              COALESCE(LAG(e.kind) OVER (PARTITION BY e.household_id ORDER BY e.id), 'registered') AS prev
+                       FROM events e JOIN households h ON h.id = e.household_id
+                       WHERE e.kind <> 'undo' AND e.undone_by IS NULL AND h.merged_into IS NULL)
+                     SELECT substr(at, 1, {prefix}) AS b,
+                       CAST(sum(CASE WHEN kind IN {AWAY} AND prev NOT IN {AWAY} THEN members
+                                     WHEN kind NOT IN {AWAY} AND prev IN {AWAY} THEN -members ELSE 0 END) AS BIGINT),
+                       CAST(sum(CASE WHEN kind = 'arrived' AND prev <> 'arrived' THEN members
+                                     WHEN kind <> 'arrived' AND prev = 'arrived' THEN -members ELSE 0 END) AS BIGINT)
+                     FROM ev GROUP BY b ORDER BY b"
+                ),
+                &[],
+            )?;
+            let reg = registered.iter().map(|r| Ok((r.text(0)?, r.int(1)?, 0, 0))).collect::<Result<Vec<_>, StoreError>>()?;
+            let mov =
+                moved.iter().map(|r| Ok((r.text(0)?, 0, r.int(1)?, r.int(2)?))).collect::<Result<Vec<_>, StoreError>>()?;
+            Ok((reg, mov))
+        })?;
+        let mut deltas: Vec<(String, i64, i64, i64)> = registered.into_iter().chain(moved).collect();
+        deltas.sort_by(|a, b| a.0.cmp(&b.0));
+        let start_of = |bucket: &str| {
+            NaiveDateTime::parse_from_str(&format!("{bucket}{pad}"), "%Y-%m-%dT%H:%M:%S")
+                .map(|t| t.and_utc())
+                .map_err(|e| StoreError::Failed(format!("a time in the database: {bucket:?}: {e}")))
+        };
+        let at = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let width = Duration::minutes(i64::from(minutes));
+        let mut points = vec![TimelinePoint { at: at(start_of(&deltas[0].0)?), ..TimelinePoint::default() }];
+        let (mut reg, mut away, mut arrived) = (0i64, 0i64, 0i64);
+        let mut i = 0;
+        while i < deltas.len() {
+            let bucket = deltas[i].0.clone();
+            while i < deltas.len() && deltas[i].0 == bucket {
+                reg += deltas[i].1;
+                away += deltas[i].2;
+                arrived += deltas[i].3;
+                i += 1;
+            }
+            let end = (start_of(&bucket)? + width).min(now);
+            points.push(TimelinePoint {
+                at: at(end),
+                registered: reg.max(0) as u64,
+                boarded_or_later: away.max(0) as u64,
+                arrived: arrived.max(0) as u64,
+            });
+        }
+        // Now, when the last bucket ended earlier.
+        if let Some(last) = points.last().cloned()
+            && last.at < at(now)
+        {
+            points.push(TimelinePoint { at: at(now), ..last });
+        }
+        if points.len() > Timeline::MAX_POINTS {
+            let step = points.len().div_ceil(Timeline::MAX_POINTS - 1);
+            let last = points.len() - 1;
+            points =
+                points.into_iter().enumerate().filter(|(k, _)| k % step == 0 || *k == last).map(|(_, p)| p).collect();
+        }
+        Ok(Timeline { bucket_minutes: minutes, points })
+    }
+
     /// People arrived per centre.
     pub fn occupancy(&self) -> Result<HashMap<String, u64>, StoreError> {
         self.read(|c| {
