@@ -661,46 +661,88 @@ pub async fn merge(
     Ok(Json(Merged { id, merged_into: into, version: done.version }))
 }
 
-/// A CSV field: quoted when needed, and a leading = + - @ neutralised so that a
-/// spreadsheet does not run it as a formula.
+/// A leading = + - @ (or tab, carriage return) neutralised with a `'`, so that a
+/// spreadsheet does not run the value as a formula (CSV and XLSX alike).
+fn neutralised(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() }
+}
+
+/// A CSV field: quoted when needed, and neutralised against formulas.
 fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+    let v = neutralised(v);
     if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+}
+
+/// The columns of the household exports (CSV and XLSX).
+const EXPORT_COLUMNS: [&str; 20] = [
+    "id",
+    "settlement_id",
+    "settlement",
+    "head_name",
+    "people",
+    "cannot_walk",
+    "needs_oxygen",
+    "needs_bed",
+    "needs_escort",
+    "children",
+    "pets",
+    "needs",
+    "phone",
+    "document",
+    "birth_year",
+    "status",
+    "centre_id",
+    "vehicle",
+    "trip",
+    "created_at",
+];
+
+/// The export's columns that are whole numbers (written as numbers in XLSX).
+const EXPORT_NUMBERS: [usize; 9] = [0, 4, 5, 6, 7, 8, 9, 10, 14];
+
+/// Every household (not merged ones), one row of [`EXPORT_COLUMNS`] each, as text; the
+/// export is audited (`format`: csv or xlsx).
+async fn export_rows(s: &Shared, c: Caller, format: &'static str) -> ApiResult<Vec<[String; 20]>> {
+    let store = s.store.clone();
+    let rows = blocking(move || store.export_households_as(&c.actor(), format)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|h| {
+            let settlement = s.settlement_index.get(&h.settlement_id).map_or("", |&i| s.settlements[i].name.as_str());
+            let needs: Vec<&str> = h.needs.iter().map(|n| n.as_str()).collect();
+            let c = h.counts;
+            [
+                h.id.to_string(),
+                h.settlement_id.clone(),
+                settlement.to_string(),
+                h.head_name.clone(),
+                h.people.to_string(),
+                c.cannot_walk.to_string(),
+                c.needs_oxygen.to_string(),
+                c.needs_bed.to_string(),
+                c.needs_escort.to_string(),
+                c.children.to_string(),
+                c.pets.to_string(),
+                needs.join(" "),
+                h.phone.clone().unwrap_or_default(),
+                h.document.clone().unwrap_or_default(),
+                h.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                h.status.to_string(),
+                h.centre_id.clone().unwrap_or_default(),
+                h.vehicle.clone().unwrap_or_default(),
+                h.trip.clone().unwrap_or_default(),
+                h.created_at.clone(),
+            ]
+        })
+        .collect())
 }
 
 /// Every household (not merged ones) as CSV for coordinators; the export is audited.
 pub async fn export_csv(State(s): State<Shared>, c: Caller) -> ApiResult<Response> {
-    let store = s.store.clone();
-    let rows = blocking(move || store.export_households(&c.actor())).await?;
-    let mut out = String::from(
-        "id,settlement_id,settlement,head_name,people,cannot_walk,needs_oxygen,needs_bed,needs_escort,children,pets,needs,phone,document,birth_year,status,centre_id,vehicle,trip,created_at\n",
-    );
-    for h in rows {
-        let settlement = s.settlement_index.get(&h.settlement_id).map_or("", |&i| s.settlements[i].name.as_str());
-        let needs: Vec<&str> = h.needs.iter().map(|n| n.as_str()).collect();
-        let c = h.counts;
-        let fields: Vec<String> = vec![
-            h.id.to_string(),
-            h.settlement_id.clone(),
-            settlement.to_string(),
-            h.head_name.clone(),
-            h.people.to_string(),
-            c.cannot_walk.to_string(),
-            c.needs_oxygen.to_string(),
-            c.needs_bed.to_string(),
-            c.needs_escort.to_string(),
-            c.children.to_string(),
-            c.pets.to_string(),
-            needs.join(" "),
-            h.phone.clone().unwrap_or_default(),
-            h.document.clone().unwrap_or_default(),
-            h.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-            h.status.to_string(),
-            h.centre_id.clone().unwrap_or_default(),
-            h.vehicle.clone().unwrap_or_default(),
-            h.trip.clone().unwrap_or_default(),
-            h.created_at.clone(),
-        ];
+    let rows = export_rows(&s, c, "csv").await?;
+    let mut out = EXPORT_COLUMNS.join(",");
+    out.push('\n');
+    for fields in rows {
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
@@ -710,6 +752,49 @@ pub async fn export_csv(State(s): State<Shared>, c: Caller) -> ApiResult<Respons
             (header::CONTENT_DISPOSITION, "attachment; filename=\"households.csv\""),
         ],
         out,
+    )
+        .into_response())
+}
+
+/// The same rows as the CSV export, as an Excel workbook (one sheet, the header row frozen;
+/// counts, ids and birth years as numbers, text neutralised against formulas as in the CSV).
+pub fn households_xlsx(rows: &[[String; 20]]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("households")?;
+    let bold = Format::new().set_bold();
+    for (col, name) in EXPORT_COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *name, &bold)?;
+    }
+    for (r, fields) in rows.iter().enumerate() {
+        let row = r as u32 + 1;
+        for (col, v) in fields.iter().enumerate() {
+            match v.parse::<i64>() {
+                Ok(n) if EXPORT_NUMBERS.contains(&col) => sheet.write_number(row, col as u16, n as f64)?,
+                _ if v.is_empty() => continue,
+                _ => sheet.write_string(row, col as u16, neutralised(v))?,
+            };
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    book.save_to_buffer()
+}
+
+/// Every household (not merged ones) as XLSX for coordinators; the export is audited.
+pub async fn export_xlsx(State(s): State<Shared>, c: Caller) -> ApiResult<Response> {
+    let rows = export_rows(&s, c, "xlsx").await?;
+    let bytes = tokio::task::spawn_blocking(move || households_xlsx(&rows))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the XLSX export failed: {e}")))?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the XLSX export failed: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"households.xlsx\""),
+        ],
+        bytes,
     )
         .into_response())
 }

@@ -117,7 +117,7 @@ fn schemas() -> Value {
         "Error": s(json!({"error": {"type": "string", "description": "for people (English)"},
             "code": {"type": "string", "enum": crate::api::ERROR_CODES, "description": "stable: what the UI translates"},
             "fields": {"type": "object", "additionalProperties": str_}}), &["error", "code"]),
-        "Empty": {"type": "object"}, "Csv": {"type": "string"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
+        "Empty": {"type": "object"}, "Csv": {"type": "string"}, "Xlsx": {"type": "string", "format": "binary"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
     })
 }
 
@@ -127,6 +127,7 @@ fn media_type(schema: &str) -> Option<&'static str> {
         "Empty" => None,
         "Html" => Some("text/html"),
         "Csv" => Some("text/csv"),
+        "Xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         "Svg" => Some("image/svg+xml"),
         "GeoJson" => Some("application/geo+json"),
         _ => Some("application/json"),

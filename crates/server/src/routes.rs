@@ -150,6 +150,10 @@ pub const ROUTES: &[Route] = &[
         _ -> "Csv" 200, "Every household as CSV (personal data; audited)"
     ),
     route!(
+        Get "/api/households/export.xlsx" => api::export_xlsx, Coordinators + personal_data,
+        _ -> "Xlsx" 200, "Every household as an Excel workbook, the CSV's columns (personal data; audited)"
+    ),
+    route!(
         Get "/api/households/{id}" => api::get_household, Registrars + personal_data,
         _ -> "Household" 200, "One household (personal data; audited)"
     ),

@@ -534,8 +534,39 @@ fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
     assert_eq!(csv.lines().count(), 13, "{csv}");
     assert!(csv.lines().next().unwrap().starts_with("id,settlement_id,settlement,head_name,people,cannot_walk"));
     assert!(csv.contains(",'=Родина 0,") && !csv.contains(",=Родина"), "{csv}");
+    // The XLSX export: the same role check, the same rows and columns as the CSV (numbers as
+    // numbers), the same neutralised text, audited too.
+    assert_eq!(call(&s.base, "get", "/api/households/export.xlsx", &reg, None).0, 403);
+    let r = agent()
+        .get(&format!("{}/api/households/export.xlsx", s.base))
+        .header("Authorization", &format!("Bearer {coord}"))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers().get("content-type").unwrap().to_str().unwrap(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(r.headers().get("cache-control").unwrap().to_str().unwrap(), "no-store");
+    let bytes = r.into_body().read_to_vec().unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "households").unwrap();
+    let xlsx: Vec<Vec<String>> = sheet.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect();
+    let csv_rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(xlsx.len(), 13);
+    assert_eq!(xlsx, csv_rows);
+    assert!(matches!(sheet.get_value((1, 4)), Some(calamine::Data::Float(_))), "people is a number");
+    assert!(xlsx.iter().any(|r| r[3] == "'=Родина 0") && !xlsx.iter().any(|r| r[3].starts_with('=')));
     let (_, log) = call(&s.base, "get", "/api/audit", &coord, None);
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "export households" && e["detail"] == "12 records"));
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["action"] == "export households" && e["detail"] == "12 records, xlsx")
+    );
     // The dashboard is aggregates only: no names.
     assert!(!dash.to_string().contains("Родина"));
 }

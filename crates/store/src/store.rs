@@ -726,8 +726,18 @@ impl Store {
 
     /// Every household for a coordinator's export: personal data, audited.
     pub fn export_households(&self, by: &Actor) -> Result<Vec<Household>, StoreError> {
+        self.export_households_as(by, "csv")
+    }
+
+    /// The same, audited with the file format (`csv`: "12 records"; otherwise "12 records,
+    /// xlsx").
+    pub fn export_households_as(&self, by: &Actor, format: &str) -> Result<Vec<Household>, StoreError> {
         let rows = self.households(None, None)?;
-        self.record(by, "export households", "all settlements", Some(format!("{} records", rows.len())))?;
+        let detail = match format {
+            "csv" => format!("{} records", rows.len()),
+            other => format!("{} records, {other}", rows.len()),
+        };
+        self.record(by, "export households", "all settlements", Some(detail))?;
         Ok(rows)
     }
 
