@@ -907,6 +907,44 @@ pub async fn issue_order(
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
 }
 
+/// What issuing the draft now would change against the last order in force (issued, not
+/// revoked): `previous` its number (none: the draft would be the first order), `identical`
+/// whether the draft is that order again (issuing it would be refused, 409
+/// `order_identical`), `diff` the settlements added, removed and changed zone, and people.
+#[derive(Debug, Serialize)]
+pub struct DraftDiff {
+    pub previous: Option<i64>,
+    pub previous_issued_at: Option<String>,
+    pub identical: bool,
+    pub diff: evac_zone::OrderDiff,
+}
+
+pub async fn draft_diff(State(s): State<Shared>) -> ApiResult<Json<DraftDiff>> {
+    let store = s.store.clone();
+    let last = blocking(move || {
+        let Some(o) = store.orders()?.into_iter().filter(|o| o.status == "issued").max_by_key(|o| o.number) else {
+            return Ok(None);
+        };
+        Ok(store.order(o.number)?.map(|(body, _)| (o, body)))
+    })
+    .await?;
+    let draft_body = serde_json::to_string(&s.draft).expect("order serialises");
+    let Some((order, body)) = last else {
+        let none = evac_zone::Order { settlements: vec![], ..s.draft.clone() };
+        let diff = evac_zone::OrderDiff::between(&none, &s.draft);
+        return Ok(Json(DraftDiff { previous: None, previous_issued_at: None, identical: false, diff }));
+    };
+    let previous: evac_zone::Order = serde_json::from_str(&body).map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("order {} cannot be read: {e}", order.number))
+    })?;
+    Ok(Json(DraftDiff {
+        previous: Some(order.number),
+        previous_issued_at: Some(order.issued_at),
+        identical: body == draft_body,
+        diff: evac_zone::OrderDiff::between(&previous, &s.draft),
+    }))
+}
+
 #[derive(Deserialize)]
 pub struct RevokeRequest {
     pub reason: String,

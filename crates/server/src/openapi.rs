@@ -104,6 +104,16 @@ fn schemas() -> Value {
         "IssuedOrder": s(json!({"number": int, "issued_at": str_, "issued_by": str_, "scope": str_, "settlements": int, "population": int,
             "status": {"type": "string", "enum": ["issued", "revoked"]}, "revoked_at": str_, "revoked_by": str_, "revoke_reason": str_}), &["number", "status"]),
         "OrderList": {"type": "array", "items": {"$ref": "#/components/schemas/IssuedOrder"}},
+        "DraftDiff": s(json!({"previous": {"type": "integer", "nullable": true, "description": "the last order in force (none: the draft would be the first)"},
+            "previous_issued_at": {"type": "string", "nullable": true},
+            "identical": {"type": "boolean", "description": "the draft is the last order again: issuing it is refused (409 order_identical)"},
+            "diff": s(json!({"previous_settlements": int, "current_settlements": int,
+                "added": {"type": "array", "items": {"type": "object", "description": "an order entry (id, name, name_uk, population, distance_km, zone)"}},
+                "removed": {"type": "array", "items": {"type": "object", "description": "an order entry"}},
+                "zone_changed": {"type": "array", "items": s(json!({"id": str_, "name": str_, "population": int, "from": str_, "to": str_}), &["id", "name", "population", "from", "to"])},
+                "population_added": int, "population_removed": int, "population_growth": int}),
+                &["previous_settlements", "current_settlements", "added", "removed", "zone_changed", "population_added", "population_removed", "population_growth"])}),
+            &["identical", "diff"]),
         "Order": {"type": "object", "description": "order.json (see docs/scenario.md): scenario, mandatory_km, advisory_km, settlements, totals"},
         "Plan": {"type": "object", "properties": {"car": {"type": "object"}, "transit": {"type": "object"}}},
         "AuditEntry": s(json!({"id": int, "at": str_, "username": str_, "action": str_, "target": str_, "ip": str_, "detail": str_}), &["id", "at", "action"]),
@@ -364,6 +374,23 @@ mod tests {
             },
         );
         check("Merged", Merged { id: 1, merged_into: 2, version: 3 });
+        let diff = DraftDiff {
+            previous: Some(1),
+            previous_issued_at: Some(text()),
+            identical: false,
+            diff: evac_zone::OrderDiff::default(),
+        };
+        check("DraftDiff", &diff);
+        let inner: BTreeSet<String> =
+            serde_json::to_value(&diff.diff).unwrap().as_object().unwrap().keys().cloned().collect();
+        let documented: BTreeSet<String> =
+            document()["components"]["schemas"]["DraftDiff"]["properties"]["diff"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+        assert_eq!(inner, documented);
         let progress = evac_store::Progress { households: 2, registered: 5, people: 5, ..Default::default() };
         check(
             "DashboardRow",

@@ -177,6 +177,11 @@ pub const ROUTES: &[Route] = &[
         _ -> "Order" 200, "The order as computed now, not yet issued"
     ),
     route!(
+        Get "/api/orders/draft/diff" => api::draft_diff, Anyone,
+        _ -> "DraftDiff" 200,
+        "What issuing the draft now would change against the last order in force: settlements added, removed, changed zone, people; identical: it would be refused"
+    ),
+    route!(
         Post "/api/orders" => api::issue_order, Coordinators,
         _ -> "IssuedOrder" 201, "Issue the draft as the next numbered, immutable order (409 order_identical when it is the last order again)"
     ),

@@ -401,7 +401,22 @@ fn orders_identical_refused_and_revoked(db: &TestDb) {
     let s = start(db);
     let coord = login(&s.base, "coord");
     let reg = login(&s.base, "reg");
+    // The preview before issuing: no order yet, so every ordered settlement is added.
+    let (_, draft) = call(&s.base, "get", "/api/orders/draft", &reg, None);
+    let ordered = draft["settlements"].as_array().unwrap();
+    let (st, d) = call(&s.base, "get", "/api/orders/draft/diff", &coord, None);
+    assert_eq!(st, 200, "{d}");
+    assert_eq!((&d["previous"], &d["identical"]), (&Value::Null, &json!(false)), "{d}");
+    assert_eq!(d["diff"]["added"].as_array().unwrap().len(), ordered.len());
+    assert_eq!(d["diff"]["population_added"], draft["totals"]["ordered"]["population"]);
+    assert!(
+        d["diff"]["removed"].as_array().unwrap().is_empty() && d["diff"]["zone_changed"].as_array().unwrap().is_empty()
+    );
     assert_eq!(call(&s.base, "post", "/api/orders", &coord, None).0, 201);
+    // Against order 1 the draft is the same order: identical, nothing changes.
+    let (_, d) = call(&s.base, "get", "/api/orders/draft/diff", &reg, None);
+    assert_eq!((&d["previous"], &d["identical"]), (&json!(1), &json!(true)), "{d}");
+    assert_eq!((&d["diff"]["added"], &d["diff"]["population_growth"]), (&json!([]), &json!(0)), "{d}");
     let (st, e) = call(&s.base, "post", "/api/orders", &coord, None);
     assert_eq!((st, e["code"].as_str()), (409, Some("order_identical")), "{e}");
     assert!(e["error"].as_str().unwrap().contains("identical"));
@@ -422,6 +437,7 @@ fn orders_identical_refused_and_revoked(db: &TestDb) {
     let (_, list) = call(&s.base, "get", "/api/orders", &reg, None);
     let statuses: Vec<&str> = list.as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["revoked", "issued"]);
+    assert_eq!(call(&s.base, "get", "/api/orders/draft/diff", &reg, None).1["previous"], 2, "the order in force");
     assert_eq!(call(&s.base, "get", "/api/orders/1/print", &reg, None).0, 200, "the printable order stays");
     assert_eq!(
         call(&s.base, "post", "/api/orders/9/revoke", &coord, Some(json!({"reason": "x"}))).1["code"],
