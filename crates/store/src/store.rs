@@ -1277,6 +1277,80 @@ mod tests {
     }
 
     #[test]
+    fn timeline_buckets_the_status_history() {
+        let (_dir, store, by) = store();
+        let conn = sql(&store);
+        let ids: Vec<i64> = ["Коваленко Олена", "Шевченко Тарас", "Бондар Ірина"]
+            .into_iter()
+            .map(|n| store.register(&by, household(n)).unwrap().id)
+            .collect();
+        store.event(&by, ids[0], NewEvent::of(EventKind::Boarded), None).unwrap();
+        store.event(&by, ids[1], NewEvent::of(EventKind::Boarded), None).unwrap();
+        store.event(&by, ids[1], NewEvent::of(EventKind::Undo), None).unwrap();
+        store.event(&by, ids[0], arrive("kharkiv"), None).unwrap();
+        let set = |sql: &str| conn.execute_batch(sql).unwrap();
+        for (id, at) in ids.iter().zip(["08:03:10", "08:17:00", "09:55:00"]) {
+            set(&format!("UPDATE households SET created_at = '2026-12-01T{at}.000Z' WHERE id = {id}"));
+        }
+        for (id, at) in [(1, "08:21:00"), (2, "08:25:00"), (3, "08:26:00"), (4, "08:47:00")] {
+            set(&format!("UPDATE events SET at = '2026-12-01T{at}.000Z' WHERE id = {id}"));
+        }
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc);
+        let points = |t: &Timeline| -> Vec<(String, u64, u64, u64)> {
+            t.points.iter().map(|p| (p.at.clone(), p.registered, p.boarded_or_later, p.arrived)).collect()
+        };
+        let p = |at: &str, r, b, a| (format!("2026-12-01T{at}Z"), r, b, a);
+        // Under a day: 10 minutes. The undone boarding never counts.
+        let t = store.timeline_at(at("2026-12-01T10:00:00Z")).unwrap();
+        assert_eq!(t.bucket_minutes, 10);
+        assert_eq!(
+            points(&t),
+            [
+                p("08:00:00", 0, 0, 0),
+                p("08:10:00", 3, 0, 0),
+                p("08:20:00", 6, 0, 0),
+                p("08:30:00", 6, 3, 0),
+                p("08:50:00", 6, 3, 3),
+                p("10:00:00", 9, 3, 3),
+            ]
+        );
+        // Three days on: hours, then now.
+        let t = store.timeline_at(at("2026-12-04T10:00:00Z")).unwrap();
+        assert_eq!(t.bucket_minutes, 60);
+        let mut want = vec![p("08:00:00", 0, 0, 0), p("09:00:00", 6, 3, 3), p("10:00:00", 9, 3, 3)];
+        want.push(("2026-12-04T10:00:00Z".into(), 9, 3, 3));
+        assert_eq!(points(&t), want);
+        // A returned household leaves boarded-or-later and arrived.
+        store.event(&by, ids[0], NewEvent::of(EventKind::Returned), None).unwrap();
+        set("UPDATE events SET at = '2026-12-02T12:00:00.000Z' WHERE id = 5");
+        let t = store.timeline_at(at("2027-01-01T00:00:00Z")).unwrap();
+        assert_eq!(t.bucket_minutes, 1440);
+        assert_eq!(
+            points(&t),
+            [
+                ("2026-12-01T00:00:00Z".into(), 0, 0, 0),
+                ("2026-12-02T00:00:00Z".into(), 9, 3, 3),
+                ("2026-12-03T00:00:00Z".into(), 9, 0, 0),
+                ("2027-01-01T00:00:00Z".into(), 9, 0, 0),
+            ]
+        );
+        // Registrations on 200 days: thinned to the bound, the first and the last point kept.
+        for day in 0..200 {
+            let id = store.register(&by, household(&format!("Родина {day}"))).unwrap().id;
+            let d = at("2026-01-01T12:00:00Z") + chrono::Duration::days(day);
+            set(&format!(
+                "UPDATE households SET created_at = '{}' WHERE id = {id}",
+                d.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            ));
+        }
+        let t = store.timeline_at(at("2027-01-01T00:00:00Z")).unwrap();
+        assert!(t.points.len() <= Timeline::MAX_POINTS, "{}", t.points.len());
+        assert_eq!(t.points[0].at, "2026-01-01T00:00:00Z");
+        assert_eq!(points(&t).last().unwrap(), &("2027-01-01T00:00:00Z".to_string(), 609, 0, 0));
+        assert!(t.points.windows(2).all(|w| w[0].at < w[1].at && w[0].registered <= w[1].registered));
+    }
+
+    #[test]
     fn a_change_whose_audit_record_fails_is_not_made() {
         let (_dir, store, by) = store();
         let conn = sql(&store);
