@@ -1094,6 +1094,70 @@ mod tests {
         assert_eq!(or_list(&["one"]), "one");
     }
 
+    /// The text between `start` and the next `end` after it.
+    fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+        let from = text.find(start).unwrap_or_else(|| panic!("{start} not found")) + start.len();
+        &text[from..from + text[from..].find(end).unwrap_or_else(|| panic!("{end} not found after {start}"))]
+    }
+
+    /// The message of `key` in a language's table of web/js/i18n.js (`key: 'text'`).
+    fn message<'a>(table: &'a str, key: &str) -> Option<&'a str> {
+        let at = table.find(&format!(" {key}: "))? + key.len() + 3;
+        let quote = table[at..].chars().next()?;
+        let rest = &table[at + 1..];
+        Some(&rest[..rest.find(quote)?])
+    }
+
+    /// The UI shows every error code, and every field the server names, in Ukrainian and in
+    /// English (web/js/i18n.js): no English-only error text in the Ukrainian UI.
+    #[test]
+    fn every_error_code_and_field_has_a_ukrainian_and_an_english_message() {
+        let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/js/i18n.js")).unwrap();
+        let codes = between(&src, "const CODES = {", "};");
+        let uk = between(&src, "\n  uk: {", "\n  },");
+        let en = between(&src, "\n  en: {", "\n  },");
+        let cyrillic = |s: &str| s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        for code in ERROR_CODES {
+            let key = message(codes, code).unwrap_or_else(|| panic!("{code}: not in CODES of web/js/i18n.js"));
+            let (u, e) = (message(uk, key), message(en, key));
+            assert!(u.is_some_and(cyrillic), "{code} ({key}): no Ukrainian message: {u:?}");
+            assert!(e.is_some_and(|e| !e.is_empty() && !cyrillic(e)), "{code} ({key}): no English message: {e:?}");
+        }
+        // The fields the server's field errors name (api.rs checks, the store's Invalid).
+        let fields = [
+            "settlement_id",
+            "head_name",
+            "people",
+            "members",
+            "cannot_walk",
+            "needs_oxygen",
+            "needs_bed",
+            "needs_escort",
+            "children",
+            "pets",
+            "needs",
+            "phone",
+            "document",
+            "birth_year",
+            "client_id",
+            "kind",
+            "centre_id",
+            "vehicle",
+            "trip",
+            "reason",
+            "q",
+            "username",
+            "password",
+            "role",
+        ];
+        for field in fields {
+            for key in [format!("f_{field}"), format!("fe_{field}")] {
+                assert!(message(uk, &key).is_some_and(cyrillic), "{key}: no Ukrainian message");
+                assert!(message(en, &key).is_some_and(|e| !e.is_empty()), "{key}: no English message");
+            }
+        }
+    }
+
     #[test]
     fn errors_are_json_with_fields_only_when_there_are_some() {
         let e = ApiError::new(StatusCode::NOT_FOUND, "gone");
