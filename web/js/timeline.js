@@ -32,7 +32,7 @@ export function timelineSvg(timeline, width) {
   const points = (timeline && timeline.points) || [];
   const W = Math.round(Math.max(280, Math.min(960, width || 360)));
   const H = W < 500 ? 200 : 260;
-  const pad = { l: 58, r: 10, t: 10, b: 26 };
+  const pad = { l: 58, r: 10, t: 16, b: 26 };
   const x0 = new Date(points[0].at).getTime();
   const x1 = Math.max(x0 + 60e3, new Date(points[points.length - 1].at).getTime());
   const { step, top } = axis(Math.max(...points.map((p) => Math.max(p.registered, p.boarded_or_later, p.arrived))));
