@@ -33,6 +33,7 @@ on_both_engines!(
     workflow_with_person_counts_and_undo,
     merged_households_leave_lists_and_counts,
     orders_identical_refused_and_revoked,
+    draft_diff_against_a_different_order,
     dashboard_totals_equal_the_database_and_export_is_audited,
 );
 
@@ -114,6 +115,11 @@ impl Drop for Server {
 }
 
 fn start(db: &TestDb) -> Server {
+    start_with(db, |_| {})
+}
+
+/// A server as [`start`], after `prepare` ran on its state (before it serves).
+fn start_with(db: &TestDb, prepare: impl FnOnce(&evac_server::AppState)) -> Server {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let scenario = evac_scenario::Scenario::load(&repo.join("scenarios/kupiansk")).unwrap();
     let store = Store::connect(db.arg(), matches!(db, TestDb::Sqlite { .. })).unwrap();
@@ -122,6 +128,7 @@ fn start(db: &TestDb) -> Server {
     }
     let out = tempfile::tempdir().unwrap();
     let state = Arc::new(evac_server::AppState::build(&scenario, None, out.path(), store));
+    prepare(&state);
     let limits = evac_server::Limits { requests_per_s: 0.0, logins_per_min: 0.0, ..Default::default() };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -443,6 +450,65 @@ fn orders_identical_refused_and_revoked(db: &TestDb) {
         call(&s.base, "post", "/api/orders/9/revoke", &coord, Some(json!({"reason": "x"}))).1["code"],
         "not_found"
     );
+}
+
+/// The draft against an order in force that differs from it: one settlement the draft
+/// orders was not in it, one it had is not in the draft, one had the other zone.
+fn draft_diff_against_a_different_order(db: &TestDb) {
+    use evac_zone::Zone;
+    let changed = std::sync::Mutex::new(None);
+    let s = start_with(db, |state| {
+        let mut previous = state.draft.clone();
+        let dropped = previous.settlements.remove(0);
+        let flipped = &mut previous.settlements[0];
+        let from = if flipped.zone == Zone::Mandatory { Zone::Advisory } else { Zone::Mandatory };
+        let to = std::mem::replace(&mut flipped.zone, from);
+        let flipped = flipped.id.clone();
+        let mut gone = previous.settlements[1].clone();
+        (gone.id, gone.name, gone.population) = ("UA-GONE".into(), "Gone".into(), 1234);
+        previous.settlements.push(gone);
+        let population: u64 = previous.settlements.iter().map(|e| u64::from(e.population)).sum();
+        let record = evac_store::OrderRecord {
+            scope: "an earlier hazard line".into(),
+            settlements: previous.settlements.len() as i64,
+            population: population as i64,
+            body: serde_json::to_string(&previous).unwrap(),
+        };
+        let by = Actor::user(&coordinator(state), None);
+        state.store.issue_order(&by, record, Box::new(|_, _| String::new()), None).unwrap();
+        let growth = state.draft.totals.ordered.population as i64 - population as i64;
+        *changed.lock().unwrap() = Some((dropped, flipped, from, to, growth));
+    });
+    let (dropped, flipped, from, to, growth) = changed.into_inner().unwrap().unwrap();
+    let reg = login(&s.base, "reg");
+    let (st, d) = call(&s.base, "get", "/api/orders/draft/diff", &reg, None);
+    assert_eq!(st, 200, "{d}");
+    assert_eq!((&d["previous"], &d["identical"]), (&json!(1), &json!(false)), "{d}");
+    let diff = &d["diff"];
+    let ids =
+        |k: &str| diff[k].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(ids("added"), [dropped.id.as_str()]);
+    assert_eq!(ids("removed"), ["UA-GONE"]);
+    assert_eq!(ids("zone_changed"), [flipped]);
+    let z = &diff["zone_changed"][0];
+    assert_eq!((&z["from"], &z["to"]), (&json!(from), &json!(to)), "{z}");
+    assert_eq!(
+        (&diff["population_added"], &diff["population_removed"], &diff["population_growth"]),
+        (&json!(dropped.population), &json!(1234), &json!(growth))
+    );
+    // Issuing it is not refused: it is not the order in force.
+    let coord = login(&s.base, "coord");
+    let (st, o) = call(&s.base, "post", "/api/orders", &coord, None);
+    assert_eq!((st, &o["number"]), (201, &json!(2)), "{o}");
+    assert_eq!(call(&s.base, "get", "/api/orders/draft/diff", &reg, None).1["identical"], true);
+}
+
+/// The coordinator, logged in through the store (before the server serves).
+fn coordinator(state: &evac_server::AppState) -> evac_store::User {
+    match state.store.login("coord", "coord-passphrase", 1, None).unwrap() {
+        evac_store::LoginOutcome::LoggedIn { user, .. } => user,
+        evac_store::LoginOutcome::Refused => panic!("coord cannot log in"),
+    }
 }
 
 fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
