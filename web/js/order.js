@@ -1,8 +1,8 @@
 // The order panel: the draft, issuing it, the issued orders and their printable copies.
 import { api } from './api.js';
-import { $ } from './dom.js';
+import { $, state } from './dom.js';
 import { html, join, setHTML } from './html.js';
-import { errorText, fmt, t } from './i18n.js';
+import { currentLang, errorText, fmt, t } from './i18n.js';
 
 export async function renderDraft() {
   const draft = await api('/api/orders/draft');
@@ -23,7 +23,12 @@ export async function loadOrders() {
 }
 
 const zoneName = (z) => t(z);
-const entryName = (e) => e.name_uk || e.name;
+// A settlement's name in the page's language (a zone change carries only the Latin name:
+// the Ukrainian one is the settlement list's).
+const entryName = (e) => {
+  const uk = e.name_uk || ((state.settlements || []).find((s) => s.id === e.id) || {}).name_uk;
+  return currentLang() === 'uk' ? uk || e.name : e.name;
+};
 
 // What issuing the draft would change against the order in force (/api/orders/draft/diff).
 function previewMarkup(d) {
@@ -41,7 +46,7 @@ function previewMarkup(d) {
   return html`<h3>${t('od_title')}</h3>${head}${people}${unchanged}
     ${d.previous === null || d.previous === undefined ? '' : list('od_added', diff.added, (e) => `${entryName(e)} — ${zoneName(e.zone)}, ${fmt(e.population)} ${t('people')}`)}
     ${list('od_removed', diff.removed, (e) => `${entryName(e)} — ${zoneName(e.zone)}, ${fmt(e.population)} ${t('people')}`)}
-    ${list('od_zone_changed', diff.zone_changed, (e) => `${e.name}: ${zoneName(e.from)} → ${zoneName(e.to)}, ${fmt(e.population)} ${t('people')}`)}`;
+    ${list('od_zone_changed', diff.zone_changed, (e) => `${entryName(e)}: ${zoneName(e.from)} → ${zoneName(e.to)}, ${fmt(e.population)} ${t('people')}`)}`;
 }
 
 async function issue(button) {
