@@ -13,9 +13,11 @@
 // the server answers `replayed`, i.e. supports client ids; said so otherwise); logging in
 // without a connection says "no connection". Screenshots of each screen go to the
 // screenshot dir. Also checks the html`` helper and that the ES modules are served as
-// JavaScript. Exits non-zero on any failure.
+// JavaScript. Also: the order preview before issuing, every error code in Ukrainian, names
+// on the map, the dashboard's progress over time, the CSV and XLSX downloads. Exits
+// non-zero on any failure.
 import { chromium, request } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 const [base, user, pass, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
@@ -258,6 +260,15 @@ async function flow(size) {
   await page.locator('#dash-timeline').scrollIntoViewIfNeeded();
   await audit(page, `${label} dashboard timeline`, size, shot, '08-dashboard-timeline.png');
   await page.locator('#dash-timeline').screenshot({ path: `${shots}/${size.prefix}08-timeline-chart.png` });
+  // The coordinator's downloads: every household as CSV and as an Excel workbook (a zip).
+  for (const [button, name] of [['#export-csv', 'households.csv'], ['#export-xlsx', 'households.xlsx']]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    const bytes = readFileSync(await download.path());
+    check(download.suggestedFilename() === name, `downloaded ${download.suggestedFilename()}`);
+    const ok = name.endsWith('.csv') ? bytes.toString('utf8').startsWith('id,settlement_id,') : bytes.subarray(0, 2).toString() === 'PK';
+    check(ok && bytes.length > 100, `${name}: ${bytes.length} bytes`);
+    console.log(`${label}: downloaded ${name}, ${bytes.length} bytes`);
+  }
   // The map fills a settlement by the share of its people on the way or arrived: a few
   // people of Kupiansk's 26,627 is the lightest blue (1-49 %), not a status colour.
   const fill = await page.locator(`path.settlement-marker[data-settlement="${kupiansk}"]`).getAttribute('fill');
