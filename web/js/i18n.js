@@ -180,7 +180,8 @@ const STATUS = { 0: 'e_offline', 400: 'e_invalid', 401: 'e_unauthorized', 403: '
 export function errorText(e) {
   const key = (e && e.code && CODES[e.code]) || (e && STATUS[e.status]);
   const text = key ? t(key) : ((e && e.message) || String(e));
-  const fields = (e && e.body && e.body.fields) || {};
+  // An API error keeps them in its body; an outbox item's saved error beside its code.
+  const fields = (e && ((e.body && e.body.fields) || e.fields)) || {};
   // Each field by its name and what it expects, in the user's language (the server's own
   // words for a field this page does not know, in English only; in Ukrainian a general word).
   const parts = Object.entries(fields).map(([k, v]) => `${T[lang][`f_${k}`] || T[lang][`c_${k}`] || k}: ${T[lang][`fe_${k}`] || (lang === 'en' ? v : T[lang].fe_invalid)}`);
