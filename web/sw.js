@@ -10,6 +10,7 @@ const SHELL = [
   '/js/main.js', '/js/admin.js', '/js/api.js', '/js/centres.js', '/js/dashboard.js', '/js/dom.js', '/js/households.js',
   '/js/html.js', '/js/i18n.js', '/js/map.js', '/js/order.js', '/js/outbox.js', '/js/picker.js', '/js/plan.js',
   '/js/register.js', '/js/search.js', '/js/settlement.js', '/js/translit.js', '/js/trips.js',
+  '/js/timeline.js',
   '/vendor/leaflet-1.9.4/leaflet.js', '/vendor/leaflet-1.9.4/leaflet.css',
   '/vendor/leaflet-1.9.4/images/layers.png', '/vendor/leaflet-1.9.4/images/layers-2x.png',
   '/vendor/leaflet-1.9.4/images/marker-icon.png', '/vendor/leaflet-1.9.4/images/marker-icon-2x.png',

@@ -14,9 +14,11 @@
 // without a connection says "no connection". Screenshots of each screen go to the
 // screenshot dir. Also checks the html`` helper and that the ES modules are served as
 // JavaScript. The trips screen at phone size: a household boarded by a tap and one by its
-// code. Exits non-zero on any failure.
+// code. Also: the order preview before issuing, every error code in Ukrainian, names
+// on the map, the dashboard's progress over time, the CSV and XLSX downloads. Exits
+// non-zero on any failure.
 import { chromium, request } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 const [base, user, pass, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
@@ -95,24 +97,51 @@ async function flow(size) {
   const mapBox = await page.locator('#map').boundingBox();
   check(mapBox && mapBox.height >= 200 && mapBox.width >= size.options.viewport.width - 2 - (size.name === 'desktop' ? 560 : 0), `the map is visible: ${JSON.stringify(mapBox)}`);
   console.log(`${label}: map ${Math.round(mapBox.width)}x${Math.round(mapBox.height)} px`);
+  // Settlement names drawn on the map (no tile server), the largest place among them.
+  const kupianskName = (await authed(page, `/api/settlements/${kupiansk}`)).body.name_uk;
+  const shown = () => page.locator('#map .place-label').allTextContents();
+  for (let i = 0; i < 50 && !(await shown()).includes(kupianskName); i += 1) await page.waitForTimeout(100);
+  check((await shown()).includes(kupianskName), `${kupianskName} is named on the map: ${await shown()}`);
+  const names = await page.locator('#map .place-label').count();
+  check(names >= 5 && names < markers, `some names, not all on top of each other: ${names}`);
+  console.log(`${label}: map labels ${names} settlements, ${kupianskName} among them`);
   await shot('01-map.png');
 
-  // Issue the order.
-  const [issuing] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/api/orders') && r.request().method() === 'POST'),
-    page.click('#issue-order'),
-  ]);
-  const answer = await issuing.json();
-  if (issuing.status() === 409) {
-    // The same draft was issued at the other screen size: refused as identical, and said so.
-    await page.waitForSelector('#issue-result .error');
+  // Issue the order: "issue" first shows what changes against the order in force, then
+  // "confirm" issues it. The same draft again (issued at the other screen size) is shown
+  // as identical, with nothing to confirm, and the server refuses it too.
+  await page.click('#issue-order');
+  await page.waitForSelector('#issue-preview:not([hidden]) [data-preview]');
+  const preview = (await page.textContent('#issue-preview')).replace(/\s+/g, ' ').trim();
+  console.log(`${label}: order preview: ${preview.slice(0, 160)}`);
+  await audit(page, `${label} order preview`, size, shot, '02-order-preview.png');
+  if (await page.locator('#issue-preview [data-preview=identical]').count()) {
+    check(await page.locator('#issue-preview [data-preview-action=confirm]').count() === 0, 'an identical order has nothing to confirm');
+    const again = await authed(page, '/api/orders', { method: 'POST' });
+    check(again.status === 409 && again.body.code === 'order_identical', `the identical order is refused: ${JSON.stringify(again)}`);
+    await page.click('#issue-preview [data-preview-action=cancel]');
     await page.waitForSelector('#orders li[data-order="1"]');
-    console.log(`${label}: order: the identical order is refused: ${(await page.textContent('#issue-result')).trim()}`);
+    console.log(`${label}: order: the identical order is not offered again`);
   } else {
+    check(/перше розпорядження|Порівняно/i.test(preview), `the preview says what changes: ${preview}`);
+    const [issuing] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/orders') && r.request().method() === 'POST'),
+      page.click('#issue-preview [data-preview-action=confirm]'),
+    ]);
+    const answer = await issuing.json();
+    check(issuing.status() === 201, `issued: ${JSON.stringify(answer)}`);
     await page.waitForSelector(`#orders li[data-order="${answer.number}"]`);
     const issued = await page.textContent('#issue-result');
     console.log(`${label}: order: ${issued.trim()}`);
   }
+  // Every error code the server sends is shown in Ukrainian (English on a click).
+  const codes = (await authed(page, '/api/openapi.json')).body.components.schemas.Error.properties.code.enum;
+  const untranslated = await page.evaluate(async (codes) => {
+    const { errorText } = await import('/js/i18n.js');
+    return codes.filter((code) => !/[а-яіїєґ]/i.test(errorText({ code, status: 409, message: 'English text', body: { error: 'English text' } })));
+  }, codes);
+  check(untranslated.length === 0, `error codes shown without Ukrainian: ${untranslated}`);
+  console.log(`${label}: ${codes.length} error codes shown in Ukrainian`);
   await shot('02-order-issued.png');
 
   // Register a household in Kupiansk and see its count change.
@@ -218,6 +247,29 @@ async function flow(size) {
   console.log(`${label}: dashboard registered ${totalRegistered}, on the way ${totalBoarded}; the settlements say ${sum}, ${away}`);
   check(totalRegistered === sum && totalBoarded === away, 'dashboard totals match the server');
   await audit(page, `${label} dashboard`, size, shot, '07-dashboard.png');
+  // Progress over time: a chart drawn in the page (three lines), and the same figures as a
+  // table whose newest row is the totals above.
+  await page.waitForSelector('#dash-timeline svg.timeline-svg polyline[data-series=registered]');
+  check(await page.locator('#dash-timeline polyline').count() === 3, 'three lines over time');
+  const newest = await page.locator('#dash-timeline .tl-table tbody tr').first().locator('td').allTextContents();
+  check(Number(newest[1].replace(/\D/g, '')) === totalRegistered, `the timeline ends at the registered total: ${newest}`);
+  check(Number(newest[2].replace(/\D/g, '')) >= totalBoarded, `boarded or later at least the people boarded: ${newest}`);
+  const chartBox = await page.locator('#dash-timeline svg.timeline-svg').boundingBox();
+  check(chartBox.width <= size.options.viewport.width && chartBox.height >= 150, `the chart fits: ${JSON.stringify(chartBox)}`);
+  console.log(`${label}: timeline ${Math.round(chartBox.width)}x${Math.round(chartBox.height)} px, newest ${newest.join(' | ')}`);
+  await page.click('#dash-timeline .tl-table summary');
+  await page.locator('#dash-timeline').scrollIntoViewIfNeeded();
+  await audit(page, `${label} dashboard timeline`, size, shot, '08-dashboard-timeline.png');
+  await page.locator('#dash-timeline').screenshot({ path: `${shots}/${size.prefix}08-timeline-chart.png` });
+  // The coordinator's downloads: every household as CSV and as an Excel workbook (a zip).
+  for (const [button, name] of [['#export-csv', 'households.csv'], ['#export-xlsx', 'households.xlsx']]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    const bytes = readFileSync(await download.path());
+    check(download.suggestedFilename() === name, `downloaded ${download.suggestedFilename()}`);
+    const ok = name.endsWith('.csv') ? bytes.toString('utf8').startsWith('id,settlement_id,') : bytes.subarray(0, 2).toString() === 'PK';
+    check(ok && bytes.length > 100, `${name}: ${bytes.length} bytes`);
+    console.log(`${label}: downloaded ${name}, ${bytes.length} bytes`);
+  }
   // The map fills a settlement by the share of its people on the way or arrived: a few
   // people of Kupiansk's 26,627 is the lightest blue (1-49 %), not a status colour.
   const fill = await page.locator(`path.settlement-marker[data-settlement="${kupiansk}"]`).getAttribute('fill');

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { $, state } from './dom.js';
 import { html, join, setHTML } from './html.js';
 import { errorText, fmt, t } from './i18n.js';
+import { renderTimeline } from './timeline.js';
 
 const COLUMNS = ['ordered', 'registered', 'checked_in', 'boarded', 'arrived', 'refused', 'unreachable', 'people', 'cannot_walk', 'share'];
 let sort = { key: 'share', desc: false };
@@ -63,6 +64,29 @@ function render() {
     return html`<div><b>${c.name || c.id}</b> ${fmt(c.occupancy)} / ${fmt(c.capacity)}<div class="bar ${share >= 90 ? 'full' : ''}"><div style="width:${share}%"></div></div></div>`;
   })));
   $('dash-note').textContent = data.fallback ? t('dash_fallback') : '';
+  renderTimeline($('dash-timeline'), data.timeline);
+}
+
+// A coordinator's download of every household (the token goes in a header, so the file is
+// fetched and handed to the browser as a blob).
+async function download(path, name) {
+  $('export-note').textContent = '';
+  try {
+    const r = await fetch(path, { headers: { Authorization: `Bearer ${sessionStorage.getItem('evac-token')}` } });
+    if (!r.ok) {
+      let body = {};
+      try { body = await r.json(); } catch (e) { /* no JSON body */ }
+      throw Object.assign(new Error(body.error || r.statusText), { status: r.status, code: body.code || null, body });
+    }
+    const url = URL.createObjectURL(await r.blob());
+    const a = Object.assign(document.createElement('a'), { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (e) {
+    $('export-note').textContent = errorText(e.status === undefined ? { status: 0, code: 'offline' } : e);
+  }
 }
 
 export async function loadDashboard() {
@@ -70,6 +94,14 @@ export async function loadDashboard() {
 }
 
 export function initDashboard() {
+  $('export-csv').addEventListener('click', () => download('/api/households/export.csv', 'households.csv'));
+  $('export-xlsx').addEventListener('click', () => download('/api/households/export.xlsx', 'households.xlsx'));
+  // The chart is drawn for its box's width: again when that changes.
+  let wait = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(wait);
+    wait = setTimeout(() => { if (data && !$('tab-dashboard').hidden) renderTimeline($('dash-timeline'), data.timeline); }, 200);
+  });
   $('dash-head').addEventListener('click', (ev) => {
     const b = ev.target.closest('button[data-sort]');
     if (!b) return;

@@ -51,6 +51,28 @@ const T = {
     fe_settlement_id: 'оберіть населений пункт зі списку', fe_head_name: 'вкажіть ПІБ (1–200 символів)', fe_members: 'від 1 до 50 осіб',
     fe_people: 'від 1 до 50 осіб', fe_phone: 'лише цифри, пробіли, + ( ) -', fe_needs: 'невідома потреба', fe_kind: 'невідома подія',
     fe_centre_id: 'оберіть центр', fe_client_id: 'неправильний ідентифікатор запису',
+    e_bad_request: 'Неправильний запит', e_transition: 'Цей крок не дозволений із поточного стану домогосподарства',
+    e_already_in_status: 'Домогосподарство вже має цей стан', e_nothing_to_undo: 'Немає події, яку можна скасувати',
+    e_household_merged: "Це домогосподарство об'єднано з іншим — відкрийте те, що залишилось",
+    e_client_id_reused: 'Цей ідентифікатор запису вже використано для іншого запису', e_order_revoked: 'Розпорядження вже скасовано',
+    e_merge_not_allowed: "Ці домогосподарства не можна об'єднати", fe_invalid: 'неправильне значення',
+    f_people: 'Осіб', f_cannot_walk: 'Не можуть ходити', f_needs_oxygen: 'Потребують кисню', f_needs_bed: 'Лежачі', f_needs_escort: 'Потребують супроводу',
+    f_children: 'Діти', f_pets: 'Тварини', f_document: 'Документ', f_birth_year: 'Рік народження', f_client_id: 'Ідентифікатор запису',
+    f_vehicle: 'Транспорт', f_trip: 'Рейс', f_reason: 'Причина', f_q: 'Запит', f_username: 'Користувач', f_password: 'Пароль', f_role: 'Роль', f_into: 'Об’єднати з',
+    fe_cannot_walk: 'не більше, ніж осіб у домогосподарстві', fe_needs_oxygen: 'не більше, ніж осіб у домогосподарстві',
+    fe_needs_bed: 'не більше, ніж осіб у домогосподарстві', fe_needs_escort: 'не більше, ніж осіб у домогосподарстві',
+    fe_children: 'не більше, ніж осіб у домогосподарстві', fe_pets: 'не більше 100', fe_document: 'не більше 40 символів',
+    fe_birth_year: 'рік від 1900 до поточного', fe_vehicle: 'не більше 64 символів', fe_trip: 'не більше 64 символів',
+    fe_reason: 'вкажіть причину (до 200 символів; для скасування розпорядження до 500)', fe_q: 'не більше 200 символів',
+    fe_username: '2–64 літери, цифри, «.», «_» або «-», не схоже на наявне імʼя', fe_password: 'щонайменше 10 символів, 4 різні, не імʼя користувача',
+    fe_role: 'viewer, registrar або coordinator', fe_into: 'оберіть інше домогосподарство',
+    progress_time: 'Хід евакуації в часі', tl_registered: 'зареєстровано', tl_boarded_or_later: 'в транспорті, в дорозі або прибули',
+    tl_arrived: 'прибули до центрів', tl_table: 'Показати значення таблицею', tl_time: 'Час', tl_empty: 'Ще нікого не зареєстровано.',
+    export_households: 'Вивантажити домогосподарства',
+    od_title: 'Що зміниться', od_vs: 'Порівняно з чинним розпорядженням №', od_first: 'Це буде перше розпорядження: у зоні',
+    od_identical: 'Проєкт збігається з чинним розпорядженням № {n} — видавати нічого', od_added: 'Додано', od_removed: 'Вилучено',
+    od_zone_changed: 'Змінено зону', od_people: 'Осіб у зоні', od_change: 'зміна', od_unchanged: 'Перелік населених пунктів і зони без змін (змінилися інші дані).',
+    od_confirm: 'Підтвердити й видати',
     legend: 'Легенда', people: 'осіб', open: 'Відкрити', progress: 'Хід евакуації', refresh: 'Оновити', sort_by: 'Сортувати за',
     tab_trips: 'Рейси', trips_title: 'Рейси і списки посадки', pickup_point: 'Пункт посадки', choose_point: 'Оберіть пункт посадки',
     trips_n: 'рейси', seats: 'місць', people_listed: 'осіб у списку', unseated: 'домогосподарств без місця в плані',
@@ -107,6 +129,28 @@ const T = {
     fe_settlement_id: 'choose a settlement from the list', fe_head_name: 'enter the name (1-200 characters)', fe_members: '1 to 50 people',
     fe_people: '1 to 50 people', fe_phone: 'digits, spaces, + ( ) - only', fe_needs: 'unknown need', fe_kind: 'unknown event',
     fe_centre_id: 'choose a centre', fe_client_id: 'invalid record id',
+    e_bad_request: 'Bad request', e_transition: "This step is not allowed from the household's current status",
+    e_already_in_status: 'The household already has this status', e_nothing_to_undo: 'There is no event to undo',
+    e_household_merged: 'This household was merged into another: open the one that stays',
+    e_client_id_reused: 'This record id was already used for another record', e_order_revoked: 'The order is already revoked',
+    e_merge_not_allowed: 'These households cannot be merged', fe_invalid: 'invalid value',
+    f_people: 'People', f_cannot_walk: 'Cannot walk', f_needs_oxygen: 'Need oxygen', f_needs_bed: 'Bedridden', f_needs_escort: 'Need an escort',
+    f_children: 'Children', f_pets: 'Pets', f_document: 'Document', f_birth_year: 'Year of birth', f_client_id: 'Record id',
+    f_vehicle: 'Vehicle', f_trip: 'Trip', f_reason: 'Reason', f_q: 'Query', f_username: 'User', f_password: 'Password', f_role: 'Role', f_into: 'Merge into',
+    fe_cannot_walk: 'at most the people of the household', fe_needs_oxygen: 'at most the people of the household',
+    fe_needs_bed: 'at most the people of the household', fe_needs_escort: 'at most the people of the household',
+    fe_children: 'at most the people of the household', fe_pets: 'at most 100', fe_document: 'at most 40 characters',
+    fe_birth_year: 'a year from 1900 to this year', fe_vehicle: 'at most 64 characters', fe_trip: 'at most 64 characters',
+    fe_reason: 'give the reason (up to 200 characters; 500 to revoke an order)', fe_q: 'at most 200 characters',
+    fe_username: "2-64 letters, digits, '.', '_' or '-', not like an existing name", fe_password: 'at least 10 characters, 4 different, not the username',
+    fe_role: 'viewer, registrar or coordinator', fe_into: 'choose another household',
+    progress_time: 'Progress over time', tl_registered: 'registered', tl_boarded_or_later: 'boarded, on the way or arrived',
+    tl_arrived: 'arrived at centres', tl_table: 'Show the figures as a table', tl_time: 'Time', tl_empty: 'Nobody registered yet.',
+    export_households: 'Export households',
+    od_title: 'What changes', od_vs: 'Compared with the order in force, No.', od_first: 'This will be the first order: in the zone',
+    od_identical: 'The draft is the same as the order in force, No. {n}: nothing to issue', od_added: 'Added', od_removed: 'Removed',
+    od_zone_changed: 'Zone changed', od_people: 'People in the zone', od_change: 'change', od_unchanged: 'Settlements and zones unchanged (other details changed).',
+    od_confirm: 'Confirm and issue',
     legend: 'Key', people: 'people', open: 'Open', progress: 'Progress', refresh: 'Refresh', sort_by: 'Sort by',
     tab_trips: 'Trips', trips_title: 'Trips and pickup lists', pickup_point: 'Pickup point', choose_point: 'Choose a pickup point',
     trips_n: 'trips', seats: 'seats', people_listed: 'people listed', unseated: 'households without a seat in the plan',
@@ -127,13 +171,18 @@ export const needLabel = (n) => (T[lang][`need_${n}`]) || String(n).replace(/_/g
 
 // The server's stable error codes, and what a status means when there is no code.
 const CODES = {
-  offline: 'e_offline', unauthorized: 'e_unauthorized', forbidden: 'e_forbidden', not_found: 'e_not_found',
-  invalid_input: 'e_invalid', invalid: 'e_invalid', invalid_json: 'e_invalid', conflict: 'e_conflict', invalid_transition: 'e_conflict',
-  precondition_failed: 'e_precondition', version_mismatch: 'e_precondition', stale: 'e_precondition',
-  rate_limited: 'e_rate', too_many_requests: 'e_rate', unavailable: 'e_unavailable', overloaded: 'e_unavailable',
-  timeout: 'e_timeout', too_large: 'e_too_large', body_too_large: 'e_too_large', internal: 'e_server',
-  identical_order: 'e_identical_order', duplicate_order: 'e_identical_order', wrong_login: 'e_wrong_login',
-  account_disabled: 'e_disabled', invalid_client_id: 'e_client_id',
+  // Every code the server sends (api.rs ERROR_CODES; crates/server checks this list).
+  invalid_input: 'e_invalid', bad_request: 'e_bad_request', unauthorized: 'e_unauthorized', forbidden: 'e_forbidden',
+  not_found: 'e_not_found', conflict: 'e_conflict', precondition_failed: 'e_precondition', payload_too_large: 'e_too_large',
+  too_many_requests: 'e_rate', timeout: 'e_timeout', unavailable: 'e_unavailable', internal: 'e_server',
+  transition_not_allowed: 'e_transition', already_in_status: 'e_already_in_status', nothing_to_undo: 'e_nothing_to_undo',
+  household_merged: 'e_household_merged', client_id_reused: 'e_client_id_reused', order_identical: 'e_identical_order',
+  order_revoked: 'e_order_revoked', merge_not_allowed: 'e_merge_not_allowed',
+  // This page's own, and older names.
+  offline: 'e_offline', invalid: 'e_invalid', invalid_json: 'e_invalid', invalid_transition: 'e_transition',
+  version_mismatch: 'e_precondition', stale: 'e_precondition', rate_limited: 'e_rate', overloaded: 'e_unavailable',
+  too_large: 'e_too_large', body_too_large: 'e_too_large', identical_order: 'e_identical_order', duplicate_order: 'e_identical_order',
+  wrong_login: 'e_wrong_login', account_disabled: 'e_disabled', invalid_client_id: 'e_client_id',
 };
 const STATUS = { 0: 'e_offline', 400: 'e_invalid', 401: 'e_unauthorized', 403: 'e_forbidden', 404: 'e_not_found', 408: 'e_timeout',
   409: 'e_conflict', 412: 'e_precondition', 413: 'e_too_large', 429: 'e_rate', 500: 'e_server', 503: 'e_unavailable' };
@@ -143,10 +192,11 @@ const STATUS = { 0: 'e_offline', 400: 'e_invalid', 401: 'e_unauthorized', 403: '
 export function errorText(e) {
   const key = (e && e.code && CODES[e.code]) || (e && STATUS[e.status]);
   const text = key ? t(key) : ((e && e.message) || String(e));
-  const fields = (e && e.body && e.body.fields) || {};
+  // An API error keeps them in its body; an outbox item's saved error beside its code.
+  const fields = (e && ((e.body && e.body.fields) || e.fields)) || {};
   // Each field by its name and what it expects, in the user's language (the server's own
-  // words for a field this page does not know).
-  const parts = Object.entries(fields).map(([k, v]) => `${T[lang][`f_${k}`] || T[lang][`c_${k}`] || k}: ${T[lang][`fe_${k}`] || v}`);
+  // words for a field this page does not know, in English only; in Ukrainian a general word).
+  const parts = Object.entries(fields).map(([k, v]) => `${T[lang][`f_${k}`] || T[lang][`c_${k}`] || k}: ${T[lang][`fe_${k}`] || (lang === 'en' ? v : T[lang].fe_invalid)}`);
   return parts.length ? `${text} (${parts.join('; ')})` : text;
 }
 export const fmt = (n) => Number(n || 0).toLocaleString(lang === 'uk' ? 'uk-UA' : 'en-GB');

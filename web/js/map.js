@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { state } from './dom.js';
 import { html, join, setHTML } from './html.js';
-import { fmt, t } from './i18n.js';
+import { currentLang, fmt, t } from './i18n.js';
 
 export const COLOURS = { mandatory: '#c62828', advisory: '#ef8f00', outside: '#90a4ae', evacuating: '#1565c0', cleared: '#2e7d32', refused: '#6a1b9a' };
 // Share of the people evacuated (on their way or arrived): from none to all.
@@ -12,6 +12,8 @@ export const SHARES = [[0, '#ffffff'], [0.25, '#bbdefb'], [0.5, '#64b5f6'], [0.7
 let map = null;
 let markers = {};
 let fitted = false;
+let labels = null;
+let labelled = [];
 
 // The share of a settlement's people evacuated (on their way or arrived), 0..1: the whole
 // settlement's progress, so one refusal does not paint the village.
@@ -44,10 +46,40 @@ function style(f) {
 // Leaflet puts a string tooltip in as HTML: give it escaped markup only.
 const tooltip = (markup) => String(markup);
 
+// Settlement names on the map, drawn here (no tile server): the larger places first, a
+// name left out where it would cover one already placed, so that the map stays readable
+// at every zoom; in the page's language. Not tappable (the marker under it is).
+const LABEL_HEIGHT = 16;
+const labelText = (s) => (currentLang() === 'uk' ? s.name_uk || s.name : s.name);
+
+export function drawLabels() {
+  if (!map || !labels) return;
+  labels.clearLayers();
+  const size = map.getSize();
+  if (!size.x || !size.y) return; // hidden (a phone's tab without the map): drawn when shown
+  const placed = [];
+  const overlaps = (a) => placed.some((b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h);
+  [...labelled].sort((a, b) => b.population - a.population).forEach((s) => {
+    const p = map.latLngToContainerPoint([s.lat, s.lon]);
+    if (p.x < -50 || p.y < -20 || p.x > size.x + 50 || p.y > size.y + 20) return;
+    const text = labelText(s);
+    const r = Math.min(4 + Math.sqrt(s.population) / 12, 14);
+    const box = { x: p.x + r + 2, y: p.y - LABEL_HEIGHT / 2, w: 7 * text.length + 6, h: LABEL_HEIGHT };
+    // The marker itself is kept clear too.
+    if (overlaps(box) || overlaps({ x: p.x - r, y: p.y - r, w: 2 * r, h: 2 * r })) return;
+    placed.push(box);
+    const icon = L.divIcon({ className: 'place-label', html: String(html`<span>${text}</span>`), iconSize: null, iconAnchor: [-r - 2, LABEL_HEIGHT / 2] });
+    L.marker([s.lat, s.lon], { icon, interactive: false, keyboard: false, pane: 'labels' }).addTo(labels);
+  });
+}
+
 export async function drawMap() {
   if (map) { map.remove(); markers = {}; }
   fitted = false;
   map = L.map('map', { preferCanvas: false, attributionControl: true });
+  map.createPane('labels').style.zIndex = 450;
+  labels = L.layerGroup().addTo(map);
+  map.on('zoomend moveend resize', drawLabels);
   map.attributionControl.setPrefix('').addAttribution('© OpenStreetMap contributors (ODbL); GeoNames (CC BY 4.0)');
   const layers = await api('/api/map/layers');
   const geo = L.geoJSON(layers, {
@@ -104,8 +136,10 @@ export function updateMarkers(settlements, onSelect) {
   });
   // The first time: show the settlements in the zone (where the work is), not the whole area.
   const zone = settlements.filter((s) => s.zone !== 'outside');
+  labelled = settlements;
   if (!fitted && zone.length) {
     fitted = true;
     map.fitBounds(L.latLngBounds(zone.map((s) => [s.lat, s.lon])), { padding: [16, 16] });
   }
+  drawLabels();
 }

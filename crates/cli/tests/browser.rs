@@ -54,7 +54,17 @@ fn ui_in_headless_chromium() {
     assert!(text.contains("PASS"), "{text}");
     eprintln!("{text}");
     for prefix in ["", "phone-"] {
-        for shot in ["01-map.png", "02-order-issued.png", "03-registered.png", "04-settlement.png", "05-english.png"] {
+        for shot in [
+            "01-map.png",
+            "02-order-preview.png",
+            "02-order-issued.png",
+            "03-registered.png",
+            "04-settlement.png",
+            "05-english.png",
+            "07-dashboard.png",
+            "08-dashboard-timeline.png",
+            "08-timeline-chart.png",
+        ] {
             assert!(shots.join(format!("{prefix}{shot}")).is_file(), "{prefix}{shot}");
         }
     }

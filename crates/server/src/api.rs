@@ -661,46 +661,88 @@ pub async fn merge(
     Ok(Json(Merged { id, merged_into: into, version: done.version }))
 }
 
-/// A CSV field: quoted when needed, and a leading = + - @ neutralised so that a
-/// spreadsheet does not run it as a formula.
+/// A leading = + - @ (or tab, carriage return) neutralised with a `'`, so that a
+/// spreadsheet does not run the value as a formula (CSV and XLSX alike).
+fn neutralised(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() }
+}
+
+/// A CSV field: quoted when needed, and neutralised against formulas.
 fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+    let v = neutralised(v);
     if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+}
+
+/// The columns of the household exports (CSV and XLSX).
+const EXPORT_COLUMNS: [&str; 20] = [
+    "id",
+    "settlement_id",
+    "settlement",
+    "head_name",
+    "people",
+    "cannot_walk",
+    "needs_oxygen",
+    "needs_bed",
+    "needs_escort",
+    "children",
+    "pets",
+    "needs",
+    "phone",
+    "document",
+    "birth_year",
+    "status",
+    "centre_id",
+    "vehicle",
+    "trip",
+    "created_at",
+];
+
+/// The export's columns that are whole numbers (written as numbers in XLSX).
+const EXPORT_NUMBERS: [usize; 9] = [0, 4, 5, 6, 7, 8, 9, 10, 14];
+
+/// Every household (not merged ones), one row of [`EXPORT_COLUMNS`] each, as text; the
+/// export is audited (`format`: csv or xlsx).
+async fn export_rows(s: &Shared, c: Caller, format: &'static str) -> ApiResult<Vec<[String; 20]>> {
+    let store = s.store.clone();
+    let rows = blocking(move || store.export_households_as(&c.actor(), format)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|h| {
+            let settlement = s.settlement_index.get(&h.settlement_id).map_or("", |&i| s.settlements[i].name.as_str());
+            let needs: Vec<&str> = h.needs.iter().map(|n| n.as_str()).collect();
+            let c = h.counts;
+            [
+                h.id.to_string(),
+                h.settlement_id.clone(),
+                settlement.to_string(),
+                h.head_name.clone(),
+                h.people.to_string(),
+                c.cannot_walk.to_string(),
+                c.needs_oxygen.to_string(),
+                c.needs_bed.to_string(),
+                c.needs_escort.to_string(),
+                c.children.to_string(),
+                c.pets.to_string(),
+                needs.join(" "),
+                h.phone.clone().unwrap_or_default(),
+                h.document.clone().unwrap_or_default(),
+                h.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                h.status.to_string(),
+                h.centre_id.clone().unwrap_or_default(),
+                h.vehicle.clone().unwrap_or_default(),
+                h.trip.clone().unwrap_or_default(),
+                h.created_at.clone(),
+            ]
+        })
+        .collect())
 }
 
 /// Every household (not merged ones) as CSV for coordinators; the export is audited.
 pub async fn export_csv(State(s): State<Shared>, c: Caller) -> ApiResult<Response> {
-    let store = s.store.clone();
-    let rows = blocking(move || store.export_households(&c.actor())).await?;
-    let mut out = String::from(
-        "id,settlement_id,settlement,head_name,people,cannot_walk,needs_oxygen,needs_bed,needs_escort,children,pets,needs,phone,document,birth_year,status,centre_id,vehicle,trip,created_at\n",
-    );
-    for h in rows {
-        let settlement = s.settlement_index.get(&h.settlement_id).map_or("", |&i| s.settlements[i].name.as_str());
-        let needs: Vec<&str> = h.needs.iter().map(|n| n.as_str()).collect();
-        let c = h.counts;
-        let fields: Vec<String> = vec![
-            h.id.to_string(),
-            h.settlement_id.clone(),
-            settlement.to_string(),
-            h.head_name.clone(),
-            h.people.to_string(),
-            c.cannot_walk.to_string(),
-            c.needs_oxygen.to_string(),
-            c.needs_bed.to_string(),
-            c.needs_escort.to_string(),
-            c.children.to_string(),
-            c.pets.to_string(),
-            needs.join(" "),
-            h.phone.clone().unwrap_or_default(),
-            h.document.clone().unwrap_or_default(),
-            h.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-            h.status.to_string(),
-            h.centre_id.clone().unwrap_or_default(),
-            h.vehicle.clone().unwrap_or_default(),
-            h.trip.clone().unwrap_or_default(),
-            h.created_at.clone(),
-        ];
+    let rows = export_rows(&s, c, "csv").await?;
+    let mut out = EXPORT_COLUMNS.join(",");
+    out.push('\n');
+    for fields in rows {
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
@@ -710,6 +752,49 @@ pub async fn export_csv(State(s): State<Shared>, c: Caller) -> ApiResult<Respons
             (header::CONTENT_DISPOSITION, "attachment; filename=\"households.csv\""),
         ],
         out,
+    )
+        .into_response())
+}
+
+/// The same rows as the CSV export, as an Excel workbook (one sheet, the header row frozen;
+/// counts, ids and birth years as numbers, text neutralised against formulas as in the CSV).
+pub fn households_xlsx(rows: &[[String; 20]]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("households")?;
+    let bold = Format::new().set_bold();
+    for (col, name) in EXPORT_COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *name, &bold)?;
+    }
+    for (r, fields) in rows.iter().enumerate() {
+        let row = r as u32 + 1;
+        for (col, v) in fields.iter().enumerate() {
+            match v.parse::<i64>() {
+                Ok(n) if EXPORT_NUMBERS.contains(&col) => sheet.write_number(row, col as u16, n as f64)?,
+                _ if v.is_empty() => continue,
+                _ => sheet.write_string(row, col as u16, neutralised(v))?,
+            };
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofit();
+    book.save_to_buffer()
+}
+
+/// Every household (not merged ones) as XLSX for coordinators; the export is audited.
+pub async fn export_xlsx(State(s): State<Shared>, c: Caller) -> ApiResult<Response> {
+    let rows = export_rows(&s, c, "xlsx").await?;
+    let bytes = tokio::task::spawn_blocking(move || households_xlsx(&rows))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the XLSX export failed: {e}")))?
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("the XLSX export failed: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"households.xlsx\""),
+        ],
+        bytes,
     )
         .into_response())
 }
@@ -740,6 +825,8 @@ pub struct Dashboard {
     pub totals: DashboardTotals,
     pub settlements: Vec<DashboardRow>,
     pub centres: Vec<CentreRow>,
+    /// People registered, boarded-or-later and arrived over time.
+    pub timeline: evac_store::Timeline,
 }
 
 /// Totals, one row per settlement that is ordered or has households, and the centres'
@@ -748,7 +835,8 @@ pub struct Dashboard {
 /// households. Merged households are not counted.
 pub async fn dashboard(State(s): State<Shared>) -> ApiResult<Json<Dashboard>> {
     let store = s.store.clone();
-    let (progress, occ) = blocking(move || Ok((store.progress_by_settlement()?, store.occupancy()?))).await?;
+    let (progress, occ, timeline) =
+        blocking(move || Ok((store.progress_by_settlement()?, store.occupancy()?, store.timeline()?))).await?;
     let ordered: HashMap<&str, u64> =
         s.draft.settlements.iter().map(|e| (e.id.as_str(), u64::from(e.population))).collect();
     let mut totals = DashboardTotals { ordered: 0, progress: Progress::default() };
@@ -776,7 +864,7 @@ pub async fn dashboard(State(s): State<Shared>) -> ApiResult<Json<Dashboard>> {
             totals.progress.plus(p);
         }
     }
-    Ok(Json(Dashboard { totals, settlements: rows, centres: centre_rows(&s, &occ) }))
+    Ok(Json(Dashboard { totals, settlements: rows, centres: centre_rows(&s, &occ), timeline }))
 }
 
 // ---- orders ----
@@ -817,6 +905,44 @@ pub async fn issue_order(
     let html_for = Box::new(move |n, at: &str| state.order_html(n, at));
     let (order, new) = blocking(move || store.issue_order(&c.actor(), record, html_for, key)).await?;
     Ok((if new { StatusCode::CREATED } else { StatusCode::OK }, Json(order)))
+}
+
+/// What issuing the draft now would change against the last order in force (issued, not
+/// revoked): `previous` its number (none: the draft would be the first order), `identical`
+/// whether the draft is that order again (issuing it would be refused, 409
+/// `order_identical`), `diff` the settlements added, removed and changed zone, and people.
+#[derive(Debug, Serialize)]
+pub struct DraftDiff {
+    pub previous: Option<i64>,
+    pub previous_issued_at: Option<String>,
+    pub identical: bool,
+    pub diff: evac_zone::OrderDiff,
+}
+
+pub async fn draft_diff(State(s): State<Shared>) -> ApiResult<Json<DraftDiff>> {
+    let store = s.store.clone();
+    let last = blocking(move || {
+        let Some(o) = store.orders()?.into_iter().filter(|o| o.status == "issued").max_by_key(|o| o.number) else {
+            return Ok(None);
+        };
+        Ok(store.order(o.number)?.map(|(body, _)| (o, body)))
+    })
+    .await?;
+    let draft_body = serde_json::to_string(&s.draft).expect("order serialises");
+    let Some((order, body)) = last else {
+        let none = evac_zone::Order { settlements: vec![], ..s.draft.clone() };
+        let diff = evac_zone::OrderDiff::between(&none, &s.draft);
+        return Ok(Json(DraftDiff { previous: None, previous_issued_at: None, identical: false, diff }));
+    };
+    let previous: evac_zone::Order = serde_json::from_str(&body).map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("order {} cannot be read: {e}", order.number))
+    })?;
+    Ok(Json(DraftDiff {
+        previous: Some(order.number),
+        previous_issued_at: Some(order.issued_at),
+        identical: body == draft_body,
+        diff: evac_zone::OrderDiff::between(&previous, &s.draft),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -966,6 +1092,70 @@ mod tests {
     fn role_error_lists_the_roles() {
         assert_eq!(or_list(Role::NAMES), "viewer, registrar or coordinator");
         assert_eq!(or_list(&["one"]), "one");
+    }
+
+    /// The text between `start` and the next `end` after it.
+    fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+        let from = text.find(start).unwrap_or_else(|| panic!("{start} not found")) + start.len();
+        &text[from..from + text[from..].find(end).unwrap_or_else(|| panic!("{end} not found after {start}"))]
+    }
+
+    /// The message of `key` in a language's table of web/js/i18n.js (`key: 'text'`).
+    fn message<'a>(table: &'a str, key: &str) -> Option<&'a str> {
+        let at = table.find(&format!(" {key}: "))? + key.len() + 3;
+        let quote = table[at..].chars().next()?;
+        let rest = &table[at + 1..];
+        Some(&rest[..rest.find(quote)?])
+    }
+
+    /// The UI shows every error code, and every field the server names, in Ukrainian and in
+    /// English (web/js/i18n.js): no English-only error text in the Ukrainian UI.
+    #[test]
+    fn every_error_code_and_field_has_a_ukrainian_and_an_english_message() {
+        let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/js/i18n.js")).unwrap();
+        let codes = between(&src, "const CODES = {", "};");
+        let uk = between(&src, "\n  uk: {", "\n  },");
+        let en = between(&src, "\n  en: {", "\n  },");
+        let cyrillic = |s: &str| s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        for code in ERROR_CODES {
+            let key = message(codes, code).unwrap_or_else(|| panic!("{code}: not in CODES of web/js/i18n.js"));
+            let (u, e) = (message(uk, key), message(en, key));
+            assert!(u.is_some_and(cyrillic), "{code} ({key}): no Ukrainian message: {u:?}");
+            assert!(e.is_some_and(|e| !e.is_empty() && !cyrillic(e)), "{code} ({key}): no English message: {e:?}");
+        }
+        // The fields the server's field errors name (api.rs checks, the store's Invalid).
+        let fields = [
+            "settlement_id",
+            "head_name",
+            "people",
+            "members",
+            "cannot_walk",
+            "needs_oxygen",
+            "needs_bed",
+            "needs_escort",
+            "children",
+            "pets",
+            "needs",
+            "phone",
+            "document",
+            "birth_year",
+            "client_id",
+            "kind",
+            "centre_id",
+            "vehicle",
+            "trip",
+            "reason",
+            "q",
+            "username",
+            "password",
+            "role",
+        ];
+        for field in fields {
+            for key in [format!("f_{field}"), format!("fe_{field}")] {
+                assert!(message(uk, &key).is_some_and(cyrillic), "{key}: no Ukrainian message");
+                assert!(message(en, &key).is_some_and(|e| !e.is_empty()), "{key}: no English message");
+            }
+        }
     }
 
     #[test]

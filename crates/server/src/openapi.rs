@@ -92,12 +92,28 @@ fn schemas() -> Value {
         "Revoke": s(json!({"reason": {"type": "string", "maxLength": 500}}), &["reason"]),
         "Dashboard": s(json!({"totals": s(progress.clone(), &["ordered", "households", "registered", "people"]),
             "settlements": {"type": "array", "items": {"$ref": "#/components/schemas/DashboardRow"}},
-            "centres": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}}}), &["totals", "settlements", "centres"]),
+            "centres": {"type": "array", "items": {"$ref": "#/components/schemas/Centre"}},
+            "timeline": {"$ref": "#/components/schemas/Timeline"}}), &["totals", "settlements", "centres", "timeline"]),
+        "Timeline": s(json!({"bucket_minutes": {"type": "integer", "enum": [10, 60, 1440]},
+            "points": {"type": "array", "maxItems": evac_store::Timeline::MAX_POINTS, "description": "oldest first; people at the end of each bucket (the last point: now)",
+                "items": s(json!({"at": {"type": "string", "description": "UTC, 2026-12-07T06:30:00Z"}, "registered": int,
+                    "boarded_or_later": {"type": "integer", "description": "people whose household was then boarded, departed or arrived"},
+                    "arrived": int}), &["at", "registered", "boarded_or_later", "arrived"])}}), &["bucket_minutes", "points"]),
         "DashboardRow": s(dashboard_row, &["settlement", "ordered", "households", "registered", "checked_in", "boarded", "arrived", "refused", "unreachable", "people", "cannot_walk"]),
         "Id": s(json!({"id": int}), &["id"]),
         "IssuedOrder": s(json!({"number": int, "issued_at": str_, "issued_by": str_, "scope": str_, "settlements": int, "population": int,
             "status": {"type": "string", "enum": ["issued", "revoked"]}, "revoked_at": str_, "revoked_by": str_, "revoke_reason": str_}), &["number", "status"]),
         "OrderList": {"type": "array", "items": {"$ref": "#/components/schemas/IssuedOrder"}},
+        "DraftDiff": s(json!({"previous": {"type": "integer", "nullable": true, "description": "the last order in force (none: the draft would be the first)"},
+            "previous_issued_at": {"type": "string", "nullable": true},
+            "identical": {"type": "boolean", "description": "the draft is the last order again: issuing it is refused (409 order_identical)"},
+            "diff": s(json!({"previous_settlements": int, "current_settlements": int,
+                "added": {"type": "array", "items": {"type": "object", "description": "an order entry (id, name, name_uk, population, distance_km, zone)"}},
+                "removed": {"type": "array", "items": {"type": "object", "description": "an order entry"}},
+                "zone_changed": {"type": "array", "items": s(json!({"id": str_, "name": str_, "population": int, "from": str_, "to": str_}), &["id", "name", "population", "from", "to"])},
+                "population_added": int, "population_removed": int, "population_growth": int}),
+                &["previous_settlements", "current_settlements", "added", "removed", "zone_changed", "population_added", "population_removed", "population_growth"])}),
+            &["identical", "diff"]),
         "Order": {"type": "object", "description": "order.json (see docs/scenario.md): scenario, mandatory_km, advisory_km, settlements, totals"},
         "Plan": {"type": "object", "properties": {"car": {"type": "object"}, "transit": {"type": "object"}}},
         "AuditEntry": s(json!({"id": int, "at": str_, "username": str_, "action": str_, "target": str_, "ip": str_, "detail": str_}), &["id", "at", "action"]),
@@ -138,7 +154,7 @@ fn schemas() -> Value {
             "boarded_people": {"type": "integer", "description": "people of this list boarded on this trip (or departed, arrived since)"},
             "arrived_people": {"type": "integer", "description": "people of this list arrived"}}),
             &["trip", "stops", "dropoff", "boarded_people", "arrived_people"]),
-        "Empty": {"type": "object"}, "Csv": {"type": "string"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
+        "Empty": {"type": "object"}, "Csv": {"type": "string"}, "Xlsx": {"type": "string", "format": "binary"}, "Html": {"type": "string"}, "Svg": {"type": "string"}, "GeoJson": {"type": "object"}, "OpenApi": {"type": "object"},
     })
 }
 
@@ -148,6 +164,7 @@ fn media_type(schema: &str) -> Option<&'static str> {
         "Empty" => None,
         "Html" => Some("text/html"),
         "Csv" => Some("text/csv"),
+        "Xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         "Svg" => Some("image/svg+xml"),
         "GeoJson" => Some("application/geo+json"),
         _ => Some("application/json"),
@@ -443,6 +460,23 @@ mod tests {
         let mut h = keys(&schemas["Household"]["properties"]);
         h.insert("code".into());
         assert_eq!(keys(&v["stops"][0]["households"][0]), h);
+        let diff = DraftDiff {
+            previous: Some(1),
+            previous_issued_at: Some(text()),
+            identical: false,
+            diff: evac_zone::OrderDiff::default(),
+        };
+        check("DraftDiff", &diff);
+        let inner: BTreeSet<String> =
+            serde_json::to_value(&diff.diff).unwrap().as_object().unwrap().keys().cloned().collect();
+        let documented: BTreeSet<String> =
+            document()["components"]["schemas"]["DraftDiff"]["properties"]["diff"]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+        assert_eq!(inner, documented);
         let progress = evac_store::Progress { households: 2, registered: 5, people: 5, ..Default::default() };
         check(
             "DashboardRow",
@@ -455,8 +489,16 @@ mod tests {
                 progress: progress.clone(),
             },
         );
-        let dashboard =
-            Dashboard { totals: DashboardTotals { ordered: 100, progress }, settlements: vec![], centres: vec![] };
+        let timeline = evac_store::Timeline {
+            bucket_minutes: 10,
+            points: vec![evac_store::TimelinePoint { at: text(), registered: 5, boarded_or_later: 2, arrived: 1 }],
+        };
+        let dashboard = Dashboard {
+            totals: DashboardTotals { ordered: 100, progress },
+            settlements: vec![],
+            centres: vec![],
+            timeline,
+        };
         check("Dashboard", &dashboard);
         let doc = document();
         let totals: BTreeSet<&str> = doc["components"]["schemas"]["Dashboard"]["properties"]["totals"]["properties"]

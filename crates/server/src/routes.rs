@@ -151,6 +151,10 @@ pub const ROUTES: &[Route] = &[
         _ -> "Csv" 200, "Every household as CSV (personal data; audited)"
     ),
     route!(
+        Get "/api/households/export.xlsx" => api::export_xlsx, Coordinators + personal_data,
+        _ -> "Xlsx" 200, "Every household as an Excel workbook, the CSV's columns (personal data; audited)"
+    ),
+    route!(
         Get "/api/households/{id}" => api::get_household, Registrars + personal_data,
         _ -> "Household" 200, "One household (personal data; audited)"
     ),
@@ -172,6 +176,11 @@ pub const ROUTES: &[Route] = &[
     route!(
         Get "/api/orders/draft" => api::draft_order, Anyone,
         _ -> "Order" 200, "The order as computed now, not yet issued"
+    ),
+    route!(
+        Get "/api/orders/draft/diff" => api::draft_diff, Anyone,
+        _ -> "DraftDiff" 200,
+        "What issuing the draft now would change against the last order in force: settlements added, removed, changed zone, people; identical: it would be refused"
     ),
     route!(
         Post "/api/orders" => api::issue_order, Coordinators,

@@ -40,6 +40,7 @@ const FILES: &[(&str, &[u8])] = web_files![
     "js/register.js",
     "js/search.js",
     "js/settlement.js",
+    "js/timeline.js",
     "js/translit.js",
     "js/trips.js",
     "vendor/leaflet-1.9.4/leaflet.js",

@@ -33,6 +33,7 @@ on_both_engines!(
     workflow_with_person_counts_and_undo,
     merged_households_leave_lists_and_counts,
     orders_identical_refused_and_revoked,
+    draft_diff_against_a_different_order,
     dashboard_totals_equal_the_database_and_export_is_audited,
 );
 
@@ -114,6 +115,11 @@ impl Drop for Server {
 }
 
 fn start(db: &TestDb) -> Server {
+    start_with(db, |_| {})
+}
+
+/// A server as [`start`], after `prepare` ran on its state (before it serves).
+fn start_with(db: &TestDb, prepare: impl FnOnce(&evac_server::AppState)) -> Server {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let scenario = evac_scenario::Scenario::load(&repo.join("scenarios/kupiansk")).unwrap();
     let store = Store::connect(db.arg(), matches!(db, TestDb::Sqlite { .. })).unwrap();
@@ -122,6 +128,7 @@ fn start(db: &TestDb) -> Server {
     }
     let out = tempfile::tempdir().unwrap();
     let state = Arc::new(evac_server::AppState::build(&scenario, None, out.path(), store));
+    prepare(&state);
     let limits = evac_server::Limits { requests_per_s: 0.0, logins_per_min: 0.0, ..Default::default() };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -401,7 +408,22 @@ fn orders_identical_refused_and_revoked(db: &TestDb) {
     let s = start(db);
     let coord = login(&s.base, "coord");
     let reg = login(&s.base, "reg");
+    // The preview before issuing: no order yet, so every ordered settlement is added.
+    let (_, draft) = call(&s.base, "get", "/api/orders/draft", &reg, None);
+    let ordered = draft["settlements"].as_array().unwrap();
+    let (st, d) = call(&s.base, "get", "/api/orders/draft/diff", &coord, None);
+    assert_eq!(st, 200, "{d}");
+    assert_eq!((&d["previous"], &d["identical"]), (&Value::Null, &json!(false)), "{d}");
+    assert_eq!(d["diff"]["added"].as_array().unwrap().len(), ordered.len());
+    assert_eq!(d["diff"]["population_added"], draft["totals"]["ordered"]["population"]);
+    assert!(
+        d["diff"]["removed"].as_array().unwrap().is_empty() && d["diff"]["zone_changed"].as_array().unwrap().is_empty()
+    );
     assert_eq!(call(&s.base, "post", "/api/orders", &coord, None).0, 201);
+    // Against order 1 the draft is the same order: identical, nothing changes.
+    let (_, d) = call(&s.base, "get", "/api/orders/draft/diff", &reg, None);
+    assert_eq!((&d["previous"], &d["identical"]), (&json!(1), &json!(true)), "{d}");
+    assert_eq!((&d["diff"]["added"], &d["diff"]["population_growth"]), (&json!([]), &json!(0)), "{d}");
     let (st, e) = call(&s.base, "post", "/api/orders", &coord, None);
     assert_eq!((st, e["code"].as_str()), (409, Some("order_identical")), "{e}");
     assert!(e["error"].as_str().unwrap().contains("identical"));
@@ -422,11 +444,71 @@ fn orders_identical_refused_and_revoked(db: &TestDb) {
     let (_, list) = call(&s.base, "get", "/api/orders", &reg, None);
     let statuses: Vec<&str> = list.as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["revoked", "issued"]);
+    assert_eq!(call(&s.base, "get", "/api/orders/draft/diff", &reg, None).1["previous"], 2, "the order in force");
     assert_eq!(call(&s.base, "get", "/api/orders/1/print", &reg, None).0, 200, "the printable order stays");
     assert_eq!(
         call(&s.base, "post", "/api/orders/9/revoke", &coord, Some(json!({"reason": "x"}))).1["code"],
         "not_found"
     );
+}
+
+/// The draft against an order in force that differs from it: one settlement the draft
+/// orders was not in it, one it had is not in the draft, one had the other zone.
+fn draft_diff_against_a_different_order(db: &TestDb) {
+    use evac_zone::Zone;
+    let changed = std::sync::Mutex::new(None);
+    let s = start_with(db, |state| {
+        let mut previous = state.draft.clone();
+        let dropped = previous.settlements.remove(0);
+        let flipped = &mut previous.settlements[0];
+        let from = if flipped.zone == Zone::Mandatory { Zone::Advisory } else { Zone::Mandatory };
+        let to = std::mem::replace(&mut flipped.zone, from);
+        let flipped = flipped.id.clone();
+        let mut gone = previous.settlements[1].clone();
+        (gone.id, gone.name, gone.population) = ("UA-GONE".into(), "Gone".into(), 1234);
+        previous.settlements.push(gone);
+        let population: u64 = previous.settlements.iter().map(|e| u64::from(e.population)).sum();
+        let record = evac_store::OrderRecord {
+            scope: "an earlier hazard line".into(),
+            settlements: previous.settlements.len() as i64,
+            population: population as i64,
+            body: serde_json::to_string(&previous).unwrap(),
+        };
+        let by = Actor::user(&coordinator(state), None);
+        state.store.issue_order(&by, record, Box::new(|_, _| String::new()), None).unwrap();
+        let growth = state.draft.totals.ordered.population as i64 - population as i64;
+        *changed.lock().unwrap() = Some((dropped, flipped, from, to, growth));
+    });
+    let (dropped, flipped, from, to, growth) = changed.into_inner().unwrap().unwrap();
+    let reg = login(&s.base, "reg");
+    let (st, d) = call(&s.base, "get", "/api/orders/draft/diff", &reg, None);
+    assert_eq!(st, 200, "{d}");
+    assert_eq!((&d["previous"], &d["identical"]), (&json!(1), &json!(false)), "{d}");
+    let diff = &d["diff"];
+    let ids =
+        |k: &str| diff[k].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(ids("added"), [dropped.id.as_str()]);
+    assert_eq!(ids("removed"), ["UA-GONE"]);
+    assert_eq!(ids("zone_changed"), [flipped]);
+    let z = &diff["zone_changed"][0];
+    assert_eq!((&z["from"], &z["to"]), (&json!(from), &json!(to)), "{z}");
+    assert_eq!(
+        (&diff["population_added"], &diff["population_removed"], &diff["population_growth"]),
+        (&json!(dropped.population), &json!(1234), &json!(growth))
+    );
+    // Issuing it is not refused: it is not the order in force.
+    let coord = login(&s.base, "coord");
+    let (st, o) = call(&s.base, "post", "/api/orders", &coord, None);
+    assert_eq!((st, &o["number"]), (201, &json!(2)), "{o}");
+    assert_eq!(call(&s.base, "get", "/api/orders/draft/diff", &reg, None).1["identical"], true);
+}
+
+/// The coordinator, logged in through the store (before the server serves).
+fn coordinator(state: &evac_server::AppState) -> evac_store::User {
+    match state.store.login("coord", "coord-passphrase", 1, None).unwrap() {
+        evac_store::LoginOutcome::LoggedIn { user, .. } => user,
+        evac_store::LoginOutcome::Refused => panic!("coord cannot log in"),
+    }
 }
 
 fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
@@ -459,8 +541,43 @@ fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
     assert_eq!(ev(ids[4], json!({"kind": "arrived", "centre_id": "kharkiv"})), 201);
     assert_eq!(ev(ids[5], json!({"kind": "refused", "reason": "stays"})), 201);
     assert_eq!(ev(ids[7], json!({"kind": "unreachable"})), 201);
+    // History for the timeline: an undone boarding, boarded then arrived, arrived then returned.
+    assert_eq!(ev(ids[3], json!({"kind": "boarded"})), 201);
+    assert_eq!(ev(ids[3], json!({"kind": "undo"})), 201);
+    assert_eq!(ev(ids[6], json!({"kind": "boarded"})), 201);
+    assert_eq!(ev(ids[6], json!({"kind": "arrived", "centre_id": "kharkiv"})), 201);
+    assert_eq!(ev(ids[8], json!({"kind": "arrived", "centre_id": "kharkiv"})), 201);
+    assert_eq!(ev(ids[8], json!({"kind": "returned"})), 201);
     let (st, dash) = call(&s.base, "get", "/api/dashboard", &reg, None);
     assert_eq!(st, 200);
+    // The timeline: its last point (now) is the database's people by status, its earlier
+    // points the people registered before each point's time; bounded, oldest first.
+    let points = dash["timeline"]["points"].as_array().unwrap();
+    assert!((2..=160).contains(&points.len()), "{}", dash["timeline"]);
+    assert_eq!(dash["timeline"]["bucket_minutes"], 10);
+    assert!(points.windows(2).all(|w| w[0]["at"].as_str() < w[1]["at"].as_str()), "{}", dash["timeline"]);
+    assert_eq!(points[0]["registered"], 0);
+    let last = points.last().unwrap();
+    let people = |cond: &str| {
+        db.count(&format!(
+            "SELECT CAST(COALESCE(sum(members), 0) AS BIGINT) FROM households WHERE merged_into IS NULL AND {cond}"
+        ))
+    };
+    assert_eq!(last["registered"], json!(people("1 = 1")));
+    assert_eq!(last["boarded_or_later"], json!(people("status IN ('boarded', 'departed', 'arrived')")));
+    assert_eq!(last["arrived"], json!(people("status = 'arrived'")));
+    assert_eq!(
+        last["boarded_or_later"].as_i64().unwrap(),
+        people(&format!("id IN ({}, {}, {})", ids[2], ids[4], ids[6]))
+    );
+    for p in &points[..points.len() - 1] {
+        let at = p["at"].as_str().unwrap();
+        assert_eq!(
+            p["registered"],
+            json!(people(&format!("substr(created_at, 1, 19) < substr('{at}', 1, 19)"))),
+            "{p}"
+        );
+    }
     let t = &dash["totals"];
     let n = |sql: &str| json!(db.count(sql));
     assert_eq!(t["households"], n("SELECT count(*) FROM households WHERE merged_into IS NULL"));
@@ -489,7 +606,7 @@ fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
     let kharkiv = dash["centres"].as_array().unwrap().iter().find(|c| c["id"] == "kharkiv").unwrap();
     assert_eq!(
         kharkiv["occupancy"],
-        n(&format!("SELECT CAST(members AS BIGINT) FROM households WHERE id = {}", ids[4]))
+        n(&format!("SELECT CAST(sum(members) AS BIGINT) FROM households WHERE id IN ({}, {})", ids[4], ids[6]))
     );
     // The export: coordinators only, one line per household, formulas neutralised, audited.
     assert_eq!(call(&s.base, "get", "/api/households/export.csv", &reg, None).0, 403);
@@ -499,8 +616,39 @@ fn dashboard_totals_equal_the_database_and_export_is_audited(db: &TestDb) {
     assert_eq!(csv.lines().count(), 13, "{csv}");
     assert!(csv.lines().next().unwrap().starts_with("id,settlement_id,settlement,head_name,people,cannot_walk"));
     assert!(csv.contains(",'=Родина 0,") && !csv.contains(",=Родина"), "{csv}");
+    // The XLSX export: the same role check, the same rows and columns as the CSV (numbers as
+    // numbers), the same neutralised text, audited too.
+    assert_eq!(call(&s.base, "get", "/api/households/export.xlsx", &reg, None).0, 403);
+    let r = agent()
+        .get(&format!("{}/api/households/export.xlsx", s.base))
+        .header("Authorization", &format!("Bearer {coord}"))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers().get("content-type").unwrap().to_str().unwrap(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(r.headers().get("cache-control").unwrap().to_str().unwrap(), "no-store");
+    let bytes = r.into_body().read_to_vec().unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "households").unwrap();
+    let xlsx: Vec<Vec<String>> = sheet.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect();
+    let csv_rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(xlsx.len(), 13);
+    assert_eq!(xlsx, csv_rows);
+    assert!(matches!(sheet.get_value((1, 4)), Some(calamine::Data::Float(_))), "people is a number");
+    assert!(xlsx.iter().any(|r| r[3] == "'=Родина 0") && !xlsx.iter().any(|r| r[3].starts_with('=')));
     let (_, log) = call(&s.base, "get", "/api/audit", &coord, None);
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "export households" && e["detail"] == "12 records"));
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["action"] == "export households" && e["detail"] == "12 records, xlsx")
+    );
     // The dashboard is aggregates only: no names.
     assert!(!dash.to_string().contains("Родина"));
 }

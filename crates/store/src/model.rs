@@ -376,6 +376,33 @@ impl Progress {
     }
 }
 
+/// People over time, from the status history: at the end of each bucket, the people
+/// registered by then, the people whose household was then boarded, departed or arrived,
+/// and the people then arrived (each household's status at a time is its last event not
+/// undone at or before it). Merged households are not counted, as in [`Progress`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Timeline {
+    /// The width of a bucket: 10 (minutes), 60 (an hour) or 1440 (a day).
+    pub bucket_minutes: u32,
+    /// Oldest first; the first point is the start of the first bucket (all zero), the last
+    /// one now. At most [`Timeline::MAX_POINTS`].
+    pub points: Vec<TimelinePoint>,
+}
+
+impl Timeline {
+    pub const MAX_POINTS: usize = 160;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TimelinePoint {
+    /// UTC, `2026-12-07T06:30:00Z`.
+    pub at: String,
+    pub registered: u64,
+    /// Boarded, departed or arrived.
+    pub boarded_or_later: u64,
+    pub arrived: u64,
+}
+
 /// A user as the coordinators' list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Account {

@@ -780,8 +780,18 @@ impl Store {
 
     /// Every household for a coordinator's export: personal data, audited.
     pub fn export_households(&self, by: &Actor) -> Result<Vec<Household>, StoreError> {
+        self.export_households_as(by, "csv")
+    }
+
+    /// The same, audited with the file format (`csv`: "12 records"; otherwise "12 records,
+    /// xlsx").
+    pub fn export_households_as(&self, by: &Actor, format: &str) -> Result<Vec<Household>, StoreError> {
         let rows = self.households(None, None)?;
-        self.record(by, "export households", "all settlements", Some(format!("{} records", rows.len())))?;
+        let detail = match format {
+            "csv" => format!("{} records", rows.len()),
+            other => format!("{} records, {other}", rows.len()),
+        };
+        self.record(by, "export households", "all settlements", Some(detail))?;
         Ok(rows)
     }
 
@@ -1010,6 +1020,108 @@ impl Store {
         })
     }
 
+    /// People registered, boarded-or-later and arrived over time ([`Timeline`]), in buckets
+    /// of 10 minutes, an hour or a day (the finest that gives at most 144 since the first
+    /// registration), thinned to [`Timeline::MAX_POINTS`] when longer still.
+    pub fn timeline(&self) -> Result<Timeline, StoreError> {
+        self.timeline_at(chrono::Utc::now())
+    }
+
+    pub(crate) fn timeline_at(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Timeline, StoreError> {
+        use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+        let first = self.read(|c| {
+            c.query("SELECT min(created_at) FROM households WHERE merged_into IS NULL", &[])?[0].opt_text(0)
+        })?;
+        let Some(first) = first else { return Ok(Timeline { bucket_minutes: 10, points: vec![] }) };
+        let parse = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| StoreError::Failed(format!("a time in the database: {t:?}: {e}")))
+        };
+        let span = now - parse(&first)?;
+        // The bucket: a prefix of the stored time (2026-12-07T06:3 is 06:30-06:40).
+        let (minutes, prefix, pad) = if span <= Duration::minutes(10 * 144) {
+            (10u32, 15, "0:00")
+        } else if span <= Duration::hours(144) {
+            (60, 13, ":00:00")
+        } else {
+            (1440, 10, "T00:00:00")
+        };
+        const AWAY: &str = "('boarded', 'departed', 'arrived')";
+        let (registered, moved) = self.read(|c| {
+            let registered = c.query(
+                &format!(
+                    "SELECT substr(created_at, 1, {prefix}) AS b, CAST(sum(members) AS BIGINT) FROM households
+                     WHERE merged_into IS NULL GROUP BY b ORDER BY b"
+                ),
+                &[],
+            )?;
+            // Each event not undone against the one before it (registered before the first):
+            // people entering or leaving boarded-or-later, and arrived.
+            let moved = c.query(
+                &format!(
+                    "WITH ev AS (
+                       SELECT e.at, e.kind, h.members,
+                              COALESCE(LAG(e.kind) OVER (PARTITION BY e.household_id ORDER BY e.id), 'registered') AS prev
+                       FROM events e JOIN households h ON h.id = e.household_id
+                       WHERE e.kind <> 'undo' AND e.undone_by IS NULL AND h.merged_into IS NULL)
+                     SELECT substr(at, 1, {prefix}) AS b,
+                       CAST(sum(CASE WHEN kind IN {AWAY} AND prev NOT IN {AWAY} THEN members
+                                     WHEN kind NOT IN {AWAY} AND prev IN {AWAY} THEN -members ELSE 0 END) AS BIGINT),
+                       CAST(sum(CASE WHEN kind = 'arrived' AND prev <> 'arrived' THEN members
+                                     WHEN kind <> 'arrived' AND prev = 'arrived' THEN -members ELSE 0 END) AS BIGINT)
+                     FROM ev GROUP BY b ORDER BY b"
+                ),
+                &[],
+            )?;
+            let reg = registered.iter().map(|r| Ok((r.text(0)?, r.int(1)?, 0, 0))).collect::<Result<Vec<_>, StoreError>>()?;
+            let mov =
+                moved.iter().map(|r| Ok((r.text(0)?, 0, r.int(1)?, r.int(2)?))).collect::<Result<Vec<_>, StoreError>>()?;
+            Ok((reg, mov))
+        })?;
+        let mut deltas: Vec<(String, i64, i64, i64)> = registered.into_iter().chain(moved).collect();
+        deltas.sort_by(|a, b| a.0.cmp(&b.0));
+        let start_of = |bucket: &str| {
+            NaiveDateTime::parse_from_str(&format!("{bucket}{pad}"), "%Y-%m-%dT%H:%M:%S")
+                .map(|t| t.and_utc())
+                .map_err(|e| StoreError::Failed(format!("a time in the database: {bucket:?}: {e}")))
+        };
+        let at = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let width = Duration::minutes(i64::from(minutes));
+        let mut points = vec![TimelinePoint { at: at(start_of(&deltas[0].0)?), ..TimelinePoint::default() }];
+        let (mut reg, mut away, mut arrived) = (0i64, 0i64, 0i64);
+        let mut i = 0;
+        while i < deltas.len() {
+            let bucket = deltas[i].0.clone();
+            while i < deltas.len() && deltas[i].0 == bucket {
+                reg += deltas[i].1;
+                away += deltas[i].2;
+                arrived += deltas[i].3;
+                i += 1;
+            }
+            let end = (start_of(&bucket)? + width).min(now);
+            points.push(TimelinePoint {
+                at: at(end),
+                registered: reg.max(0) as u64,
+                boarded_or_later: away.max(0) as u64,
+                arrived: arrived.max(0) as u64,
+            });
+        }
+        // Now, when the last bucket ended earlier.
+        if let Some(last) = points.last().cloned()
+            && last.at < at(now)
+        {
+            points.push(TimelinePoint { at: at(now), ..last });
+        }
+        if points.len() > Timeline::MAX_POINTS {
+            let step = points.len().div_ceil(Timeline::MAX_POINTS - 1);
+            let last = points.len() - 1;
+            points =
+                points.into_iter().enumerate().filter(|(k, _)| k % step == 0 || *k == last).map(|(_, p)| p).collect();
+        }
+        Ok(Timeline { bucket_minutes: minutes, points })
+    }
+
     /// People arrived per centre.
     pub fn occupancy(&self) -> Result<HashMap<String, u64>, StoreError> {
         self.read(|c| {
@@ -1216,6 +1328,80 @@ mod tests {
              BEGIN SELECT RAISE(ABORT, 'audit refused'); END;"
         ))
         .unwrap();
+    }
+
+    #[test]
+    fn timeline_buckets_the_status_history() {
+        let (_dir, store, by) = store();
+        let conn = sql(&store);
+        let ids: Vec<i64> = ["Коваленко Олена", "Шевченко Тарас", "Бондар Ірина"]
+            .into_iter()
+            .map(|n| store.register(&by, household(n)).unwrap().id)
+            .collect();
+        store.event(&by, ids[0], NewEvent::of(EventKind::Boarded), None).unwrap();
+        store.event(&by, ids[1], NewEvent::of(EventKind::Boarded), None).unwrap();
+        store.event(&by, ids[1], NewEvent::of(EventKind::Undo), None).unwrap();
+        store.event(&by, ids[0], arrive("kharkiv"), None).unwrap();
+        let set = |sql: &str| conn.execute_batch(sql).unwrap();
+        for (id, at) in ids.iter().zip(["08:03:10", "08:17:00", "09:55:00"]) {
+            set(&format!("UPDATE households SET created_at = '2026-12-01T{at}.000Z' WHERE id = {id}"));
+        }
+        for (id, at) in [(1, "08:21:00"), (2, "08:25:00"), (3, "08:26:00"), (4, "08:47:00")] {
+            set(&format!("UPDATE events SET at = '2026-12-01T{at}.000Z' WHERE id = {id}"));
+        }
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc);
+        let points = |t: &Timeline| -> Vec<(String, u64, u64, u64)> {
+            t.points.iter().map(|p| (p.at.clone(), p.registered, p.boarded_or_later, p.arrived)).collect()
+        };
+        let p = |at: &str, r, b, a| (format!("2026-12-01T{at}Z"), r, b, a);
+        // Under a day: 10 minutes. The undone boarding never counts.
+        let t = store.timeline_at(at("2026-12-01T10:00:00Z")).unwrap();
+        assert_eq!(t.bucket_minutes, 10);
+        assert_eq!(
+            points(&t),
+            [
+                p("08:00:00", 0, 0, 0),
+                p("08:10:00", 3, 0, 0),
+                p("08:20:00", 6, 0, 0),
+                p("08:30:00", 6, 3, 0),
+                p("08:50:00", 6, 3, 3),
+                p("10:00:00", 9, 3, 3),
+            ]
+        );
+        // Three days on: hours, then now.
+        let t = store.timeline_at(at("2026-12-04T10:00:00Z")).unwrap();
+        assert_eq!(t.bucket_minutes, 60);
+        let mut want = vec![p("08:00:00", 0, 0, 0), p("09:00:00", 6, 3, 3), p("10:00:00", 9, 3, 3)];
+        want.push(("2026-12-04T10:00:00Z".into(), 9, 3, 3));
+        assert_eq!(points(&t), want);
+        // A returned household leaves boarded-or-later and arrived.
+        store.event(&by, ids[0], NewEvent::of(EventKind::Returned), None).unwrap();
+        set("UPDATE events SET at = '2026-12-02T12:00:00.000Z' WHERE id = 5");
+        let t = store.timeline_at(at("2027-01-01T00:00:00Z")).unwrap();
+        assert_eq!(t.bucket_minutes, 1440);
+        assert_eq!(
+            points(&t),
+            [
+                ("2026-12-01T00:00:00Z".into(), 0, 0, 0),
+                ("2026-12-02T00:00:00Z".into(), 9, 3, 3),
+                ("2026-12-03T00:00:00Z".into(), 9, 0, 0),
+                ("2027-01-01T00:00:00Z".into(), 9, 0, 0),
+            ]
+        );
+        // Registrations on 200 days: thinned to the bound, the first and the last point kept.
+        for day in 0..200 {
+            let id = store.register(&by, household(&format!("Родина {day}"))).unwrap().id;
+            let d = at("2026-01-01T12:00:00Z") + chrono::Duration::days(day);
+            set(&format!(
+                "UPDATE households SET created_at = '{}' WHERE id = {id}",
+                d.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            ));
+        }
+        let t = store.timeline_at(at("2027-01-01T00:00:00Z")).unwrap();
+        assert!(t.points.len() <= Timeline::MAX_POINTS, "{}", t.points.len());
+        assert_eq!(t.points[0].at, "2026-01-01T00:00:00Z");
+        assert_eq!(points(&t).last().unwrap(), &("2027-01-01T00:00:00Z".to_string(), 609, 0, 0));
+        assert!(t.points.windows(2).all(|w| w[0].at < w[1].at && w[0].registered <= w[1].registered));
     }
 
     #[test]
