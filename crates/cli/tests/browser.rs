@@ -28,16 +28,7 @@ fn ui_in_headless_chromium() {
     // The transit plan (free flow, quick) for the trips screen's pickup lists.
     let plan = kupiansk_copy();
     let out = dir.path().join("out");
-    let o = evac(&[
-        "transit",
-        plan.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--free-flow",
-        "--seconds",
-        "2",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    quick_transit(plan.path(), &out);
     let server = Server::start_with("scenarios/kupiansk", &db, &["--rate-limit", "0", "--out", out.to_str().unwrap()]);
     let shots = repo().join("target/test-artifacts/browser");
     let out = std::process::Command::new("node")

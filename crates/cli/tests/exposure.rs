@@ -6,25 +6,7 @@
 mod common;
 use common::*;
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::Command;
-
-/// A private copy of the Andorra test scenario whose network path is absolute.
-fn andorra_mini() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/andorra-mini");
-    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
-    let network = repo().join("data/osm/andorra-2013-05.osm.pbf");
-    std::fs::write(
-        dir.path().join("scenario.toml"),
-        toml.replace("../../../../../data/osm/andorra-2013-05.osm.pbf", network.to_str().unwrap()),
-    )
-    .unwrap();
-    dir
-}
 
 /// The exposure of every settlement (vehicle-steps), from plan.json alone: a group starting
 /// at a node inside the zone is exposed until it arrives at the first node outside it

@@ -31,23 +31,6 @@ fn normalized_plan(plan: &Path) -> String {
     out
 }
 
-/// A private copy of the Andorra test scenario whose network path is absolute.
-fn andorra_mini() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/andorra-mini");
-    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
-    let network = repo().join("data/osm/andorra-2013-05.osm.pbf");
-    std::fs::write(
-        dir.path().join("scenario.toml"),
-        toml.replace("../../../../../data/osm/andorra-2013-05.osm.pbf", network.to_str().unwrap()),
-    )
-    .unwrap();
-    dir
-}
-
 #[test]
 fn andorra_network_stats_match_golden() {
     let dir = tempfile::tempdir().unwrap();

@@ -67,16 +67,7 @@ fn pickup_list_boarding_and_arrivals(db: &TestDb) {
     // The transit stage only (free flow: the pickup lists need the trips, not the car plan).
     let dir = kupiansk_copy();
     let out = dir.path().join("out");
-    let o = evac(&[
-        "transit",
-        dir.path().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--free-flow",
-        "--seconds",
-        "2",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    quick_transit(dir.path(), &out);
     let transit = read_json(&out.join("transit.json"));
     let stops = stops_by_settlement(&transit);
     // A settlement whose first trip has 8-50 seats there, none for people who cannot walk,

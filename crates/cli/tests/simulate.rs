@@ -30,23 +30,6 @@ fn skip_without_sumo() -> bool {
     true
 }
 
-/// A private copy of the Andorra mini fixture, its extract named by absolute path.
-fn andorra_mini() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/andorra-mini");
-    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
-    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
-    let extract = repo().join("data/osm/andorra-2013-05.osm.pbf");
-    std::fs::write(
-        dir.path().join("scenario.toml"),
-        toml.replace("../../../../../data/osm/andorra-2013-05.osm.pbf", extract.to_str().unwrap()),
-    )
-    .unwrap();
-    dir
-}
-
 fn read_json(p: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }

@@ -186,6 +186,32 @@ pub fn kupiansk_copy() -> tempfile::TempDir {
 }
 
 /// Run the evac binary from the repository root.
+/// A private copy of the Andorra mini fixture (tests/data/andorra-mini) whose extract is
+/// named by absolute path, so a test may run it from anywhere.
+pub fn andorra_mini() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/andorra-mini");
+    for f in ["scenario.toml", "settlements.csv", "hazard.geojson", "centres.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let toml = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
+    let extract = repo().join("data/osm/andorra-2013-05.osm.pbf");
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        toml.replace("../../../../../data/osm/andorra-2013-05.osm.pbf", extract.to_str().unwrap()),
+    )
+    .unwrap();
+    dir
+}
+
+/// The transit stage alone on `scenario`, quickly (free flow, a 2 s search), into `out`:
+/// what pickup lists need, without the car plan.
+pub fn quick_transit(scenario: &Path, out: &Path) {
+    let o =
+        evac(&["transit", scenario.to_str().unwrap(), "--out", out.to_str().unwrap(), "--free-flow", "--seconds", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 pub fn evac(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_evac")).args(args).current_dir(repo()).output().expect("run evac")
 }
