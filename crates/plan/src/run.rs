@@ -286,6 +286,7 @@ fn safety_first(
 ) -> Result<Safety, PlanError> {
     // Every plan considered, with how it was made.
     let mut plans: Vec<(String, Plan)> = vec![(clearance_kind.to_string(), clearance_plan.clone())];
+    let mut limited_as_planned = None;
     if options.objective != Objective::Clearance {
         let mut early = clearance_plan.clone();
         early.leave_early(p);
@@ -299,7 +300,20 @@ fn safety_first(
         // room); it is a candidate, not a requirement.
         // Within the heuristic's time budget (on very large networks it gives up and the
         // other candidates remain).
-        if let Ok(x) = exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)) {
+        // The route-limited plan made as CCRP goes depends on no other plan: where the
+        // route limit may apply it is made meanwhile on the other core (each with its own
+        // deadline, as one after the other), and used below only if the limit applies.
+        let (exposure_first, as_planned) = rayon::join(
+            || exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)),
+            || {
+                options.max_routes.map(|n| {
+                    let deadline = Some(Instant::now() + options.heuristic_budget);
+                    routes::limit_routes_as_planned(p, n, Waiting::OutsideZone, deadline)
+                })
+            },
+        );
+        limited_as_planned = as_planned;
+        if let Ok(x) = exposure_first {
             plans.push(("exposure-first".into(), x));
         }
         // Everyone leaving now, waiting outside the zone where roads are full.
@@ -367,9 +381,12 @@ fn safety_first(
             // (balanced; else the earliest clearance), the least exposure, or the earliest
             // clearance.
             let mut tried = vec![routes::limit_routes(p, &plan, n, waiting)?];
-            if let Ok(l) =
+            // (Made above, alongside the exposure-first plan, unless the objective is the
+            // clearance: then with the waiting at home.)
+            let as_planned = limited_as_planned.take().unwrap_or_else(|| {
                 routes::limit_routes_as_planned(p, n, waiting, Some(Instant::now() + options.heuristic_budget))
-            {
+            });
+            if let Ok(l) = as_planned {
                 tried.push(l);
             }
             // Every other candidate that already keeps the limit (the naive baseline leaving
