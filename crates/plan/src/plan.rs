@@ -115,6 +115,19 @@ impl Plan {
         loads
     }
 
+    /// [`Plan::edge_loads`] with a cheaper hash, for the tidying passes that look loads
+    /// up step by step (SipHash was a tenth of a plan's time there). Only looked up,
+    /// never iterated: the order of the map does not matter.
+    fn loads(&self) -> Loads {
+        let mut loads = Loads::default();
+        for g in &self.groups {
+            for l in &g.legs {
+                *loads.entry((l.edge, l.enter_step)).or_insert(0) += g.vehicles;
+            }
+        }
+        loads
+    }
+
     /// The nodes a group passes, from its source to its end.
     pub fn route_nodes(p: &Problem, source_node: u32, legs: &[Leg]) -> Vec<u32> {
         std::iter::once(source_node).chain(legs.iter().map(|l| p.edge(l.edge).to)).collect()
@@ -137,7 +150,7 @@ impl Plan {
             let source_node = p.sources[g.source as usize].node;
             remove_loops(p, source_node, &mut g.legs);
         }
-        let mut loads = self.edge_loads();
+        let mut loads = self.loads();
         for g in &mut self.groups {
             let first_movable = match waiting {
                 Waiting::Home => 0,
@@ -155,7 +168,7 @@ impl Plan {
     /// step; the exposure never grows. Groups with the most exposure go first; repeated
     /// while it gains (room freed by one group may serve another).
     pub fn leave_early(&mut self, p: &Problem) {
-        let mut loads = self.edge_loads();
+        let mut loads = self.loads();
         for _round in 0..4 {
             let mut order: Vec<usize> = (0..self.groups.len()).collect();
             let exposure =
@@ -208,19 +221,73 @@ impl Plan {
 
     /// Merge groups that share source, destination and legs.
     pub fn merge_identical(&mut self) {
-        use std::collections::HashMap;
-        let mut index: HashMap<(u32, u32, Vec<Leg>), usize> = HashMap::new();
+        use std::collections::hash_map::Entry;
+        let mut index: std::collections::HashMap<(u32, u32, Vec<Leg>), usize, FastHash> = Default::default();
         let mut merged: Vec<Group> = Vec::with_capacity(self.groups.len());
         for g in self.groups.drain(..) {
-            match index.get(&(g.source, g.destination, g.legs.clone())) {
-                Some(&i) => merged[i].vehicles += g.vehicles,
-                None => {
-                    index.insert((g.source, g.destination, g.legs.clone()), merged.len());
+            match index.entry((g.source, g.destination, g.legs.clone())) {
+                Entry::Occupied(i) => merged[*i.get()].vehicles += g.vehicles,
+                Entry::Vacant(slot) => {
+                    slot.insert(merged.len());
                     merged.push(g);
                 }
             }
         }
         self.groups = merged;
+    }
+}
+
+/// Vehicles entering each edge at each step, as [`Plan::edge_loads`], with [`FastHash`].
+type Loads = std::collections::HashMap<(EdgeIx, u32), u32, FastHash>;
+
+/// A multiply-rotate hash (as rustc's FxHash) for maps that are only looked up: much
+/// cheaper than SipHash on small integer keys. Deterministic; not DoS-resistant, which
+/// does not matter for keys the planner makes itself.
+#[derive(Default, Clone, Copy)]
+struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+struct FastHasher(u64);
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -235,7 +302,7 @@ pub enum Waiting {
 
 /// Enter the legs of `g` up to its zone exit as early as the roads' room allows; true if
 /// any leg moved.
-fn leave_group_early(p: &Problem, g: &mut Group, loads: &mut std::collections::HashMap<(EdgeIx, u32), u32>) -> bool {
+fn leave_group_early(p: &Problem, g: &mut Group, loads: &mut Loads) -> bool {
     let Some(exit) = g.exit_leg(p, p.sources[g.source as usize].node) else { return false };
     let n = g.vehicles;
     let mut ready = 0;
@@ -284,12 +351,7 @@ fn remove_loops(p: &Problem, source_node: u32, legs: &mut Vec<Leg>) {
 /// Enter each leg of `g` as late as possible without delaying the next one (the last leg
 /// keeps its step), within each road's room per step: the group waits upstream, at home
 /// when it can.
-fn wait_upstream(
-    p: &Problem,
-    g: &mut Group,
-    loads: &mut std::collections::HashMap<(EdgeIx, u32), u32>,
-    first_movable: usize,
-) {
+fn wait_upstream(p: &Problem, g: &mut Group, loads: &mut Loads, first_movable: usize) {
     let n = g.vehicles;
     for i in (first_movable..g.legs.len().saturating_sub(1)).rev() {
         let leg = g.legs[i];

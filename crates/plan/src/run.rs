@@ -286,26 +286,47 @@ fn safety_first(
 ) -> Result<Safety, PlanError> {
     // Every plan considered, with how it was made.
     let mut plans: Vec<(String, Plan)> = vec![(clearance_kind.to_string(), clearance_plan.clone())];
+    let mut limited_as_planned = None;
     if options.objective != Objective::Clearance {
-        let mut early = clearance_plan.clone();
-        early.leave_early(p);
-        plans.push((format!("{clearance_kind}, leaving the zone early"), early));
-        if clearance_kind == "optimal" {
-            let mut early = heuristic.clone();
-            early.leave_early(p);
-            plans.push(("heuristic, leaving the zone early".into(), early));
-        }
         // The exposure-first plan fails only where the clearance plan would have (no
         // room); it is a candidate, not a requirement.
         // Within the heuristic's time budget (on very large networks it gives up and the
         // other candidates remain).
-        if let Ok(x) = exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)) {
+        // Nothing else here needs it: the other candidates (the plans leaving the zone
+        // early) and the route-limited plan made as CCRP goes (used below only if the
+        // limit applies) are made meanwhile on the other core, each with its own deadline
+        // as one after the other, and listed in the same order: the same plans.
+        let leaving_early = |plan: &Plan| {
+            let mut early = plan.clone();
+            early.leave_early(p);
+            early
+        };
+        let (exposure_first, (early, as_planned)) = rayon::join(
+            || exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)),
+            || {
+                let early = (
+                    leaving_early(clearance_plan),
+                    (clearance_kind == "optimal").then(|| leaving_early(heuristic)),
+                    // Everyone leaving now, waiting outside the zone where roads are full.
+                    baseline.map(leaving_early),
+                );
+                let as_planned = options.max_routes.map(|n| {
+                    let deadline = Some(Instant::now() + options.heuristic_budget);
+                    routes::limit_routes_as_planned(p, n, Waiting::OutsideZone, deadline)
+                });
+                (early, as_planned)
+            },
+        );
+        limited_as_planned = as_planned;
+        let (clearance_early, heuristic_early, baseline_early) = early;
+        plans.push((format!("{clearance_kind}, leaving the zone early"), clearance_early));
+        if let Some(early) = heuristic_early {
+            plans.push(("heuristic, leaving the zone early".into(), early));
+        }
+        if let Ok(x) = exposure_first {
             plans.push(("exposure-first".into(), x));
         }
-        // Everyone leaving now, waiting outside the zone where roads are full.
-        if let Some(b) = baseline {
-            let mut early = b.clone();
-            early.leave_early(p);
+        if let Some(early) = baseline_early {
             plans.push(("naive baseline, leaving the zone early".into(), early));
         }
     }
@@ -367,9 +388,12 @@ fn safety_first(
             // (balanced; else the earliest clearance), the least exposure, or the earliest
             // clearance.
             let mut tried = vec![routes::limit_routes(p, &plan, n, waiting)?];
-            if let Ok(l) =
+            // (Made above, alongside the exposure-first plan, unless the objective is the
+            // clearance: then with the waiting at home.)
+            let as_planned = limited_as_planned.take().unwrap_or_else(|| {
                 routes::limit_routes_as_planned(p, n, waiting, Some(Instant::now() + options.heuristic_budget))
-            {
+            });
+            if let Ok(l) = as_planned {
                 tried.push(l);
             }
             // Every other candidate that already keeps the limit (the naive baseline leaving
