@@ -195,15 +195,7 @@ mod tests {
     use crate::problem::PlanEdge;
 
     fn edge(from: u32, to: u32, travel_steps: u32, capacity_per_step: f64) -> PlanEdge {
-        PlanEdge {
-            id: evac_network::EdgeId(from * 100 + to),
-            junction: None,
-            free_flow_s: travel_steps as f32 * 60.0,
-            from,
-            to,
-            travel_steps,
-            capacity_per_step,
-        }
+        PlanEdge::road(from, to, travel_steps, capacity_per_step)
     }
 
     /// 0 and 1 inside the zone; 0 → 1 → 2 (edge of the zone) → 3 (destination).

@@ -36,6 +36,22 @@ pub struct PlanEdge {
     pub capacity_per_step: f64,
 }
 
+#[cfg(test)]
+impl PlanEdge {
+    /// A road for unit tests: its id made from its ends, free flow exactly its steps.
+    pub(crate) fn road(from: u32, to: u32, travel_steps: u32, capacity_per_step: f64) -> PlanEdge {
+        PlanEdge {
+            id: EdgeId(from * 100 + to),
+            junction: None,
+            free_flow_s: travel_steps as f32 * 60.0,
+            from,
+            to,
+            travel_steps,
+            capacity_per_step,
+        }
+    }
+}
+
 impl PlanEdge {
     /// Vehicles that may enter the edge in step `t`: `floor((t + 1) r) - floor(t r)` for the
     /// rate `r` = `capacity_per_step`. Over any run of steps the total is the rate times the

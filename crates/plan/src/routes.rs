@@ -223,15 +223,7 @@ mod tests {
     use crate::problem::{Destination, PlanEdge, Source};
 
     fn edge(from: u32, to: u32, travel_steps: u32, capacity_per_step: f64) -> PlanEdge {
-        PlanEdge {
-            id: evac_network::EdgeId(from * 100 + to),
-            junction: None,
-            free_flow_s: travel_steps as f32 * 60.0,
-            from,
-            to,
-            travel_steps,
-            capacity_per_step,
-        }
+        PlanEdge::road(from, to, travel_steps, capacity_per_step)
     }
 
     /// A settlement with origins 0 and 1 (its area: 0, 1, 2) and four parallel roads from
