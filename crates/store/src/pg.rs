@@ -170,11 +170,15 @@ impl WriteConn for PgConn {
         self.batch("BEGIN")
     }
 
-    fn committed(&mut self, _seq: i64) {
+    fn committed(&mut self, _seq: i64) {}
+
+    /// Between batches, not before the answers: an ANALYZE of a large table takes tens of
+    /// milliseconds.
+    fn after_batch(&mut self) {
         if self.statistics_checked.elapsed() >= STATISTICS_EVERY {
             self.statistics_checked = std::time::Instant::now();
-            // Statistics only speed plans up: a failure here must not fail the write that
-            // has just committed; the next look tries again.
+            // Statistics only speed plans up: a failure here fails nothing (the batch is
+            // committed and answered); the next look tries again.
             let _ = self.refresh_statistics();
         }
     }
