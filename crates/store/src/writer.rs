@@ -136,6 +136,9 @@ fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>
         }
         let committed = match run_batch(conn.as_mut(), &mut batch, false) {
             Pass::Done(outcome) => outcome,
+            // Alone in its batch, the failed write has nothing to spare: it is answered
+            // with its own error (the transaction is rolled back), without a second run.
+            Pass::WriteFailed if batch.len() == 1 => Ok(()),
             Pass::WriteFailed => run_batch(conn.as_mut(), &mut batch, true).outcome(),
         };
         for job in batch {
@@ -356,6 +359,23 @@ mod tests {
                 assert!((64..=128).contains(&total), "{total} runs");
             }
         }
+    }
+
+    /// A write alone in its batch that fails runs once, is answered with its own error, and
+    /// leaves nothing behind.
+    #[test]
+    fn a_lone_failing_write_runs_once() {
+        let (dir, w) = writer();
+        let mut runs = 0;
+        let r: Result<(), StoreError> = w.write(move |tx| {
+            runs += 1;
+            assert_eq!(runs, 1, "the write ran again");
+            tx.exec("INSERT INTO t (v) VALUES (5)", &[])?;
+            Err(StoreError::Conflict("refused".into()))
+        });
+        assert!(matches!(&r, Err(StoreError::Conflict(m)) if m == "refused"), "{r:?}");
+        let conn = Connection::open(dir.path().join("w.sqlite")).unwrap();
+        assert_eq!(conn.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
     }
 
     #[test]
