@@ -137,18 +137,8 @@ fn insert(conn: &mut dyn Sql, records: &[Pending]) -> Result<(), StoreError> {
     let mut params = Vec::with_capacity(records.len() * 9);
     for r in records {
         let n = params.len();
-        rows.push(format!(
-            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5,
-            n + 6,
-            n + 7,
-            n + 8,
-            n + 9
-        ));
+        let numbers: Vec<String> = (n + 1..=n + 9).map(|k| format!("?{k}")).collect();
+        rows.push(format!("({})", numbers.join(", ")));
         params.extend_from_slice(vals![
             r.id,
             &r.at,
