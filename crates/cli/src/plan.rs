@@ -1,7 +1,7 @@
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use evac_network::Network;
-use evac_plan::{Calibration, CarOptions, CarPlan, Method, Objective, WhatIfBridges, what_if_bridges};
+use evac_plan::{Calibration, CarOptions, CarPlan, Method, Objective, TimeStep, WhatIfBridges, what_if_bridges};
 use evac_scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -65,9 +65,11 @@ pub struct PlanArgs {
     /// Close a bridge or road (name, river or edge id); repeatable.
     #[arg(long, value_name = "NAME_OR_ID")]
     pub close: Vec<String>,
-    /// Length of a time step, seconds.
-    #[arg(long, default_value_t = CarOptions::default().step_s)]
-    pub step_s: f64,
+    /// Length of a time step, seconds, or `auto`: one minute, or for a long evacuation the
+    /// smallest whole number of minutes that keeps the horizon within about 240 steps (a
+    /// 20-hour clearance gets 5-minute steps).
+    #[arg(long, value_name = "SECONDS|auto", default_value_t = CarOptions::default().step)]
+    pub step_s: TimeStep,
     /// Persons per car.
     #[arg(long, default_value_t = CarOptions::default().occupancy)]
     pub occupancy: f64,
@@ -122,7 +124,7 @@ impl PlanArgs {
         };
         Ok(CarOptions {
             calibration,
-            step_s: self.step_s,
+            step: self.step_s,
             occupancy: self.occupancy,
             advisory: self.advisory,
             close: self.close.clone(),
@@ -165,9 +167,8 @@ pub fn write_plan(
     for w in &car.warnings {
         eprintln!("warning: {w}");
     }
-    let mut docs = evac_report::plan::plan_documents(&scenario.config.name, &car, network);
     let approximate = evac_plan::approximate_use(&car, network, options.occupancy);
-    evac_report::plan::add_approximate(&mut docs, &approximate);
+    let docs = evac_report::plan::plan_documents(&scenario.config.name, &car, network, Some(&approximate));
     let out_dir = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);
     let wrote = crate::write_files(&out_dir, &docs.files).context("cannot write the plan")?;
     if json {

@@ -79,19 +79,31 @@ pub fn plan(p: &Problem) -> Result<Plan, PlanError> {
     // Event simulation: packets of vehicles wait at a node until their next road has room;
     // ties go to whoever reached the node first (FIFO), then to the lower stream index.
     let mut res = Reservations::new(p);
-    // (ready step, reached-node step, stream, leg index, vehicles, enter steps so far)
+    // (ready step, reached-node step, stream, leg index, vehicles, history entry)
     type Packet = (u32, u32, u32, u32, u32, u32);
     let mut heap: BinaryHeap<Reverse<Packet>> = BinaryHeap::new();
-    let mut timings: Vec<Vec<Vec<u32>>> = vec![Vec::new(); streams.len()];
+    // The steps at which a packet entered its legs, shared between the packets split from
+    // one another: a tree of (parent entry, enter step) per stream, walked back when a
+    // packet arrives. (A copy of the whole list per leg was quadratic in the route's length:
+    // gigabytes on an oblast's 200-leg routes.)
+    const ROOT: u32 = u32::MAX;
+    let mut history: Vec<Vec<(u32, u32)>> = vec![Vec::new(); streams.len()];
     for (k, st) in streams.iter().enumerate() {
-        timings[k].push(Vec::new());
-        heap.push(Reverse((0, 0, k as u32, 0, st.3, 0)));
+        heap.push(Reverse((0, 0, k as u32, 0, st.3, ROOT)));
     }
     let mut groups = Vec::new();
     while let Some(Reverse((ready, reached, k, leg, count, hist))) = heap.pop() {
         let (src, dst, route, _) = &streams[k as usize];
         if leg as usize == route.len() {
-            let enters = &timings[k as usize][hist as usize];
+            let tree = &history[k as usize];
+            let mut enters = Vec::with_capacity(route.len());
+            let mut at = hist;
+            while at != ROOT {
+                let (parent, step) = tree[at as usize];
+                enters.push(step);
+                at = parent;
+            }
+            enters.reverse();
             groups.push(Group {
                 source: *src,
                 destination: *dst,
@@ -99,7 +111,7 @@ pub fn plan(p: &Problem) -> Result<Plan, PlanError> {
                 legs: route
                     .iter()
                     .zip(enters)
-                    .map(|(&edge, &enter_step)| Leg { edge: EdgeIx(edge), enter_step })
+                    .map(|(&edge, enter_step)| Leg { edge: EdgeIx(edge), enter_step })
                     .collect(),
             });
             continue;
@@ -108,10 +120,9 @@ pub fn plan(p: &Problem) -> Result<Plan, PlanError> {
         let n = count.min(res.residual(p, e, ready));
         if n > 0 {
             res.reserve(p, e, ready, n);
-            let mut enters = timings[k as usize][hist as usize].clone();
-            enters.push(ready);
-            timings[k as usize].push(enters);
-            let h = (timings[k as usize].len() - 1) as u32;
+            let tree = &mut history[k as usize];
+            tree.push((hist, ready));
+            let h = (tree.len() - 1) as u32;
             let arrive = ready + p.edges[e as usize].travel_steps;
             heap.push(Reverse((arrive, arrive, k, leg + 1, n, h)));
         }

@@ -18,11 +18,70 @@ use std::time::Duration;
 /// police post or a bus driver can work with two or three.
 pub const DEFAULT_BALANCED_MAX_ROUTES: u32 = 3;
 
+/// The length of the planner's time step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum TimeStep {
+    /// [`AUTO_MIN_STEP_S`] unless the evacuation is long: then the smallest whole minute
+    /// that keeps the horizon within about [`AUTO_TARGET_STEPS`] steps (see
+    /// [`TimeStep::choose`]).
+    #[default]
+    Auto,
+    /// This many seconds (1..=3600).
+    Seconds(f64),
+}
+
+/// The step of short evacuations under [`TimeStep::Auto`], seconds.
+pub const AUTO_MIN_STEP_S: f64 = 60.0;
+/// The horizon [`TimeStep::Auto`] aims at, in steps.
+pub const AUTO_TARGET_STEPS: u32 = 240;
+
+impl TimeStep {
+    /// The step for an evacuation that takes at least `lower_bound_s` seconds (a proven lower
+    /// bound on the clearance at the one-minute step): one minute while that is at most
+    /// [`AUTO_TARGET_STEPS`] minutes, else the smallest whole number of minutes that keeps
+    /// the bound within [`AUTO_TARGET_STEPS`] steps.
+    ///
+    /// Why: every solver's work grows with the horizon in steps (the exact optimum's
+    /// time-expanded network, the heuristic's time-dependent searches, the groups of the
+    /// plan), while a departure wave timed to the minute means nothing in a 20-hour
+    /// evacuation. A 20-hour clearance gets 5-minute steps (its figures then carry at most
+    /// 5 minutes, 0.4%, of rounding); the Rhine valley's one hour keeps 1-minute steps.
+    /// Travel times are not rounded per edge at any step (docs/planning.md, "Time model").
+    pub fn choose(lower_bound_s: f64) -> f64 {
+        let minutes = (lower_bound_s / 60.0).max(0.0);
+        let per_step = (minutes / f64::from(AUTO_TARGET_STEPS)).ceil().max(1.0);
+        per_step * AUTO_MIN_STEP_S
+    }
+}
+
+impl std::fmt::Display for TimeStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimeStep::Auto => f.write_str("auto"),
+            TimeStep::Seconds(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl std::str::FromStr for TimeStep {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            return Ok(TimeStep::Auto);
+        }
+        s.trim()
+            .parse::<f64>()
+            .map(TimeStep::Seconds)
+            .map_err(|_| format!("`{s}` is neither `auto` nor a number of seconds"))
+    }
+}
+
 /// How to plan the cars.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CarOptions {
-    /// Length of a time step, seconds (1..=3600).
-    pub step_s: f64,
+    /// Length of a time step.
+    pub step: TimeStep,
     /// Persons per car (>= 1).
     pub occupancy: f64,
     /// Evacuate the advisory zone too (default: the mandatory zone only).
@@ -46,7 +105,7 @@ pub struct CarOptions {
 impl Default for CarOptions {
     fn default() -> Self {
         CarOptions {
-            step_s: 60.0,
+            step: TimeStep::Auto,
             occupancy: 2.5,
             advisory: false,
             close: Vec::new(),
@@ -62,7 +121,9 @@ impl Default for CarOptions {
 
 impl CarOptions {
     pub fn validate(&self) -> Result<(), PlanError> {
-        if !(1.0..=3600.0).contains(&self.step_s) {
+        if let TimeStep::Seconds(s) = self.step
+            && !(1.0..=3600.0).contains(&s)
+        {
             return Err(PlanError::InvalidOption {
                 option: "--step-s",
                 message: "must be between 1 and 3600 seconds".into(),
@@ -167,16 +228,19 @@ impl CarProblem {
         let mandatory_m = scenario.config.zone.mandatory_km * 1000.0;
         let nodes: Vec<LatLon> = network.nodes().iter().map(|n| LatLon::new(n.lat, n.lon)).collect();
         let in_zone: Vec<bool> = index.distances_m(&nodes).into_iter().map(|d| d <= mandatory_m).collect();
-        let problem = Problem::calibrated(
-            network,
-            Some(&closures),
-            options.step_s,
-            sources,
-            destinations,
-            in_zone,
-            options.calibration,
-        )
-        .with_areas(areas);
+        let build = |step_s: f64, sources: Vec<Source>, destinations: Vec<Destination>, in_zone: Vec<bool>| {
+            Problem::calibrated(network, Some(&closures), step_s, sources, destinations, in_zone, options.calibration)
+        };
+        let problem = match options.step {
+            TimeStep::Seconds(step_s) => build(step_s, sources, destinations, in_zone),
+            TimeStep::Auto => {
+                let p = build(AUTO_MIN_STEP_S, sources.clone(), destinations.clone(), in_zone.clone());
+                let (bound, _) = crate::bound::best_cheap_bound(&p);
+                let step_s = TimeStep::choose(f64::from(bound) * AUTO_MIN_STEP_S);
+                if step_s == AUTO_MIN_STEP_S { p } else { build(step_s, sources, destinations, in_zone) }
+            }
+        };
+        let problem = problem.with_areas(areas);
         Ok(CarProblem { problem, closed, closures, warnings })
     }
 }

@@ -113,5 +113,5 @@ pub fn what_if_bridges_each(
             .then(y.delay_steps.unwrap_or(0).cmp(&x.delay_steps.unwrap_or(0)))
             .then(x.bridge.cmp(&y.bridge))
     });
-    Ok(WhatIfBridges { base_clearance_steps: base_clearance, step_s: options.step_s, bridges: rows })
+    Ok(WhatIfBridges { base_clearance_steps: base_clearance, step_s: built.problem.step_s(), bridges: rows })
 }

@@ -244,16 +244,6 @@ pub fn junction_label(network: &Network, node: u32) -> String {
     }
 }
 
-/// The id of a problem edge in plan.json: the network's edge id for a road, `"j<node>"`
-/// for a junction's gate.
-fn edge_key(p: &Problem, e: EdgeIx) -> serde_json::Value {
-    let edge = p.edge(e);
-    match edge.junction {
-        Some(node) => json!(format!("j{node}")),
-        None => json!(edge.id),
-    }
-}
-
 /// Per settlement (all its origins together): waves of departures with their routes.
 pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementSchedule> {
     let mut order: Vec<&str> = Vec::new();
@@ -425,10 +415,17 @@ pub struct PlanDocuments {
     pub files: Vec<(&'static str, Vec<u8>)>,
 }
 
-pub fn plan_documents(scenario: &str, car: &CarPlan, network: &Network) -> PlanDocuments {
+/// The plan's documents; `approximate`: the plan's dependence on approximate links
+/// (plan.json key `approximate_links`).
+pub fn plan_documents(
+    scenario: &str,
+    car: &CarPlan,
+    network: &Network,
+    approximate: Option<&evac_plan::ApproximateUse>,
+) -> PlanDocuments {
     let (p, result) = (&car.problem, &car.result);
     let summary = summary(scenario, p, network, result, &car.closures);
-    let json = plan_json(p, network, result, &summary);
+    let json = plan_json(p, network, result, &summary, approximate);
     let mut curves =
         vec![(format!("evac plan ({})", summary.plan_kind), "#1565c0", result.plan.safe_over_time(p), false)];
     if result.plan != result.clearance_plan {
@@ -462,63 +459,154 @@ pub fn plan_documents(scenario: &str, car: &CarPlan, network: &Network) -> PlanD
 /// destinations, groups with legs; edge ids are the network's; every node of the problem
 /// with its position and whether it lies in the mandatory zone, so that exposure can be
 /// recomputed from the groups).
-pub fn plan_json(p: &Problem, network: &Network, run: &RunResult, summary: &PlanSummary) -> String {
+pub fn plan_json(
+    p: &Problem,
+    network: &Network,
+    run: &RunResult,
+    summary: &PlanSummary,
+    approximate: Option<&evac_plan::ApproximateUse>,
+) -> String {
+    // The large arrays (an oblast's plan has 1.5 million legs) are written straight from
+    // typed rows: as `serde_json::Value`s they were a fifth of the whole `evac plan`. The
+    // rows' fields are in alphabetical order, as the objects of the small summary part
+    // (a `Value`, whose maps are sorted) are, so the file reads the same throughout.
+    #[derive(Serialize)]
+    struct NodeRow {
+        id: u32,
+        in_zone: bool,
+        lat: f64,
+        lon: f64,
+    }
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum EdgeKey {
+        Junction(String),
+        Road(EdgeId),
+    }
+    #[derive(Serialize)]
+    struct EdgeRow {
+        capacity_per_step: f64,
+        free_flow_s: f64,
+        from: u32,
+        id: EdgeKey,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        junction: Option<u32>,
+        to: u32,
+        travel_steps: u32,
+    }
+    #[derive(Serialize)]
+    struct SourceRow<'a> {
+        id: &'a str,
+        name: &'a str,
+        node: u32,
+        settlement: &'a str,
+        vehicles: u32,
+    }
+    #[derive(Serialize)]
+    struct DestinationRow<'a> {
+        capacity_vehicles: Option<u32>,
+        id: &'a str,
+        name: &'a str,
+        node: u32,
+    }
+    #[derive(Serialize)]
+    struct LegRow<'a> {
+        edge: &'a EdgeKey,
+        enter_step: u32,
+    }
+    #[derive(Serialize)]
+    struct GroupRow<'a> {
+        arrive_step: u32,
+        depart_step: u32,
+        destination: &'a str,
+        legs: Vec<LegRow<'a>>,
+        source: &'a str,
+        vehicles: u32,
+    }
+    // The id of a problem edge in plan.json: the network's edge id for a road, `"j<node>"`
+    // for a junction's gate.
+    let key = |e: EdgeIx| match p.edge(e).junction {
+        Some(node) => EdgeKey::Junction(format!("j{node}")),
+        None => EdgeKey::Road(p.edge(e).id),
+    };
     let round = |x: f64| (x * 1e6).round() / 1e6;
-    let nodes: Vec<serde_json::Value> = (0..p.node_count() as u32)
+    let nodes: Vec<NodeRow> = (0..p.node_count() as u32)
         .map(|v| {
             let at = network.node_location(p.network_node(v));
-            json!({"id": v, "lat": round(at.lat), "lon": round(at.lon), "in_zone": p.in_zone(v)})
+            NodeRow { id: v, in_zone: p.in_zone(v), lat: round(at.lat), lon: round(at.lon) }
         })
         .collect();
-    let edges: Vec<serde_json::Value> = p
+    let edges: Vec<EdgeRow> = p
         .edges()
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            let mut v = json!({"id": edge_key(p, EdgeIx(i as u32)), "from": e.from, "to": e.to, "free_flow_s": f64::from(e.free_flow_s), "travel_steps": e.travel_steps, "capacity_per_step": e.capacity_per_step});
-            if let Some(node) = e.junction {
-                v["junction"] = json!(node);
-            }
-            v
+        .map(|(i, e)| EdgeRow {
+            capacity_per_step: e.capacity_per_step,
+            free_flow_s: f64::from(e.free_flow_s),
+            from: e.from,
+            id: key(EdgeIx(i as u32)),
+            junction: e.junction,
+            to: e.to,
+            travel_steps: e.travel_steps,
         })
         .collect();
-    let sources: Vec<serde_json::Value> = p
+    let sources: Vec<SourceRow> = p
         .sources()
         .iter()
-        .map(
-            |s| json!({"id": s.id, "settlement": s.settlement, "name": s.name, "node": s.node, "vehicles": s.vehicles}),
-        )
+        .map(|s| SourceRow { id: &s.id, name: &s.name, node: s.node, settlement: &s.settlement, vehicles: s.vehicles })
         .collect();
-    let destinations: Vec<serde_json::Value> = p
+    let destinations: Vec<DestinationRow> = p
         .destinations()
         .iter()
-        .map(|d| json!({"id": d.id, "name": d.name, "node": d.node, "capacity_vehicles": d.capacity_vehicles}))
+        .map(|d| DestinationRow { capacity_vehicles: d.capacity_vehicles, id: &d.id, name: &d.name, node: d.node })
         .collect();
-    let groups: Vec<serde_json::Value> = run
+    // One key per edge, shared by every leg over it.
+    let keys: Vec<EdgeKey> = (0..p.edges().len()).map(|i| key(EdgeIx(i as u32))).collect();
+    let groups: Vec<GroupRow> = run
         .plan
         .groups
         .iter()
-        .map(|g| {
-            json!({
-                "source": p.sources()[g.source as usize].id,
-                "destination": p.destinations()[g.destination as usize].id,
-                "vehicles": g.vehicles,
-                "depart_step": g.depart_step(),
-                "arrive_step": g.arrival_step(p),
-                "legs": g.legs.iter().map(|l| json!({"edge": edge_key(p, l.edge), "enter_step": l.enter_step})).collect::<Vec<_>>(),
-            })
+        .map(|g| GroupRow {
+            arrive_step: g.arrival_step(p),
+            depart_step: g.depart_step(),
+            destination: &p.destinations()[g.destination as usize].id,
+            legs: g
+                .legs
+                .iter()
+                .map(|l| LegRow { edge: &keys[l.edge.index()], enter_step: l.enter_step })
+                .collect(),
+            source: &p.sources()[g.source as usize].id,
+            vehicles: g.vehicles,
         })
         .collect();
     let mut v = serde_json::to_value(summary).expect("summary serialises");
     let obj = v.as_object_mut().expect("object");
-    obj.insert("edges".into(), json!(edges));
-    obj.insert("sources".into(), json!(sources));
-    obj.insert("destinations".into(), json!(destinations));
-    obj.insert("groups".into(), json!(groups));
-    obj.insert("nodes".into(), json!(nodes));
-    let mut s = serde_json::to_string(&v).expect("plan serialises");
-    s.push('\n');
-    s
+    if let Some(a) = approximate {
+        obj.insert("approximate_links".into(), json!(a));
+    }
+    for big in ["edges", "sources", "destinations", "groups", "nodes"] {
+        obj.insert(big.into(), serde_json::Value::Null);
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(64 * run.plan.groups.len() + (1 << 16));
+    out.push(b'{');
+    for (i, (k, v)) in obj.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, k).expect("a key serialises");
+        out.push(b':');
+        let written = match k.as_str() {
+            "edges" => serde_json::to_writer(&mut out, &edges),
+            "sources" => serde_json::to_writer(&mut out, &sources),
+            "destinations" => serde_json::to_writer(&mut out, &destinations),
+            "groups" => serde_json::to_writer(&mut out, &groups),
+            "nodes" => serde_json::to_writer(&mut out, &nodes),
+            _ => serde_json::to_writer(&mut out, v),
+        };
+        written.expect("plan serialises");
+    }
+    out.extend_from_slice(b"}\n");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 fn minutes_label(steps: u32, step_s: f64) -> String {
@@ -852,22 +940,6 @@ pub fn summary_text(s: &PlanSummary) -> String {
         );
     }
     out
-}
-
-/// Add the plan's dependence on approximate links to plan.json (key `approximate_links`),
-/// in `docs.json` and in the plan.json file. Separate from [`plan_json`] so that the plan
-/// file stays what the planner wrote plus this one key.
-pub fn add_approximate(docs: &mut PlanDocuments, a: &evac_plan::ApproximateUse) {
-    let mut v: serde_json::Value = serde_json::from_str(&docs.json).expect("plan.json is JSON");
-    v.as_object_mut().expect("object").insert("approximate_links".into(), json!(a));
-    let mut s = serde_json::to_string(&v).expect("plan serialises");
-    s.push('\n');
-    for (name, bytes) in &mut docs.files {
-        if *name == "plan.json" {
-            *bytes = s.clone().into_bytes();
-        }
-    }
-    docs.json = s;
 }
 
 /// The lines of the plan summary about approximate links (none when the network has none).

@@ -290,7 +290,7 @@ impl Simulation {
         let baseline = if options.baseline {
             progress("planning the naive baseline");
             let car =
-                CarPlan::solve(scenario, network, &CarOptions { step_s: plan.step_s, ..options.car_options.clone() })?;
+                CarPlan::solve(scenario, network, &CarOptions { step: evac_plan::TimeStep::Seconds(plan.step_s), ..options.car_options.clone() })?;
             let Some(b) = car.result.baseline.as_ref() else {
                 return Err(SimError::Baseline(evac_plan::PlanError::Internal(
                     "the planner returned no baseline".into(),
