@@ -527,12 +527,21 @@ def main():
                 'rail = "rail.toml"\n'
             )
         if slug == "kharkiv-oblast":
-            # The same main-road skeleton; no fleet or trains (a scale case for the car plan).
+            # The same main-road skeleton, railhead, trains and fleet as Kupiansk: the scale
+            # case of the whole pipeline (order diff, car plan, transit; bench/oblast.sh).
+            write_text(os.path.join(d, "stations.csv"), stations_csv(args.shared))
             write_text(os.path.join(d, "bridges.csv"), KUPIANSK_BRIDGES)
-            write_text(os.path.join(d, "network.toml"), network_toml("Kharkiv oblast", ["settlements.csv", "centres.csv"]))
+            write_text(
+                os.path.join(d, "network.toml"),
+                network_toml("Kharkiv oblast", ["settlements.csv", "centres.csv", "stations.csv"]),
+            )
+            write_text(os.path.join(d, "rail.toml"), KUPIANSK_RAIL)
+            write_text(os.path.join(d, "fleet.csv"), KUPIANSK_FLEET)
             extra = (
                 "# Built from the shared main-road shapefiles on first use (network.toml, docs/network.md).\n"
                 'network = "network.toml"\n'
+                'fleet = "fleet.csv"\n'
+                'rail = "rail.toml"\n'
             )
         write_text(os.path.join(d, "scenario.toml"), scenario_toml(title, authority, "boundary.geojson", extra))
         by_source = {}

@@ -76,7 +76,7 @@ pub fn write_order(
     Ok(())
 }
 
-fn read_order(path: &Path) -> Result<Order> {
+pub(crate) fn read_order(path: &Path) -> Result<Order> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read the previous order {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {

@@ -570,11 +570,7 @@ pub fn plan_json(
             arrive_step: g.arrival_step(p),
             depart_step: g.depart_step(),
             destination: &p.destinations()[g.destination as usize].id,
-            legs: g
-                .legs
-                .iter()
-                .map(|l| LegRow { edge: &keys[l.edge.index()], enter_step: l.enter_step })
-                .collect(),
+            legs: g.legs.iter().map(|l| LegRow { edge: &keys[l.edge.index()], enter_step: l.enter_step }).collect(),
             source: &p.sources()[g.source as usize].id,
             vehicles: g.vehicles,
         })

@@ -289,8 +289,11 @@ impl Simulation {
         let plan_report = context.simulate(plan)?;
         let baseline = if options.baseline {
             progress("planning the naive baseline");
-            let car =
-                CarPlan::solve(scenario, network, &CarOptions { step: evac_plan::TimeStep::Seconds(plan.step_s), ..options.car_options.clone() })?;
+            let car = CarPlan::solve(
+                scenario,
+                network,
+                &CarOptions { step: evac_plan::TimeStep::Seconds(plan.step_s), ..options.car_options.clone() },
+            )?;
             let Some(b) = car.result.baseline.as_ref() else {
                 return Err(SimError::Baseline(evac_plan::PlanError::Internal(
                     "the planner returned no baseline".into(),

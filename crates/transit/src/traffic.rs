@@ -11,6 +11,7 @@
 
 use crate::problem::Times;
 use evac_plan::CarPlan;
+use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -36,25 +37,42 @@ pub fn congested(car: &CarPlan, nodes: &[u32], free: &Times) -> Times {
     let mut unique: Vec<u32> = nodes.to_vec();
     unique.sort_unstable();
     unique.dedup();
-    let mut by_departure = Vec::with_capacity(slots);
-    for k in 0..slots {
-        let depart = k as f64 * SLOT_S;
-        let trees: Vec<Vec<f64>> = unique.iter().map(|&n| arrivals(car, &full, n, depart)).collect();
-        let m: Vec<Vec<f64>> = nodes
-            .iter()
-            .enumerate()
-            .map(|(a, na)| {
-                let tree = &trees[unique.binary_search(na).expect("present")];
-                nodes.iter().enumerate().map(|(b, &nb)| (tree[nb as usize] - depart).max(free.get(a, b))).collect()
-            })
-            .collect();
-        by_departure.push(m);
+    let mut is_target = vec![false; p.node_count()];
+    for &n in &unique {
+        is_target[n as usize] = true;
     }
+    // Each departure's matrix is independent of the others: one per core (on the Kharkiv
+    // oblast, a few hundred sites times some 250 departures, this was a third of `evac up`).
+    let by_departure: Vec<Vec<Vec<f64>>> = (0..slots)
+        .into_par_iter()
+        .map(|k| {
+            let depart = k as f64 * SLOT_S;
+            let trees: Vec<Vec<f64>> =
+                unique.iter().map(|&n| arrivals(car, &full, n, depart, &is_target, unique.len())).collect();
+            nodes
+                .iter()
+                .enumerate()
+                .map(|(a, na)| {
+                    let tree = &trees[unique.binary_search(na).expect("present")];
+                    nodes.iter().enumerate().map(|(b, &nb)| (tree[nb as usize] - depart).max(free.get(a, b))).collect()
+                })
+                .collect()
+        })
+        .collect();
     Times { seconds: free.seconds.clone(), by_departure, slot_s: SLOT_S }
 }
 
-/// Earliest arrival at every node leaving `from` at `depart` (infinite where no road leads).
-fn arrivals(car: &CarPlan, full: &[Vec<u32>], from: u32, depart: f64) -> Vec<f64> {
+/// Earliest arrival at every node leaving `from` at `depart` (infinite where no road leads),
+/// exact at least for the `targets` nodes: the search stops once all `target_count` of
+/// them are settled.
+fn arrivals(
+    car: &CarPlan,
+    full: &[Vec<u32>],
+    from: u32,
+    depart: f64,
+    targets: &[bool],
+    target_count: usize,
+) -> Vec<f64> {
     let p = &car.problem;
     let step = p.step_s();
     let mut best = vec![f64::INFINITY; p.node_count()];
@@ -62,10 +80,19 @@ fn arrivals(car: &CarPlan, full: &[Vec<u32>], from: u32, depart: f64) -> Vec<f64
     best[from as usize] = depart;
     // Non-negative floats order like their bit patterns.
     heap.push(Reverse((depart.to_bits(), from)));
+    let mut settled = vec![false; p.node_count()];
+    let mut targets_left = target_count;
     while let Some(Reverse((bits, v))) = heap.pop() {
         let t = f64::from_bits(bits);
-        if t > best[v as usize] {
+        if t > best[v as usize] || settled[v as usize] {
             continue;
+        }
+        settled[v as usize] = true;
+        if targets[v as usize] {
+            targets_left -= 1;
+            if targets_left == 0 {
+                break;
+            }
         }
         for &e in p.out(v) {
             let edge = &p.edges()[e as usize];
