@@ -325,3 +325,37 @@ impl CarPlan {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_automatic_step_is_a_minute_until_the_horizon_outgrows_it() {
+        // The Rhine valley's hour, Andorra's four: one minute.
+        assert_eq!(TimeStep::choose(57.0 * 60.0), 60.0);
+        assert_eq!(TimeStep::choose(f64::from(AUTO_TARGET_STEPS) * 60.0), 60.0);
+        // One minute more needs two-minute steps.
+        assert_eq!(TimeStep::choose(f64::from(AUTO_TARGET_STEPS + 1) * 60.0), 120.0);
+        // A 20-hour clearance: five-minute steps, within the target horizon.
+        let step = TimeStep::choose(20.0 * 3600.0);
+        assert_eq!(step, 300.0);
+        assert!(20.0 * 3600.0 / step <= f64::from(AUTO_TARGET_STEPS));
+        // Nothing to move, or a bound of zero: still a minute, never zero.
+        assert_eq!(TimeStep::choose(0.0), 60.0);
+    }
+
+    #[test]
+    fn time_steps_read_as_auto_or_seconds() {
+        assert_eq!("auto".parse::<TimeStep>(), Ok(TimeStep::Auto));
+        assert_eq!(" AUTO ".parse::<TimeStep>(), Ok(TimeStep::Auto));
+        assert_eq!("30".parse::<TimeStep>(), Ok(TimeStep::Seconds(30.0)));
+        assert!("fast".parse::<TimeStep>().is_err());
+        assert_eq!(TimeStep::Auto.to_string(), "auto");
+        // Out-of-range seconds are refused by the options, naming the flag.
+        let options = CarOptions { step: TimeStep::Seconds(0.5), ..CarOptions::default() };
+        assert!(options.validate().unwrap_err().to_string().contains("--step-s"));
+        let options = CarOptions { step: TimeStep::Seconds(f64::NAN), ..CarOptions::default() };
+        assert!(options.validate().is_err());
+    }
+}
