@@ -58,6 +58,37 @@ fn kupiansk_runs_the_whole_pipeline_on_its_main_roads() {
     assert!(s["approximate_links"].as_u64().unwrap() > 200 && s["approximate_km"].as_f64().unwrap() > 1000.0);
     assert_eq!(s["river_crossings"], 3);
     assert_eq!(s["layers"]["components_shared_vertices"], 19);
+    // The line moves (here: back to the earlier one): one command gives the new order with
+    // what changed since the last one, the plan and the transit for it, and their times.
+    let last = dir.path().join("last-order.json");
+    std::fs::copy(out.join("order.json"), &last).unwrap();
+    let earlier = dir.path().join("hazard-earlier.geojson");
+    let o = evac(&[
+        "up",
+        dir.path().to_str().unwrap(),
+        "--no-serve",
+        "--out",
+        out.to_str().unwrap(),
+        "--hazard",
+        earlier.to_str().unwrap(),
+        "--previous",
+        last.to_str().unwrap(),
+        "--transit-seconds",
+        "1",
+    ]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains("Changes since the previous order"), "{stdout}");
+    assert!(stdout.contains("every stage done in") && stdout.contains("transit"), "{stdout}");
+    let changes = read_json(&out.join("order_changes.json"));
+    let moved = changes["added"].as_array().unwrap().len() + changes["removed"].as_array().unwrap().len();
+    assert!(moved > 0, "the earlier line orders other settlements: {changes}");
+    let replanned = read_json(&out.join("plan.json"));
+    assert_ne!(replanned["vehicles"], plan["vehicles"], "the plan is for the new line");
+    assert!(read_json(&out.join("transit.json"))["planning_seconds"].as_f64().unwrap() < 5.0);
+    // Bad input to the new options is refused before anything runs.
+    let o = evac(&["up", dir.path().to_str().unwrap(), "--no-serve", "--transit-seconds", "99999"]);
+    assert!(!o.status.success());
 }
 
 #[test]
