@@ -183,12 +183,105 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, PlanError> {
     );
     let first_round = t.elapsed();
     let first = first?;
+    // Two independent strands, one core each: (1) the exact optimum, warm-started from the
+    // first round — where it is proven, the heuristic's improvement rounds cannot beat it
+    // and are skipped (on the Kharkiv oblast they were a quarter of the run); where it is
+    // not, they run after it — then the naive baseline; (2) the candidates of the safety
+    // objectives that need no other plan: the exposure-first plan and the route-limited
+    // plan made as CCRP goes (see `safety_first`).
+    let t = Instant::now();
+    let (clearance_strand, speculative) = rayon::join(
+        || clearance_strand(p, &options, first, first_round, cheap, cheap_kind),
+        || speculative_candidates(p, &options),
+    );
+    let seconds_speculative = t.elapsed().as_secs_f64();
+    let ClearanceStrand {
+        heuristic: (h, searches),
+        cheap,
+        cheap_kind,
+        optimum,
+        exact_plan,
+        exact_states,
+        exact_skipped,
+        baseline,
+        seconds_exact,
+        seconds_improve,
+        seconds_baseline,
+    } = clearance_strand?;
+    let seconds_heuristic = first_round.as_secs_f64() + seconds_improve;
+    let (mut clearance_plan, mut clearance_plan_kind) = match exact_plan {
+        Some(x) if x.clearance_steps(p) < h.clearance_steps(p) => (x, "optimal"),
+        _ => (h.clone(), "heuristic"),
+    };
+    // Never publish a plan slower than everyone leaving now: where the heuristic loses to
+    // the naive baseline (a single bridge everyone queues for, the exact solver out of
+    // time) the baseline is the better plan, and it is a valid one.
+    if let Some(b) = baseline.as_ref().filter(|b| b.clearance_steps(p) < clearance_plan.clearance_steps(p)) {
+        clearance_plan = b.clone();
+        clearance_plan_kind = "naive baseline";
+    }
+    let t = Instant::now();
+    let safety =
+        safety_first(p, &options, speculative, &clearance_plan, clearance_plan_kind, &h, baseline.as_ref(), optimum)?;
+    // (The speculative candidates ran beside the exact solver: this stage overlaps it.)
+    let seconds_exposure = seconds_speculative + t.elapsed().as_secs_f64();
+    Ok(RunResult {
+        plan: safety.plan,
+        plan_kind: safety.plan_kind,
+        clearance_plan,
+        clearance_plan_kind,
+        objective: options.objective,
+        clearance_slack: options.clearance_slack,
+        clearance_limit: safety.clearance_limit,
+        best: safety.best,
+        exposure_lower_bound: safety.exposure_lower_bound,
+        exposure_bound_kind: safety.exposure_bound_kind,
+        max_routes: options.max_routes,
+        route_limit: safety.route_limit,
+        seconds_exposure,
+        heuristic: h,
+        heuristic_searches: searches,
+        baseline,
+        lower_bound: optimum.unwrap_or(cheap),
+        bound_kind: if optimum.is_some() { "exact".into() } else { cheap_kind },
+        optimum,
+        exact_states,
+        exact_skipped,
+        seconds_heuristic,
+        seconds_bound,
+        seconds_exact,
+        seconds_baseline,
+    })
+}
+
+/// What the first strand of [`run`] found.
+struct ClearanceStrand {
+    heuristic: (Plan, u64),
+    cheap: u32,
+    cheap_kind: String,
+    optimum: Option<u32>,
+    exact_plan: Option<Plan>,
+    exact_states: Option<usize>,
+    exact_skipped: Option<String>,
+    baseline: Option<Plan>,
+    seconds_exact: f64,
+    seconds_improve: f64,
+    seconds_baseline: f64,
+}
+
+/// The exact optimum (warm-started from the first round), the improvement rounds where it
+/// is not proven, and the naive baseline.
+fn clearance_strand(
+    p: &Problem,
+    options: &RunOptions,
+    first: (Plan, u64),
+    first_round: std::time::Duration,
+    cheap: u32,
+    cheap_kind: &str,
+) -> Result<ClearanceStrand, PlanError> {
     let mut cheap = cheap;
     let mut cheap_kind = cheap_kind.to_string();
     let (mut optimum, mut exact_plan, mut exact_states, mut exact_skipped) = (None, None, None, None);
-    // The exact optimum first, warm-started from the first round: where it is proven, the
-    // heuristic's improvement rounds cannot beat it and are skipped (on the Kharkiv oblast
-    // they were a quarter of the run). Where it is not, they run after it, as before.
     let mut seconds_exact = 0.0;
     if options.method != Method::Heuristic {
         let t = Instant::now();
@@ -220,55 +313,56 @@ pub fn run(p: &Problem, options: RunOptions) -> Result<RunResult, PlanError> {
         seconds_exact = t.elapsed().as_secs_f64();
     }
     let t = Instant::now();
-    let (h, searches) = match optimum {
+    let heuristic = match optimum {
         Some(_) => first,
         None => heuristic::improve(p, first, first_round, cheap, options.heuristic_budget.saturating_sub(first_round)),
     };
-    let seconds_heuristic = first_round.as_secs_f64() + t.elapsed().as_secs_f64();
+    let seconds_improve = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let baseline = if options.baseline { Some(baseline::plan(p)?) } else { None };
-    let seconds_baseline = t.elapsed().as_secs_f64();
-    let (mut clearance_plan, mut clearance_plan_kind) = match exact_plan {
-        Some(x) if x.clearance_steps(p) < h.clearance_steps(p) => (x, "optimal"),
-        _ => (h.clone(), "heuristic"),
-    };
-    // Never publish a plan slower than everyone leaving now: where the heuristic loses to
-    // the naive baseline (a single bridge everyone queues for, the exact solver out of
-    // time) the baseline is the better plan, and it is a valid one.
-    if let Some(b) = baseline.as_ref().filter(|b| b.clearance_steps(p) < clearance_plan.clearance_steps(p)) {
-        clearance_plan = b.clone();
-        clearance_plan_kind = "naive baseline";
-    }
-    let t = Instant::now();
-    let safety = safety_first(p, &options, &clearance_plan, clearance_plan_kind, &h, baseline.as_ref(), optimum)?;
-    let seconds_exposure = t.elapsed().as_secs_f64();
-    Ok(RunResult {
-        plan: safety.plan,
-        plan_kind: safety.plan_kind,
-        clearance_plan,
-        clearance_plan_kind,
-        objective: options.objective,
-        clearance_slack: options.clearance_slack,
-        clearance_limit: safety.clearance_limit,
-        best: safety.best,
-        exposure_lower_bound: safety.exposure_lower_bound,
-        exposure_bound_kind: safety.exposure_bound_kind,
-        max_routes: options.max_routes,
-        route_limit: safety.route_limit,
-        seconds_exposure,
-        heuristic: h,
-        heuristic_searches: searches,
-        baseline,
-        lower_bound: optimum.unwrap_or(cheap),
-        bound_kind: if optimum.is_some() { "exact".into() } else { cheap_kind },
+    Ok(ClearanceStrand {
+        heuristic,
+        cheap,
+        cheap_kind,
         optimum,
+        exact_plan,
         exact_states,
         exact_skipped,
-        seconds_heuristic,
-        seconds_bound,
+        baseline,
         seconds_exact,
-        seconds_baseline,
+        seconds_improve,
+        seconds_baseline: t.elapsed().as_secs_f64(),
     })
+}
+
+/// Candidates of the safety objectives that need no other plan, made while the exact
+/// solver runs: the exposure-first plan (which fails only where the clearance plan would:
+/// no room) and, under a route limit, the route-limited plan made as CCRP goes (with the
+/// waiting outside the zone). Each has the heuristic's deadline; on very large networks it
+/// gives up and the other candidates remain. `None` under the clearance objective.
+struct Speculative {
+    exposure_first: Option<Result<Plan, PlanError>>,
+    as_planned: Option<Result<routes::Limited, PlanError>>,
+}
+
+fn speculative_candidates(p: &Problem, options: &RunOptions) -> Speculative {
+    if options.objective == Objective::Clearance {
+        return Speculative { exposure_first: None, as_planned: None };
+    }
+    let (exposure_first, as_planned) = rayon::join(
+        || exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)),
+        || {
+            options.max_routes.map(|n| {
+                routes::limit_routes_as_planned(
+                    p,
+                    n,
+                    Waiting::OutsideZone,
+                    Some(Instant::now() + options.heuristic_budget),
+                )
+            })
+        },
+    );
+    Speculative { exposure_first: Some(exposure_first), as_planned }
 }
 
 struct Safety {
@@ -283,9 +377,11 @@ struct Safety {
 
 /// The plans of the exposure and balanced objectives, the exposure bound and the route
 /// limit, from the clearance plan.
+#[allow(clippy::too_many_arguments)]
 fn safety_first(
     p: &Problem,
     options: &RunOptions,
+    speculative: Speculative,
     clearance_plan: &Plan,
     clearance_kind: &'static str,
     heuristic: &Plan,
@@ -296,47 +392,23 @@ fn safety_first(
     let mut plans: Vec<(String, Plan)> = vec![(clearance_kind.to_string(), clearance_plan.clone())];
     let mut limited_as_planned = None;
     if options.objective != Objective::Clearance {
-        // The exposure-first plan fails only where the clearance plan would have (no
-        // room); it is a candidate, not a requirement.
-        // Within the heuristic's time budget (on very large networks it gives up and the
-        // other candidates remain).
-        // Nothing else here needs it: the other candidates (the plans leaving the zone
-        // early) and the route-limited plan made as CCRP goes (used below only if the
-        // limit applies) are made meanwhile on the other core, each with its own deadline
-        // as one after the other, and listed in the same order: the same plans.
         let leaving_early = |plan: &Plan| {
             let mut early = plan.clone();
             early.leave_early(p);
             early
         };
-        let (exposure_first, (early, as_planned)) = rayon::join(
-            || exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)),
-            || {
-                let early = (
-                    leaving_early(clearance_plan),
-                    (clearance_kind == "optimal").then(|| leaving_early(heuristic)),
-                    // Everyone leaving now, waiting outside the zone where roads are full.
-                    baseline.map(leaving_early),
-                );
-                let as_planned = options.max_routes.map(|n| {
-                    let deadline = Some(Instant::now() + options.heuristic_budget);
-                    routes::limit_routes_as_planned(p, n, Waiting::OutsideZone, deadline)
-                });
-                (early, as_planned)
-            },
-        );
-        limited_as_planned = as_planned;
-        let (clearance_early, heuristic_early, baseline_early) = early;
-        plans.push((format!("{clearance_kind}, leaving the zone early"), clearance_early));
-        if let Some(early) = heuristic_early {
-            plans.push(("heuristic, leaving the zone early".into(), early));
+        plans.push((format!("{clearance_kind}, leaving the zone early"), leaving_early(clearance_plan)));
+        if clearance_kind == "optimal" {
+            plans.push(("heuristic, leaving the zone early".into(), leaving_early(heuristic)));
         }
-        if let Ok(x) = exposure_first {
+        if let Some(Ok(x)) = speculative.exposure_first {
             plans.push(("exposure-first".into(), x));
         }
-        if let Some(early) = baseline_early {
-            plans.push(("naive baseline, leaving the zone early".into(), early));
+        // Everyone leaving now, waiting outside the zone where roads are full.
+        if let Some(b) = baseline {
+            plans.push(("naive baseline, leaving the zone early".into(), leaving_early(b)));
         }
+        limited_as_planned = speculative.as_planned;
     }
     let reference = optimum.unwrap_or_else(|| clearance_plan.clearance_steps(p));
     let clearance_limit = ((f64::from(reference) * (1.0 + options.clearance_slack)).floor() as u32).max(reference);
