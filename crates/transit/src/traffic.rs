@@ -6,8 +6,8 @@
 //! (the plan holds cars upstream the same way). A bus is one vehicle among thousands of
 //! cars and its own use of room is not taken from the cars. Times are computed by a
 //! time-dependent Dijkstra (waiting keeps arrivals first-in first-out) from every site at
-//! departures every `SLOT_S` seconds until the car plan clears; between departures they are
-//! interpolated, and after the last car has arrived the roads are free again.
+//! departures every [`slot_s`] seconds until the car plan clears; between departures they
+//! are interpolated, and after the last car has arrived the roads are free again.
 
 use crate::problem::Times;
 use evac_plan::CarPlan;
@@ -15,11 +15,22 @@ use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Departures between two computed travel-time matrices, seconds.
+/// Departures between two computed travel-time matrices, seconds, at least.
 pub const SLOT_S: f64 = 300.0;
+/// At most this many matrices: a long evacuation gets longer slots.
+pub const MAX_SLOTS: f64 = 96.0;
+
+/// The time between two computed matrices for a car plan clearing after `clearance_s`:
+/// [`SLOT_S`], or for a long plan its clearance over [`MAX_SLOTS`]. Why: each matrix is a
+/// search from every site, and the queues of a 20-hour car plan change over hours, not
+/// minutes (12.5-minute slots there; with 5-minute ones this was a third of `evac up` on the
+/// Kharkiv oblast).
+pub fn slot_s(clearance_s: f64) -> f64 {
+    SLOT_S.max(clearance_s / MAX_SLOTS)
+}
 
 /// Travel times between `nodes` (the sites' routing nodes) for departures every
-/// [`SLOT_S`] until the car plan clears, never below the free-flow `free` times.
+/// [`slot_s`] until the car plan clears, never below the free-flow `free` times.
 pub fn congested(car: &CarPlan, nodes: &[u32], free: &Times) -> Times {
     let p = &car.problem;
     let step = p.step_s();
@@ -33,7 +44,8 @@ pub fn congested(car: &CarPlan, nodes: &[u32], free: &Times) -> Times {
         f.sort_unstable();
     }
     let clearance_s = f64::from(car.result.plan.clearance_steps(p)) * step;
-    let slots = (clearance_s / SLOT_S).ceil() as usize + 1;
+    let slot = slot_s(clearance_s);
+    let slots = (clearance_s / slot).ceil() as usize + 1;
     let mut unique: Vec<u32> = nodes.to_vec();
     unique.sort_unstable();
     unique.dedup();
@@ -46,7 +58,7 @@ pub fn congested(car: &CarPlan, nodes: &[u32], free: &Times) -> Times {
     let by_departure: Vec<Vec<Vec<f64>>> = (0..slots)
         .into_par_iter()
         .map(|k| {
-            let depart = k as f64 * SLOT_S;
+            let depart = k as f64 * slot;
             let trees: Vec<Vec<f64>> =
                 unique.iter().map(|&n| arrivals(car, &full, n, depart, &is_target, unique.len())).collect();
             nodes
@@ -59,7 +71,7 @@ pub fn congested(car: &CarPlan, nodes: &[u32], free: &Times) -> Times {
                 .collect()
         })
         .collect();
-    Times { seconds: free.seconds.clone(), by_departure, slot_s: SLOT_S }
+    Times { seconds: free.seconds.clone(), by_departure, slot_s: slot }
 }
 
 /// Earliest arrival at every node leaving `from` at `depart` (infinite where no road leads),
@@ -116,4 +128,19 @@ fn arrivals(
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_five_minutes_until_the_plan_outgrows_them() {
+        assert_eq!(slot_s(0.0), SLOT_S);
+        assert_eq!(slot_s(3600.0), SLOT_S);
+        assert_eq!(slot_s(MAX_SLOTS * SLOT_S), SLOT_S);
+        let twenty_hours = 20.0 * 3600.0;
+        assert_eq!(slot_s(twenty_hours), 750.0);
+        assert!(twenty_hours / slot_s(twenty_hours) <= MAX_SLOTS);
+    }
 }
