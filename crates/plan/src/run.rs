@@ -468,6 +468,10 @@ fn safety_first(
             // (balanced; else the earliest clearance), the least exposure, or the earliest
             // clearance.
             let mut tried = vec![routes::limit_routes(p, &plan, n, waiting)?];
+            // The plan kept wherever it keeps the limit, the rest re-planned.
+            if let Ok(l) = routes::limit_routes_locally(p, &plan, n, waiting) {
+                tried.push(l);
+            }
             // (Made above, alongside the exposure-first plan, unless the objective is the
             // clearance: then with the waiting at home.)
             let as_planned = limited_as_planned.take().unwrap_or_else(|| {
