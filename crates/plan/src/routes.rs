@@ -235,8 +235,22 @@ mod tests {
             edges.push(edge(mid, 7, 2, 1.0));
         }
         let sources = vec![
-            Source { id: "a#1".into(), settlement: "a".into(), name: "a".into(), node: 0, vehicles: 20 },
-            Source { id: "a#2".into(), settlement: "a".into(), name: "a".into(), node: 1, vehicles: 20 },
+            Source {
+                id: "a#1".into(),
+                settlement: "a".into(),
+                name: "a".into(),
+                node: 0,
+                vehicles: 20,
+                exposure_weight: 1.0,
+            },
+            Source {
+                id: "a#2".into(),
+                settlement: "a".into(),
+                name: "a".into(),
+                node: 1,
+                vehicles: 20,
+                exposure_weight: 1.0,
+            },
         ];
         let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 7, capacity_vehicles: None }];
         let zone = vec![true, true, true, false, false, false, false, false];

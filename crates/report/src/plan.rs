@@ -6,6 +6,7 @@ use evac_network::EdgeId;
 use evac_network::Network;
 use evac_network::stats::crossing_label;
 use evac_plan::{CarPlan, EdgeIx, Group, Leg, ObjectiveBest, Plan, Problem, RouteLimitCost, RunResult};
+use evac_scenario::ExposureRing;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -217,6 +218,11 @@ pub struct PlanSummary {
     /// What the route limit cost (null when no limit applied).
     pub route_limit: Option<RouteLimitFigures>,
     pub closures: Vec<String>,
+    /// The scenario's exposure rings, when it sets any: every exposure figure (and the
+    /// bound) is then weighted by them. Not written without rings, so that plan.json stays
+    /// what it was for scenarios without (a missing key means weight 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exposure_rings: Vec<ExposureRing>,
     pub bottlenecks: Vec<Bottleneck>,
     pub settlements: Vec<SettlementSchedule>,
     pub exact_skipped: Option<String>,
@@ -426,10 +432,7 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
             })
             .collect();
         route_waves.sort_by_key(|r| std::cmp::Reverse(r.vehicles));
-        let exposure: u64 = groups
-            .iter()
-            .map(|g| u64::from(g.vehicles) * u64::from(g.exposure_steps(p, p.sources()[g.source as usize].node)))
-            .sum();
+        let exposure: f64 = groups.iter().map(|g| g.weighted_exposure(p)).sum();
         // A wave: the vehicles leaving in one step towards one destination by one route.
         let mut waves: Vec<Wave> = Vec::new();
         for g in groups {
@@ -458,7 +461,7 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
             vehicles: vehicles[key],
             routes: routes.len(),
             paths: paths.len(),
-            exposure_vehicle_minutes: exposure as f64 * p.step_s() / 60.0,
+            exposure_vehicle_minutes: exposure * p.step_s() / 60.0,
             first_departure_step: waves.iter().map(|w| w.depart_step).min().unwrap_or(0),
             last_arrival_step: waves.iter().map(|w| w.arrive_step).max().unwrap_or(0),
             waves,
@@ -468,8 +471,17 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
     out
 }
 
-pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, closures: &[String]) -> PlanSummary {
-    let minutes = |steps: u64| steps as f64 * p.step_s() / 60.0;
+pub fn summary(
+    scenario: &str,
+    p: &Problem,
+    network: &Network,
+    run: &RunResult,
+    closures: &[String],
+    exposure_rings: &[ExposureRing],
+) -> PlanSummary {
+    // Exposures are f64 (weighted vehicle-steps; whole numbers without rings, converted
+    // exactly as the u64 they used to be).
+    let minutes = |steps: f64| steps * p.step_s() / 60.0;
     let mut seconds = BTreeMap::new();
     seconds.insert("heuristic".to_string(), run.seconds_heuristic);
     seconds.insert("bound".to_string(), run.seconds_bound);
@@ -522,6 +534,7 @@ pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, 
         objectives: run.best.iter().map(figures).collect(),
         route_limit: run.route_limit.as_ref().map(limit),
         closures: closures.to_vec(),
+        exposure_rings: exposure_rings.to_vec(),
         bottlenecks: bottlenecks(p, network, &run.plan, 10),
         settlements: schedules(p, network, &run.plan),
         exact_skipped: run.exact_skipped.clone(),
@@ -539,7 +552,7 @@ pub struct PlanDocuments {
 
 pub fn plan_documents(scenario: &str, car: &CarPlan, network: &Network) -> PlanDocuments {
     let (p, result) = (&car.problem, &car.result);
-    let summary = summary(scenario, p, network, result, &car.closures);
+    let summary = summary(scenario, p, network, result, &car.closures, &car.exposure_rings);
     let json = plan_json(p, network, result, &summary);
     let mut curves =
         vec![(format!("evac plan ({})", summary.plan_kind), "#1565c0", result.plan.safe_over_time(p), false)];
@@ -594,12 +607,19 @@ pub fn plan_json(p: &Problem, network: &Network, run: &RunResult, summary: &Plan
             v
         })
         .collect();
+    let weighted = !summary.exposure_rings.is_empty();
     let sources: Vec<serde_json::Value> = p
         .sources()
         .iter()
-        .map(
-            |s| json!({"id": s.id, "settlement": s.settlement, "name": s.name, "node": s.node, "vehicles": s.vehicles}),
-        )
+        .map(|s| {
+            let mut v =
+                json!({"id": s.id, "settlement": s.settlement, "name": s.name, "node": s.node, "vehicles": s.vehicles});
+            // With rings only (as `exposure_rings`): a source without it weighs 1.
+            if weighted {
+                v["exposure_weight"] = json!(s.exposure_weight);
+            }
+            v
+        })
         .collect();
     let destinations: Vec<serde_json::Value> = p
         .destinations()
@@ -875,9 +895,16 @@ pub fn summary_text(s: &PlanSummary) -> String {
             min(b.saturating_sub(s.clearance_steps))
         );
     }
+    let weighted = if s.exposure_rings.is_empty() {
+        String::new()
+    } else {
+        let rings: Vec<String> =
+            s.exposure_rings.iter().map(|r| format!("within {} km × {}", r.within_km, r.weight)).collect();
+        format!(", weighted by ring: {}, else × 1", rings.join(", "))
+    };
     let _ = writeln!(
         out,
-        "  exposure inside the mandatory zone: {:.0} vehicle-minutes{}",
+        "  exposure inside the mandatory zone: {:.0} vehicle-minutes{}{weighted}",
         s.exposure_vehicle_minutes,
         s.baseline_exposure_vehicle_minutes.map(|b| format!(" (baseline {b:.0})")).unwrap_or_default()
     );
