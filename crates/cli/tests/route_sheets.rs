@@ -102,7 +102,7 @@ fn route_sheets_match_plan_json_and_escape_names() {
             assert_eq!(vehicles, wave["vehicles"].as_u64().unwrap(), "{route}");
             assert!(rows.iter().all(|r| r.2 > 0));
             // The roads: a numbered list, at least one entry.
-            assert!(route.contains("<ol class=roads>") && route.contains("<li "), "{route}");
+            assert!(route.contains("<ol class=\"roads") && route.contains("<li "), "{route}");
             windows_seen += rows.len();
         }
         assert!(sheet.contains("Convoy leader's notes"));
