@@ -68,6 +68,40 @@ pub fn exit_problem(p: &Problem) -> ExitProblem {
 /// outside the zone. The clearance may be far from the optimum: it is one candidate of
 /// the balanced objective and the plan of the exposure objective.
 pub fn exposure_first(p: &Problem, deadline: Option<std::time::Instant>) -> Result<Plan, PlanError> {
+    exposure_first_with(p, deadline, false)
+}
+
+/// Whether the sources' exposure weights differ (the scenario has rings that matter).
+pub fn weights_differ(p: &Problem) -> bool {
+    p.sources.windows(2).any(|w| w[0].exposure_weight != w[1].exposure_weight)
+}
+
+/// Priority bonus (steps) per source that puts every heavier weight class strictly before
+/// every lighter one: the number of distinct lighter weights times a bonus no arrival step
+/// reaches.
+fn inner_first_bonus(sources: &[Source]) -> Vec<u32> {
+    const CLASS: u32 = 1 << 20;
+    let mut weights: Vec<f64> = sources.iter().map(|s| s.exposure_weight).collect();
+    weights.sort_by(f64::total_cmp);
+    weights.dedup();
+    sources.iter().map(|s| weights.partition_point(|&w| w < s.exposure_weight) as u32 * CLASS).collect()
+}
+
+/// [`exposure_first`] with the heavier exposure weights (the inner rings) served first
+/// out of the zone: each weight class goes as early as the roads allow given the classes
+/// before it, as a staged evacuation clears the inner zone first. The earliest-out-first
+/// order of [`exposure_first`] ignores weights; with rings, making the heavily weighted
+/// wait behind lighter streams can cost more than it saves, so the objectives get both and
+/// keep the one with less weighted exposure.
+pub fn exposure_first_inner_first(p: &Problem, deadline: Option<std::time::Instant>) -> Result<Plan, PlanError> {
+    exposure_first_with(p, deadline, true)
+}
+
+fn exposure_first_with(
+    p: &Problem,
+    deadline: Option<std::time::Instant>,
+    inner_first: bool,
+) -> Result<Plan, PlanError> {
     let x = exit_problem(p);
     let mut res = Reservations::new(p);
     // Streams leaving from the same node at the same step go on as one start; each keeps
@@ -97,6 +131,9 @@ pub fn exposure_first(p: &Problem, deadline: Option<std::time::Instant>) -> Resu
         let mut first = Heuristic::new(xp);
         if let Some(d) = deadline {
             first = first.with_deadline(d);
+        }
+        if inner_first {
+            first = first.with_bonus(inner_first_bonus(&xp.sources));
         }
         for g in first.run_starts(&mut xres, &xs, &[])?.groups {
             let legs: Vec<Leg> =
@@ -294,6 +331,41 @@ mod tests {
         p.sources[0].exposure_weight = 2.0;
         assert_eq!(free_flow_exposure_bound(&p), 18.0, "whole weights: exact");
         assert_eq!(flow_exposure_bound(&p, 10, 1_000_000, None).unwrap().0, 24.0);
+    }
+
+    #[test]
+    fn inner_rings_first_serves_the_heavy_weights_before_the_light() {
+        // Two streams, each one step from node 1, share the one-vehicle-a-step road 1 → 2
+        // out of the zone. Earliest arrival first does not look at weights (the light one,
+        // listed first, goes first on ties); inner-first lets the heavy one out first.
+        let edges = vec![edge(0, 1, 1, 9.0), edge(3, 1, 2, 9.0), edge(1, 2, 1, 1.0), edge(2, 4, 1, 9.0)];
+        let source = |id: &str, node: u32, w: f64| Source {
+            id: id.into(),
+            settlement: id.into(),
+            name: id.into(),
+            node,
+            vehicles: 3,
+            exposure_weight: w,
+        };
+        let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 4, capacity_vehicles: None }];
+        let p = Problem::from_edges(
+            60.0,
+            5,
+            edges,
+            vec![source("light", 0, 1.0), source("heavy", 3, 10.0)],
+            destinations,
+            vec![true, true, false, true, false],
+        );
+        assert!(weights_differ(&p));
+        assert_eq!(inner_first_bonus(p.sources()), vec![0, 1 << 20]);
+        let plain = exposure_first(&p, None).unwrap();
+        let inner = exposure_first_inner_first(&p, None).unwrap();
+        assert!(crate::verify::verify(&p, &inner).is_empty());
+        let exit_of = |plan: &Plan, s: u32| {
+            plan.groups.iter().filter(|g| g.source == s).map(|g| g.exposure_steps(&p, p.sources[s as usize].node)).max()
+        };
+        assert!(exit_of(&inner, 1) < exit_of(&inner, 0), "the heavy stream is out first");
+        assert!(inner.exposure_vehicle_steps(&p) < plain.exposure_vehicle_steps(&p));
     }
 
     #[test]

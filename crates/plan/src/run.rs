@@ -303,7 +303,14 @@ fn safety_first(
             early
         };
         let (exposure_first, (early, as_planned)) = rayon::join(
-            || exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)),
+            || {
+                let plain = exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget));
+                // With exposure rings, also the inner rings first (after the other: this
+                // core's budget is the heuristic's, each run with its own deadline).
+                let inner = exposure::weights_differ(p)
+                    .then(|| exposure::exposure_first_inner_first(p, Some(Instant::now() + options.heuristic_budget)));
+                (plain, inner)
+            },
             || {
                 let early = (
                     leaving_early(clearance_plan),
@@ -324,8 +331,12 @@ fn safety_first(
         if let Some(early) = heuristic_early {
             plans.push(("heuristic, leaving the zone early".into(), early));
         }
+        let (exposure_first, inner_first) = exposure_first;
         if let Ok(x) = exposure_first {
             plans.push(("exposure-first".into(), x));
+        }
+        if let Some(Ok(x)) = inner_first {
+            plans.push(("exposure-first, inner rings first".into(), x));
         }
         if let Some(early) = baseline_early {
             plans.push(("naive baseline, leaving the zone early".into(), early));
