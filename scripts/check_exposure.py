@@ -8,7 +8,11 @@ Exposure (docs/planning.md): a group whose source node lies inside the mandatory
 exposed from the order (step 0) until it arrives at the first node outside the zone
 (`enter_step + travel_steps` of the leg that reaches it; waiting at home counts; a group
 that never leaves is exposed until its last arrival); a group starting outside is not
-exposed. Vehicle-minutes = vehicles x steps x step_s / 60, summed over the groups.
+exposed. Vehicle-minutes = vehicles x steps x step_s / 60 x weight, summed over the groups,
+where weight is the group's source's `exposure_weight` — written only when the scenario sets
+`[zone] exposure_rings` (then also listed as the top-level `exposure_rings`); a source
+without it weighs 1. The weights are checked to be the rings' (or 1, beyond the last ring)
+and the same for every origin of one settlement.
 
 Recomputes it from `groups`, `edges`, `sources` and `nodes` (`in_zone`) and checks that it
 equals `exposure_vehicle_minutes` (total and per settlement), that the lower bound does not
@@ -25,10 +29,10 @@ def exposure(plan):
     in_zone = {n["id"]: n["in_zone"] for n in plan["nodes"]}
     # Edge ids: the network's edge id (a number) or "j<node>" for a junction's gate.
     edges = {json.dumps(e["id"]): (e["to"], e["travel_steps"]) for e in plan["edges"]}
-    sources = {s["id"]: (s["node"], s["settlement"]) for s in plan["sources"]}
+    sources = {s["id"]: (s["node"], s["settlement"], s.get("exposure_weight", 1.0)) for s in plan["sources"]}
     per_settlement = {}
     for g in plan["groups"]:
-        node, settlement = sources[g["source"]]
+        node, settlement, weight = sources[g["source"]]
         steps = 0
         if in_zone[node]:
             for leg in g["legs"]:
@@ -36,8 +40,28 @@ def exposure(plan):
                 steps = leg["enter_step"] + travel
                 if not in_zone[to]:
                     break
-        per_settlement[settlement] = per_settlement.get(settlement, 0) + g["vehicles"] * steps
+        per_settlement[settlement] = per_settlement.get(settlement, 0) + g["vehicles"] * steps * weight
     return per_settlement
+
+
+def weight_errors(plan):
+    """The sources' weights are the rings' (1 beyond the last ring, or without rings), one
+    per settlement."""
+    rings = plan.get("exposure_rings", [])
+    allowed = {r["weight"] for r in rings} | {1.0}
+    errors = []
+    if any("exposure_weight" in s for s in plan["sources"]) and not rings:
+        errors.append("sources carry exposure weights but plan.json lists no exposure_rings")
+    if [r["within_km"] for r in rings] != sorted({r["within_km"] for r in rings}):
+        errors.append(f"exposure_rings are not strictly outwards: {rings}")
+    per_settlement = {}
+    for s in plan["sources"]:
+        w = s.get("exposure_weight", 1.0)
+        if w not in allowed:
+            errors.append(f"source {s['id']}: exposure_weight {w} is no ring's weight ({sorted(allowed)})")
+        if per_settlement.setdefault(s["settlement"], w) != w:
+            errors.append(f"settlement {s['settlement']}: origins with different weights")
+    return errors
 
 
 def main(path):
@@ -46,7 +70,7 @@ def main(path):
     per_step = plan["step_s"] / 60.0
     mine = exposure(plan)
     total = sum(mine.values()) * per_step
-    errors = []
+    errors = weight_errors(plan)
     written = plan["exposure_vehicle_minutes"]
     if abs(written - total) > 1e-6 * max(1.0, total):
         errors.append(f"exposure: plan.json says {written} vehicle-minutes, the groups give {total}")
@@ -61,8 +85,9 @@ def main(path):
         gap = (total - bound) / bound
         if abs(plan["exposure_gap"] - gap) > 1e-9:
             errors.append(f"exposure_gap {plan['exposure_gap']} but exposure and bound give {gap}")
+    weighted = " (weighted by exposure_rings)" if plan.get("exposure_rings") else ""
     print(
-        f"exposure {total:.1f} vehicle-minutes over {len(plan['groups'])} groups "
+        f"exposure {total:.1f} vehicle-minutes{weighted} over {len(plan['groups'])} groups "
         f"(objective {plan['objective']}); lower bound {bound:.1f} ({plan['exposure_bound_kind']}), "
         f"gap {plan['exposure_gap'] * 100:.1f}%"
     )

@@ -168,7 +168,16 @@ pub fn write_plan(
         eprintln!("warning: {w}");
     }
     let approximate = evac_plan::approximate_use(&car, network, options.occupancy);
-    let docs = evac_report::plan::plan_documents(&scenario.config.name, &car, network, Some(&approximate));
+    let mut docs = evac_report::plan::plan_documents(&scenario.config.name, &car, network, Some(&approximate));
+    // The convoy leaders' printable sheets, from the same summary as plan.json.
+    let sheets = evac_report::route_sheets::route_sheets_html(
+        &docs.summary,
+        &scenario.settlements,
+        &scenario.config.authority,
+        scenario.config.illustrative.as_deref(),
+        evac_report::DATA_ATTRIBUTION,
+    );
+    docs.files.push(("routes.html", sheets.into_bytes()));
     let out_dir = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);
     let wrote = crate::write_files(&out_dir, &docs.files).context("cannot write the plan")?;
     if json {

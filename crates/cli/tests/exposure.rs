@@ -10,8 +10,9 @@ use std::process::Command;
 
 /// The exposure of every settlement (vehicle-steps), from plan.json alone: a group starting
 /// at a node inside the zone is exposed until it arrives at the first node outside it
-/// (waiting at home counts); one starting outside is not exposed.
-fn recompute(plan: &serde_json::Value) -> HashMap<String, u64> {
+/// (waiting at home counts); one starting outside is not exposed. `weighted`: each group's
+/// vehicle-steps times its source's `exposure_weight` (1 where plan.json has none).
+fn recompute(plan: &serde_json::Value, weighted: bool) -> HashMap<String, f64> {
     let in_zone: HashMap<u64, bool> = plan["nodes"]
         .as_array()
         .unwrap()
@@ -25,15 +26,18 @@ fn recompute(plan: &serde_json::Value) -> HashMap<String, u64> {
         .iter()
         .map(|e| (e["id"].to_string(), (e["to"].as_u64().unwrap(), e["travel_steps"].as_u64().unwrap())))
         .collect();
-    let sources: HashMap<&str, (u64, &str)> = plan["sources"]
+    let sources: HashMap<&str, (u64, &str, f64)> = plan["sources"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["id"].as_str().unwrap(), (s["node"].as_u64().unwrap(), s["settlement"].as_str().unwrap())))
+        .map(|s| {
+            let weight = if weighted { s.get("exposure_weight").map_or(1.0, |w| w.as_f64().unwrap()) } else { 1.0 };
+            (s["id"].as_str().unwrap(), (s["node"].as_u64().unwrap(), s["settlement"].as_str().unwrap(), weight))
+        })
         .collect();
-    let mut per_settlement: HashMap<String, u64> = HashMap::new();
+    let mut per_settlement: HashMap<String, f64> = HashMap::new();
     for g in plan["groups"].as_array().unwrap() {
-        let (node, settlement) = sources[g["source"].as_str().unwrap()];
+        let (node, settlement, weight) = sources[g["source"].as_str().unwrap()];
         let vehicles = g["vehicles"].as_u64().unwrap();
         let mut exposed = 0;
         if in_zone[&node] {
@@ -45,26 +49,32 @@ fn recompute(plan: &serde_json::Value) -> HashMap<String, u64> {
                 }
             }
         }
-        *per_settlement.entry(settlement.to_string()).or_default() += vehicles * exposed;
+        *per_settlement.entry(settlement.to_string()).or_default() += (vehicles * exposed) as f64 * weight;
     }
     per_settlement
 }
 
 fn check(objective: &str) {
     let dir = andorra_mini();
-    let out = dir.path().join("out");
-    let o = evac(&["plan", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "--objective", objective]);
+    check_in(dir.path(), objective);
+}
+
+/// Plan the scenario in `dir` with `objective` and check plan.json's exposure figures
+/// against the recomputation (and scripts/check_exposure.py); returns plan.json.
+fn check_in(dir: &std::path::Path, objective: &str) -> serde_json::Value {
+    let out = dir.join("out");
+    let o = evac(&["plan", dir.to_str().unwrap(), "--out", out.to_str().unwrap(), "--objective", objective]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8(o.stdout).unwrap();
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
     assert_eq!(plan["objective"], objective);
     let minutes_per_step = plan["step_s"].as_f64().unwrap() / 60.0;
-    let per_settlement = recompute(&plan);
-    let total: u64 = per_settlement.values().sum();
-    assert!(total > 0, "the fixture has settlements inside the zone");
+    let per_settlement = recompute(&plan, true);
+    let total: f64 = per_settlement.values().sum();
+    assert!(total > 0.0, "the fixture has settlements inside the zone");
     let written = plan["exposure_vehicle_minutes"].as_f64().unwrap();
-    assert!((written - total as f64 * minutes_per_step).abs() < 1e-6, "{written} vs {total} vehicle-steps");
+    assert!((written - total * minutes_per_step).abs() < 1e-6, "{written} vs {total} vehicle-steps");
     // The printed figure (rounded to the minute).
     let printed: f64 = text
         .lines()
@@ -73,9 +83,9 @@ fn check(objective: &str) {
         .expect("the summary prints the exposure")
         .parse()
         .unwrap();
-    assert_eq!(printed, (total as f64 * minutes_per_step).round(), "{text}");
+    assert_eq!(printed, (total * minutes_per_step).round(), "{text}");
     for s in plan["settlements"].as_array().unwrap() {
-        let mine = per_settlement.get(s["id"].as_str().unwrap()).copied().unwrap_or(0) as f64 * minutes_per_step;
+        let mine = per_settlement.get(s["id"].as_str().unwrap()).copied().unwrap_or(0.0) * minutes_per_step;
         assert!((s["exposure_vehicle_minutes"].as_f64().unwrap() - mine).abs() < 1e-6, "{s}");
         assert!(s["routes"].as_u64().unwrap() >= 1);
     }
@@ -92,6 +102,55 @@ fn check(objective: &str) {
         .output()
         .expect("python3");
     assert!(o.status.success(), "check_exposure.py: {}", String::from_utf8_lossy(&o.stdout));
+    plan
+}
+
+/// `[zone] exposure_rings`: each origin's weight is its settlement's ring (checked here
+/// against the distances of order.json), plan.json lists the rings, and the written
+/// figures are the weighted recomputation (not the unweighted one). el Serrat (2.8 km) is
+/// in the first ring, Llorts (5.0 km) in the second.
+#[test]
+fn ring_weights_recomputed_from_plan_json() {
+    let dir = andorra_mini();
+    let toml_path = dir.path().join("scenario.toml");
+    let toml = std::fs::read_to_string(&toml_path).unwrap().replace(
+        "advisory_km = 8.0\n",
+        "advisory_km = 8.0\nexposure_rings = [{ within_km = 3.0, weight = 4.0 }, { within_km = 6.0, weight = 0.5 }]\n",
+    );
+    std::fs::write(&toml_path, toml).unwrap();
+    let plan = check_in(dir.path(), "balanced");
+    assert_eq!(
+        plan["exposure_rings"],
+        serde_json::json!([{"within_km": 3.0, "weight": 4.0}, {"within_km": 6.0, "weight": 0.5}])
+    );
+    let o =
+        evac(&["order", dir.path().to_str().unwrap(), "--json", "--out", dir.path().join("order").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let order: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let distance: HashMap<&str, f64> = order["settlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_str().unwrap(), s["distance_km"].as_f64().unwrap()))
+        .collect();
+    let mut weights_seen = std::collections::BTreeSet::new();
+    for s in plan["sources"].as_array().unwrap() {
+        let km = distance[s["settlement"].as_str().unwrap()];
+        let ring = if km <= 3.0 {
+            4.0
+        } else if km <= 6.0 {
+            0.5
+        } else {
+            1.0
+        };
+        assert_eq!(s["exposure_weight"].as_f64().unwrap(), ring, "{s} at {km} km");
+        weights_seen.insert(s["exposure_weight"].to_string());
+    }
+    assert_eq!(weights_seen.len(), 2, "the fixture has settlements in both rings: {weights_seen:?}");
+    let minutes_per_step = plan["step_s"].as_f64().unwrap() / 60.0;
+    let unweighted: f64 = recompute(&plan, false).values().sum::<f64>() * minutes_per_step;
+    let written = plan["exposure_vehicle_minutes"].as_f64().unwrap();
+    assert!((written - unweighted).abs() > 1.0, "the weights change the figure: {written} vs {unweighted}");
 }
 
 #[test]

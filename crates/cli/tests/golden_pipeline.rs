@@ -1,5 +1,5 @@
 //! Golden files for the stages after the order: a small network import (its stats) and a
-//! small plan (plan.json), so that a refactor of the import or the planner shows its diff.
+//! small plan (plan.json, schedule.csv, routes.html), so that a refactor of the import or the planner shows its diff.
 //! Rewrite with EVAC_UPDATE_GOLDEN=1 after an intended change and review the diff.
 
 mod common;
@@ -50,4 +50,6 @@ fn andorra_mini_plan_matches_golden() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     check_golden("andorra-mini/plan.txt", &normalized_plan(&out.join("plan.json")));
     check_golden("andorra-mini/schedule.csv", &std::fs::read_to_string(out.join("schedule.csv")).unwrap());
+    // The printed route sheets, byte for byte: a change to their wording or layout shows here.
+    check_golden("andorra-mini/routes.html", &std::fs::read_to_string(out.join("routes.html")).unwrap());
 }

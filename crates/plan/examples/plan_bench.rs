@@ -48,6 +48,7 @@ fn radius_case(name: String, net: &Network, vehicles: u32, radius_m: f64) -> Cas
             name: format!("s{i}"),
             node,
             vehicles: vehicles / k as u32 + u32::from((i as u32) < vehicles % k as u32),
+            exposure_weight: 1.0,
         })
         .collect();
     let mut far = [(f64::MIN, 0u32); 4];

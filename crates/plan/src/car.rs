@@ -197,6 +197,13 @@ impl CarProblem {
         let mut warnings = attached.warnings;
         let order = Order::build(scenario, &OrderOptions::all_settlements());
         let zone_of = order.zones();
+        // Each settlement's exposure weight, from its distance as the order states it (so
+        // the ring, like the zone, is decided on the printed distance).
+        let weight_of: std::collections::HashMap<&str, f64> = order
+            .settlements
+            .iter()
+            .map(|e| (e.id.as_str(), scenario.config.zone.exposure_weight(e.distance_km)))
+            .collect();
         let demand = scenario.demand();
         let snapper = Snapper::new(network);
         let mut sources = Vec::new();
@@ -209,7 +216,10 @@ impl CarProblem {
             areas.insert(s.id.clone(), area);
             let with_car = f64::from(s.population) * (1.0 - demand.no_car_share(s));
             let vehicles = (with_car / options.occupancy).ceil() as u32;
-            sources.extend(spread_origins(s, site, vehicles, &snapper));
+            let exposure_weight = weight_of[s.id.as_str()];
+            sources.extend(
+                spread_origins(s, site, vehicles, &snapper).into_iter().map(|o| Source { exposure_weight, ..o }),
+            );
         }
         let index = HazardIndex::new(&scenario.hazard);
         let mut destinations = Vec::new();
@@ -274,6 +284,8 @@ pub fn spread_origins(s: &Settlement, site: &Site, vehicles: u32, snapper: &Snap
                 name: s.name.clone(),
                 node,
                 vehicles: share,
+                // Set by the caller from the scenario's exposure rings.
+                exposure_weight: 1.0,
             })
         })
         .collect()
@@ -294,6 +306,9 @@ pub struct CarPlan {
     /// The closures as the user named them (for reports).
     pub closures: Vec<String>,
     pub warnings: Vec<String>,
+    /// The scenario's exposure rings (empty: every vehicle's exposure weighs 1), which set
+    /// the sources' `exposure_weight`; reports name them beside the weighted figures.
+    pub exposure_rings: Vec<evac_scenario::ExposureRing>,
 }
 
 impl CarPlan {
@@ -322,6 +337,7 @@ impl CarPlan {
             closed: built.closed,
             closures: options.close.clone(),
             warnings: built.warnings,
+            exposure_rings: scenario.config.zone.exposure_rings.clone(),
         })
     }
 }

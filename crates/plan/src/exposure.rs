@@ -68,6 +68,40 @@ pub fn exit_problem(p: &Problem) -> ExitProblem {
 /// outside the zone. The clearance may be far from the optimum: it is one candidate of
 /// the balanced objective and the plan of the exposure objective.
 pub fn exposure_first(p: &Problem, deadline: Option<std::time::Instant>) -> Result<Plan, PlanError> {
+    exposure_first_with(p, deadline, false)
+}
+
+/// Whether the sources' exposure weights differ (the scenario has rings that matter).
+pub fn weights_differ(p: &Problem) -> bool {
+    p.sources.windows(2).any(|w| w[0].exposure_weight != w[1].exposure_weight)
+}
+
+/// Priority bonus (steps) per source that puts every heavier weight class strictly before
+/// every lighter one: the number of distinct lighter weights times a bonus no arrival step
+/// reaches.
+fn inner_first_bonus(sources: &[Source]) -> Vec<u32> {
+    const CLASS: u32 = 1 << 20;
+    let mut weights: Vec<f64> = sources.iter().map(|s| s.exposure_weight).collect();
+    weights.sort_by(f64::total_cmp);
+    weights.dedup();
+    sources.iter().map(|s| weights.partition_point(|&w| w < s.exposure_weight) as u32 * CLASS).collect()
+}
+
+/// [`exposure_first`] with the heavier exposure weights (the inner rings) served first
+/// out of the zone: each weight class goes as early as the roads allow given the classes
+/// before it, as a staged evacuation clears the inner zone first. The earliest-out-first
+/// order of [`exposure_first`] ignores weights; with rings, making the heavily weighted
+/// wait behind lighter streams can cost more than it saves, so the objectives get both and
+/// keep the one with less weighted exposure.
+pub fn exposure_first_inner_first(p: &Problem, deadline: Option<std::time::Instant>) -> Result<Plan, PlanError> {
+    exposure_first_with(p, deadline, true)
+}
+
+fn exposure_first_with(
+    p: &Problem,
+    deadline: Option<std::time::Instant>,
+    inner_first: bool,
+) -> Result<Plan, PlanError> {
     let x = exit_problem(p);
     let mut res = Reservations::new(p);
     // Streams leaving from the same node at the same step go on as one start; each keeps
@@ -97,6 +131,9 @@ pub fn exposure_first(p: &Problem, deadline: Option<std::time::Instant>) -> Resu
         let mut first = Heuristic::new(xp);
         if let Some(d) = deadline {
             first = first.with_deadline(d);
+        }
+        if inner_first {
+            first = first.with_bonus(inner_first_bonus(&xp.sources));
         }
         for g in first.run_starts(&mut xres, &xs, &[])?.groups {
             let legs: Vec<Leg> =
@@ -142,46 +179,100 @@ pub fn exposure_first(p: &Problem, deadline: Option<std::time::Instant>) -> Resu
 }
 
 /// No vehicle leaves the zone before its free-flow time to the nearest node outside it:
-/// the sum of those times over the vehicles (vehicle-steps) bounds every plan's exposure.
-pub fn free_flow_exposure_bound(p: &Problem) -> u64 {
+/// the sum of those times over the vehicles, each times its source's exposure weight
+/// (vehicle-steps), bounds every plan's exposure term by term.
+pub fn free_flow_exposure_bound(p: &Problem) -> f64 {
     let outside: Vec<u32> = (0..p.node_count as u32).filter(|&v| !p.in_zone[v as usize]).collect();
     if outside.is_empty() {
-        return 0;
+        return 0.0;
     }
     let steps = p.multi_source_steps(&outside, false);
-    p.sources
+    let sum = p
+        .sources
         .iter()
         .filter(|s| p.in_zone[s.node as usize] && steps[s.node as usize] != u32::MAX)
-        .map(|s| u64::from(s.vehicles) * u64::from(steps[s.node as usize]))
-        .sum()
+        .map(|s| f64::from(s.vehicles) * f64::from(steps[s.node as usize]) * s.exposure_weight)
+        .sum();
+    below_rounding(sum, p.sources.iter().map(|s| s.exposure_weight))
+}
+
+/// A bound summed in floating point, lowered by a relative 1e-9 unless every weight is a
+/// whole number. With whole weights every term and sum is a whole number below 2^53, exact
+/// in f64 (unweighted figures stay exactly what they were). Otherwise both the bound and a
+/// plan's exposure carry rounding errors of up to about (terms × 2^-53) relative — under
+/// 1e-9 for up to 10^7 terms — and a tight bound could come out a few ulps above the plan
+/// it bounds; lowering it by more than those errors keeps `bound ≤ exposure` true in f64 too.
+fn below_rounding(sum: f64, weights: impl IntoIterator<Item = f64>) -> f64 {
+    if weights.into_iter().all(|w| w.fract() == 0.0) { sum } else { sum * (1.0 - 1e-9) }
 }
 
 /// The earliest-arrival bound: with V vehicles inside the zone and F(t) the maximum
 /// dynamic flow of the exit problem by step t (the most vehicles any plan can have out of
 /// the zone by t, computed exactly by the time-expanded max flow for each t), every plan's
-/// exposure is at least Σ_t (V − F(t)) — the sum over vehicles of their exit steps is the
-/// sum over steps of the vehicles still inside. `upper`: a step by which everyone can be
-/// out (an exposure-first plan's last exit). F is computed exactly for every step when
-/// `upper` ≤ 64, else at every k-th step (k = ceil(upper / 64)), the steps in between taking
-/// the next computed value (an over-estimate of F: the bound stays valid). Returns the bound (vehicle-steps) and whether
-/// the profile was completed before the deadline (if not, the bound is still valid,
-/// only weaker).
+/// unweighted exposure is at least Σ_t (V − F(t)) — the sum over vehicles of their exit
+/// steps is the sum over steps of the vehicles still inside. With exposure weights it is
+/// [`weighted_profile_bound`] (the same number when every weight is 1). `upper`: a step by
+/// which everyone can be out (an exposure-first plan's last exit). F is computed exactly for
+/// every step when `upper` ≤ 64, else at every k-th step (k = ceil(upper / 64)), the steps in
+/// between taking the next computed value (an over-estimate of F: the bound stays valid).
+/// Returns the bound (weighted vehicle-steps) and whether the profile was completed before
+/// the deadline (if not, the bound is still valid, only weaker).
 pub fn flow_exposure_bound(
     p: &Problem,
     upper: u32,
     max_states: usize,
     deadline: Option<std::time::Instant>,
-) -> Result<(u64, bool), ExactError> {
+) -> Result<(f64, bool), ExactError> {
     let x = exit_problem(p);
     if x.problem.sources.is_empty() {
-        return Ok((0, true));
+        return Ok((0.0, true));
     }
-    let total = x.problem.total_vehicles();
     // Exact per step up to 64 steps; beyond, every k-th step (k = upper / 64), each step in
     // between bounded by the next computed one: at most about 64 max-flow rounds.
     let stride = upper.div_ceil(64).max(1);
     let (profile, complete) = exact::arrival_profile(&x.problem, upper, stride, max_states, deadline)?;
-    Ok((profile.iter().map(|&out| total - out).sum(), complete))
+    let weights: Vec<(f64, u64)> =
+        x.problem.sources.iter().map(|s| (s.exposure_weight, u64::from(s.vehicles))).collect();
+    Ok((weighted_profile_bound(&profile, &weights), complete))
+}
+
+/// A lower bound on Σ_v w_v·x_v over every plan, x_v the step vehicle v leaves the zone and
+/// w_v its weight, from a profile F (`profile[t]` ≥ the most vehicles any plan can have out
+/// by step t) and the vehicles' weights (`(weight, vehicles)` per source).
+///
+/// Why it is valid. Take any plan and number its vehicles by exit step, x_(1) ≤ x_(2) ≤ ….
+/// By step x_(k) at least k vehicles are out, so F(x_(k)) ≥ k; F is nondecreasing (made so
+/// below without lowering any F(t) below the true maximum flow), hence x_(k) ≥ T_k, the
+/// number of steps t of the profile with F(t) < k (T_k = min {t : F(t) ≥ k}, or the
+/// profile's length when no computed step reaches k: a plan's exits past the profile are
+/// counted only up to its end, which only lowers the bound). So Σ_v w_v·x_v ≥ Σ_k w_π(k)·T_k
+/// for the plan's own pairing π of weights to ranks, and by the rearrangement inequality
+/// (T nondecreasing) no pairing gives less than the heaviest weights on the earliest ranks:
+/// Σ_k w_[k]·T_k with w_[1] ≥ w_[2] ≥ …. This is at least w_min·Σ_k T_k (the unweighted
+/// bound times the smallest weight, also valid but weaker) and equals Σ_k T_k = Σ_t (V − F(t))
+/// when every weight is 1 (each step t counts the V − F(t) ranks k with F(t) < k), so
+/// unweighted figures are unchanged. It ignores which sources can reach the exits early
+/// (F is over all of them), so it is weaker with weights than without, never invalid.
+pub fn weighted_profile_bound(profile: &[u64], weights: &[(f64, u64)]) -> f64 {
+    // The suffix minimum is nondecreasing and still ≥ the true maximum flow at every t (the
+    // true one is nondecreasing): the identity on the profiles `arrival_profile` makes.
+    let mut f = profile.to_vec();
+    for t in (0..f.len().saturating_sub(1)).rev() {
+        f[t] = f[t].min(f[t + 1]);
+    }
+    let mut by_weight = weights.to_vec();
+    by_weight.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (mut k, mut t, mut sum) = (0u64, 0usize, 0.0f64);
+    for (weight, vehicles) in by_weight {
+        for _ in 0..vehicles {
+            k += 1;
+            while t < f.len() && f[t] < k {
+                t += 1;
+            }
+            sum += weight * t as f64;
+        }
+    }
+    below_rounding(sum, weights.iter().map(|w| w.0))
 }
 
 /// The latest exit from the zone in a plan (0 if nobody starts inside).
@@ -201,7 +292,14 @@ mod tests {
     /// 0 and 1 inside the zone; 0 → 1 → 2 (edge of the zone) → 3 (destination).
     fn chain(vehicles: u32) -> Problem {
         let edges = vec![edge(0, 1, 2, 1.0), edge(1, 2, 1, 1.0), edge(2, 3, 5, 1.0)];
-        let sources = vec![Source { id: "a#1".into(), settlement: "a".into(), name: "a".into(), node: 0, vehicles }];
+        let sources = vec![Source {
+            id: "a#1".into(),
+            settlement: "a".into(),
+            name: "a".into(),
+            node: 0,
+            vehicles,
+            exposure_weight: 1.0,
+        }];
         let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 3, capacity_vehicles: None }];
         Problem::from_edges(60.0, 4, edges, sources, destinations, vec![true, true, false, false])
     }
@@ -210,14 +308,82 @@ mod tests {
     fn bounds_on_a_chain_are_the_exit_times() {
         // One vehicle per step through the chain: exits at steps 3, 4, 5 (12 in all).
         let p = chain(3);
-        assert_eq!(free_flow_exposure_bound(&p), 9);
+        assert_eq!(free_flow_exposure_bound(&p), 9.0);
         let (bound, complete) = flow_exposure_bound(&p, 10, 1_000_000, None).unwrap();
         assert!(complete);
-        assert_eq!(bound, 3 + 4 + 5);
+        assert_eq!(bound, f64::from(3 + 4 + 5));
         let plan = exposure_first(&p, None).unwrap();
         assert!(crate::verify::verify(&p, &plan).is_empty());
-        assert_eq!(plan.exposure_vehicle_steps(&p), 12);
+        assert_eq!(plan.exposure_vehicle_steps(&p), 12.0);
         assert_eq!(last_exit_step(&p, &plan), 5);
+    }
+
+    #[test]
+    fn weights_scale_the_exposure_and_the_bounds() {
+        let mut p = chain(3);
+        p.sources[0].exposure_weight = 2.5;
+        assert_eq!(free_flow_exposure_bound(&p), 9.0 * 2.5 * (1.0 - 1e-9));
+        let (bound, _) = flow_exposure_bound(&p, 10, 1_000_000, None).unwrap();
+        assert_eq!(bound, 12.0 * 2.5 * (1.0 - 1e-9));
+        let plan = exposure_first(&p, None).unwrap();
+        assert_eq!(plan.exposure_vehicle_steps(&p), 12.0 * 2.5);
+        assert!(bound <= plan.exposure_vehicle_steps(&p));
+        p.sources[0].exposure_weight = 2.0;
+        assert_eq!(free_flow_exposure_bound(&p), 18.0, "whole weights: exact");
+        assert_eq!(flow_exposure_bound(&p, 10, 1_000_000, None).unwrap().0, 24.0);
+    }
+
+    #[test]
+    fn inner_rings_first_serves_the_heavy_weights_before_the_light() {
+        // Two streams, each one step from node 1, share the one-vehicle-a-step road 1 → 2
+        // out of the zone. Earliest arrival first does not look at weights (the light one,
+        // listed first, goes first on ties); inner-first lets the heavy one out first.
+        let edges = vec![edge(0, 1, 1, 9.0), edge(3, 1, 2, 9.0), edge(1, 2, 1, 1.0), edge(2, 4, 1, 9.0)];
+        let source = |id: &str, node: u32, w: f64| Source {
+            id: id.into(),
+            settlement: id.into(),
+            name: id.into(),
+            node,
+            vehicles: 3,
+            exposure_weight: w,
+        };
+        let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 4, capacity_vehicles: None }];
+        let p = Problem::from_edges(
+            60.0,
+            5,
+            edges,
+            vec![source("light", 0, 1.0), source("heavy", 3, 10.0)],
+            destinations,
+            vec![true, true, false, true, false],
+        );
+        assert!(weights_differ(&p));
+        assert_eq!(inner_first_bonus(p.sources()), vec![0, 1 << 20]);
+        let plain = exposure_first(&p, None).unwrap();
+        let inner = exposure_first_inner_first(&p, None).unwrap();
+        assert!(crate::verify::verify(&p, &inner).is_empty());
+        let exit_of = |plan: &Plan, s: u32| {
+            plan.groups.iter().filter(|g| g.source == s).map(|g| g.exposure_steps(&p, p.sources[s as usize].node)).max()
+        };
+        assert!(exit_of(&inner, 1) < exit_of(&inner, 0), "the heavy stream is out first");
+        assert!(inner.exposure_vehicle_steps(&p) < plain.exposure_vehicle_steps(&p));
+    }
+
+    #[test]
+    fn the_profile_bound_puts_the_heaviest_on_the_earliest_exits() {
+        // Out by step: 0, 1, 2, 2, 3 → the k-th vehicle out no earlier than step 1, 2, 4, 4.
+        let profile = [0, 1, 2, 2, 4];
+        assert_eq!(weighted_profile_bound(&profile, &[(1.0, 4)]), f64::from(1 + 2 + 4 + 4));
+        assert_eq!(weighted_profile_bound(&profile, &[(1.0, 4)]), profile.iter().map(|&f| (4 - f) as f64).sum::<f64>());
+        // Heaviest first: 3·1 + 3·2 + 1·4 + 1·4, whatever order the sources come in.
+        assert_eq!(weighted_profile_bound(&profile, &[(1.0, 2), (3.0, 2)]), 3.0 + 6.0 + 4.0 + 4.0);
+        assert_eq!(weighted_profile_bound(&profile, &[(3.0, 2), (1.0, 2)]), 17.0);
+        // A profile that stops short (deadline): the last ranks count up to its end only.
+        assert_eq!(weighted_profile_bound(&[0, 1], &[(2.0, 3)]), 2.0 * (1.0 + 2.0 + 2.0));
+        // A dip is read as the smaller later value (still an over-estimate of the flow).
+        assert_eq!(
+            weighted_profile_bound(&[0, 2, 1, 3], &[(1.0, 3)]),
+            weighted_profile_bound(&[0, 1, 1, 3], &[(1.0, 3)])
+        );
     }
 
     #[test]

@@ -654,7 +654,7 @@ mod tests {
                 })
                 .collect();
             let sources: Vec<Source> = (0..n as u32)
-                .map(|v| Source { id: format!("s{v}"), settlement: format!("s{v}"), name: format!("s{v}"), node: v, vehicles: 1 })
+                .map(|v| Source { id: format!("s{v}"), settlement: format!("s{v}"), name: format!("s{v}"), node: v, vehicles: 1, exposure_weight: 1.0 })
                 .collect();
             let p = Problem::from_edges(60.0, n, edges, sources, destinations, vec![]);
             let mut res = Reservations::new(&p);

@@ -41,6 +41,12 @@ impl Group {
         Some(self.legs.iter().position(|l| !p.in_zone[p.edge(l.edge).to as usize]).unwrap_or(self.legs.len() - 1))
     }
 
+    /// The group's exposure: its vehicles × its steps in the zone × its source's weight.
+    pub fn weighted_exposure(&self, p: &Problem) -> f64 {
+        let s = &p.sources[self.source as usize];
+        f64::from(self.vehicles) * f64::from(self.exposure_steps(p, s.node)) * s.exposure_weight
+    }
+
     /// Steps until the group is out of the mandatory zone (0 if it starts outside).
     pub fn exposure_steps(&self, p: &Problem, source_node: u32) -> u32 {
         if !p.in_zone[source_node as usize] {
@@ -96,12 +102,12 @@ impl Plan {
         curve.iter().position(|&v| v >= need).unwrap_or(0) as u32
     }
 
-    /// Vehicle-steps spent inside the mandatory zone.
-    pub fn exposure_vehicle_steps(&self, p: &Problem) -> u64 {
-        self.groups
-            .iter()
-            .map(|g| u64::from(g.vehicles) * u64::from(g.exposure_steps(p, p.sources[g.source as usize].node)))
-            .sum()
+    /// Vehicle-steps spent inside the mandatory zone, each vehicle's weighted by its
+    /// source's `exposure_weight` (the ring of its settlement; 1 without rings, when this is
+    /// a whole number: sums of whole numbers below 2^53 are exact in f64, so unweighted
+    /// figures are what they were as integers).
+    pub fn exposure_vehicle_steps(&self, p: &Problem) -> f64 {
+        self.groups.iter().map(|g| g.weighted_exposure(p)).sum()
     }
 
     /// Vehicles entering each edge at each step: (edge position, step) -> vehicles.
@@ -171,9 +177,11 @@ impl Plan {
         let mut loads = self.loads();
         for _round in 0..4 {
             let mut order: Vec<usize> = (0..self.groups.len()).collect();
-            let exposure =
-                |g: &Group| u64::from(g.vehicles) * u64::from(g.exposure_steps(p, p.sources[g.source as usize].node));
-            order.sort_by_key(|&i| (std::cmp::Reverse(exposure(&self.groups[i])), i));
+            // The most (weighted) exposure first: the most endangered get the room.
+            let groups = &self.groups;
+            order.sort_by(|&a, &b| {
+                groups[b].weighted_exposure(p).total_cmp(&groups[a].weighted_exposure(p)).then(a.cmp(&b))
+            });
             let mut moved = false;
             for i in order {
                 moved |= leave_group_early(p, &mut self.groups[i], &mut loads);
@@ -205,16 +213,14 @@ impl Plan {
         self.routes_per_settlement(p).values().copied().max().unwrap_or(0)
     }
 
-    /// Exposure per settlement, vehicle-steps.
-    pub fn exposure_per_settlement(&self, p: &Problem) -> std::collections::BTreeMap<String, u64> {
-        let mut out: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    /// Exposure per settlement, vehicle-steps weighted as [`Plan::exposure_vehicle_steps`].
+    pub fn exposure_per_settlement(&self, p: &Problem) -> std::collections::BTreeMap<String, f64> {
+        let mut out: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
         for s in &p.sources {
             out.entry(s.settlement.clone()).or_default();
         }
         for g in &self.groups {
-            let s = &p.sources[g.source as usize];
-            *out.entry(s.settlement.clone()).or_default() +=
-                u64::from(g.vehicles) * u64::from(g.exposure_steps(p, s.node));
+            *out.entry(p.sources[g.source as usize].settlement.clone()).or_default() += g.weighted_exposure(p);
         }
         out
     }

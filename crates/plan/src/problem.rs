@@ -154,6 +154,15 @@ pub struct Source {
     pub name: String,
     pub node: u32,
     pub vehicles: u32,
+    /// What a vehicle-step of exposure of these vehicles counts for (the weight of the
+    /// exposure ring their settlement lies in; 1 without rings). See
+    /// [`crate::Plan::exposure_vehicle_steps`].
+    #[serde(default = "unit_weight")]
+    pub exposure_weight: f64,
+}
+
+fn unit_weight() -> f64 {
+    1.0
 }
 
 /// Where vehicles are safe.
@@ -671,7 +680,14 @@ mod tests {
 
     fn problem(net: &Network, calibration: Calibration) -> Problem {
         let node = |osm: i64| net.nodes().iter().position(|n| n.osm_id == osm).unwrap() as u32;
-        let src = Source { id: "s".into(), settlement: "s".into(), name: "s".into(), node: node(1), vehicles: 10 };
+        let src = Source {
+            id: "s".into(),
+            settlement: "s".into(),
+            name: "s".into(),
+            node: node(1),
+            vehicles: 10,
+            exposure_weight: 1.0,
+        };
         let dst = Destination { id: "d".into(), name: "d".into(), node: node(4), capacity_vehicles: None };
         Problem::calibrated(net, None, 60.0, vec![src], vec![dst], vec![], calibration)
     }

@@ -313,8 +313,22 @@ mod tests {
             edges.push(edge(mid, 7, 2, 1.0));
         }
         let sources = vec![
-            Source { id: "a#1".into(), settlement: "a".into(), name: "a".into(), node: 0, vehicles: 20 },
-            Source { id: "a#2".into(), settlement: "a".into(), name: "a".into(), node: 1, vehicles: 20 },
+            Source {
+                id: "a#1".into(),
+                settlement: "a".into(),
+                name: "a".into(),
+                node: 0,
+                vehicles: 20,
+                exposure_weight: 1.0,
+            },
+            Source {
+                id: "a#2".into(),
+                settlement: "a".into(),
+                name: "a".into(),
+                node: 1,
+                vehicles: 20,
+                exposure_weight: 1.0,
+            },
         ];
         let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 7, capacity_vehicles: None }];
         let zone = vec![true, true, true, false, false, false, false, false];
@@ -350,7 +364,14 @@ mod tests {
     #[test]
     fn the_local_repair_leaves_settlements_within_the_limit_as_they_were() {
         let mut p = fan();
-        p.sources.push(Source { id: "b#1".into(), settlement: "b".into(), name: "b".into(), node: 3, vehicles: 5 });
+        p.sources.push(Source {
+            id: "b#1".into(),
+            settlement: "b".into(),
+            name: "b".into(),
+            node: 3,
+            vehicles: 5,
+            exposure_weight: 1.0,
+        });
         let mut areas = HashMap::new();
         areas.insert("a".to_string(), vec![0, 1, 2]);
         areas.insert("b".to_string(), vec![3]);

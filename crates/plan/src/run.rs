@@ -46,7 +46,8 @@ pub struct ObjectiveBest {
     /// How the plan was made.
     pub plan: String,
     pub clearance_steps: u32,
-    pub exposure_vehicle_steps: u64,
+    /// Weighted by the sources' exposure weights ([`Plan::exposure_vehicle_steps`]).
+    pub exposure_vehicle_steps: f64,
     /// The most routes any settlement takes.
     pub max_routes: usize,
 }
@@ -56,10 +57,10 @@ pub struct ObjectiveBest {
 pub struct RouteLimitCost {
     pub max_routes: u32,
     pub unlimited_clearance_steps: u32,
-    pub unlimited_exposure_vehicle_steps: u64,
+    pub unlimited_exposure_vehicle_steps: f64,
     pub unlimited_max_routes: usize,
     pub limited_clearance_steps: u32,
-    pub limited_exposure_vehicle_steps: u64,
+    pub limited_exposure_vehicle_steps: f64,
     pub limited_max_routes: usize,
     /// Sources that could reach none of their settlement's kept routes (planned freely).
     pub unconstrained_sources: Vec<String>,
@@ -127,8 +128,8 @@ pub struct RunResult {
     pub clearance_limit: u32,
     /// The best plan found for each objective (before any route limit).
     pub best: Vec<ObjectiveBest>,
-    /// A lower bound on every plan's exposure, vehicle-steps.
-    pub exposure_lower_bound: u64,
+    /// A lower bound on every plan's exposure, (weighted) vehicle-steps.
+    pub exposure_lower_bound: f64,
     pub exposure_bound_kind: String,
     pub max_routes: Option<u32>,
     pub route_limit: Option<RouteLimitCost>,
@@ -158,8 +159,8 @@ impl RunResult {
 
     /// (exposure - bound) / bound of the published plan (0 when both are 0).
     pub fn exposure_gap(&self, p: &Problem) -> f64 {
-        let x = self.plan.exposure_vehicle_steps(p) as f64;
-        let b = self.exposure_lower_bound as f64;
+        let x = self.plan.exposure_vehicle_steps(p);
+        let b = self.exposure_lower_bound;
         if b == 0.0 { if x == 0.0 { 0.0 } else { f64::INFINITY } } else { (x - b) / b }
     }
 
@@ -342,15 +343,24 @@ fn clearance_strand(
 /// gives up and the other candidates remain. `None` under the clearance objective.
 struct Speculative {
     exposure_first: Option<Result<Plan, PlanError>>,
+    /// With exposure rings: the exposure-first plan letting the inner rings out first.
+    inner_first: Option<Result<Plan, PlanError>>,
     as_planned: Option<Result<routes::Limited, PlanError>>,
 }
 
 fn speculative_candidates(p: &Problem, options: &RunOptions) -> Speculative {
     if options.objective == Objective::Clearance {
-        return Speculative { exposure_first: None, as_planned: None };
+        return Speculative { exposure_first: None, inner_first: None, as_planned: None };
     }
-    let (exposure_first, as_planned) = rayon::join(
-        || exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget)),
+    let ((exposure_first, inner_first), as_planned) = rayon::join(
+        || {
+            let plain = exposure::exposure_first(p, Some(Instant::now() + options.heuristic_budget));
+            // With exposure rings, also the inner rings first (after the other, each with
+            // its own deadline).
+            let inner = exposure::weights_differ(p)
+                .then(|| exposure::exposure_first_inner_first(p, Some(Instant::now() + options.heuristic_budget)));
+            (plain, inner)
+        },
         || {
             options.max_routes.map(|n| {
                 routes::limit_routes_as_planned(
@@ -362,7 +372,7 @@ fn speculative_candidates(p: &Problem, options: &RunOptions) -> Speculative {
             })
         },
     );
-    Speculative { exposure_first: Some(exposure_first), as_planned }
+    Speculative { exposure_first: Some(exposure_first), inner_first, as_planned }
 }
 
 struct Safety {
@@ -370,7 +380,7 @@ struct Safety {
     plan_kind: String,
     clearance_limit: u32,
     best: Vec<ObjectiveBest>,
-    exposure_lower_bound: u64,
+    exposure_lower_bound: f64,
     exposure_bound_kind: String,
     route_limit: Option<RouteLimitCost>,
 }
@@ -404,6 +414,9 @@ fn safety_first(
         if let Some(Ok(x)) = speculative.exposure_first {
             plans.push(("exposure-first".into(), x));
         }
+        if let Some(Ok(x)) = speculative.inner_first {
+            plans.push(("exposure-first, inner rings first".into(), x));
+        }
         // Everyone leaving now, waiting outside the zone where roads are full.
         if let Some(b) = baseline {
             plans.push(("naive baseline, leaving the zone early".into(), leaving_early(b)));
@@ -416,7 +429,7 @@ fn safety_first(
     let pick = |admissible: &dyn Fn(&Plan) -> bool| -> usize {
         (0..plans.len())
             .filter(|&i| admissible(&plans[i].1))
-            .min_by_key(|&i| (exposure_of(&plans[i].1), plans[i].1.clearance_steps(p), i))
+            .min_by_key(|&i| (Ordered(exposure_of(&plans[i].1)), plans[i].1.clearance_steps(p), i))
             .unwrap_or(0)
     };
     let best_exposure = pick(&|_| true);
@@ -490,13 +503,13 @@ fn safety_first(
             }
             // A plan keeping the limit beats one that does not.
             let score = |l: &routes::Limited| {
-                let (c, x) = (l.plan.clearance_steps(p), exposure_of(&l.plan));
+                let (c, x) = (Ordered(f64::from(l.plan.clearance_steps(p))), Ordered(exposure_of(&l.plan)));
                 let over = l.plan.max_routes(p) > n as usize;
                 match options.objective {
-                    Objective::Clearance => (over, 0, u64::from(c), x),
-                    Objective::Exposure => (over, 0, x, u64::from(c)),
-                    Objective::Balanced if c <= clearance_limit => (over, 0, x, u64::from(c)),
-                    Objective::Balanced => (over, 1, u64::from(c), x),
+                    Objective::Clearance => (over, 0, c, x),
+                    Objective::Exposure => (over, 0, x, c),
+                    Objective::Balanced if c.0 <= f64::from(clearance_limit) => (over, 0, x, c),
+                    Objective::Balanced => (over, 1, c, x),
                 }
             };
             let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
@@ -528,4 +541,23 @@ fn safety_first(
         }
     }
     Ok(Safety { plan, plan_kind: kind, clearance_limit, best, exposure_lower_bound, exposure_bound_kind, route_limit })
+}
+
+/// An exposure (weighted vehicle-steps, never NaN) as a sort key: ordered by `total_cmp`,
+/// which on whole numbers is their integer order, so unweighted plans are chosen as before.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ordered(f64);
+
+impl Eq for Ordered {}
+
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }

@@ -19,7 +19,7 @@ fn edge(id: u32, from: u32, to: u32, travel_steps: u32, capacity_per_step: u32) 
 }
 
 fn src(id: &str, node: u32, vehicles: u32) -> Source {
-    Source { id: id.into(), settlement: id.into(), name: id.into(), node, vehicles }
+    Source { id: id.into(), settlement: id.into(), name: id.into(), node, vehicles, exposure_weight: 1.0 }
 }
 
 fn dst(id: &str, node: u32, capacity: Option<u32>) -> Destination {
@@ -248,9 +248,11 @@ proptest! {
 
 prop_compose! {
     /// A random grid as above whose first columns are the mandatory zone, with the sources
-    /// anywhere and the destinations outside the zone.
+    /// anywhere and the destinations outside the zone; in half the cases each settlement
+    /// has a random exposure weight (0.1..=100, as scenario.toml allows).
     fn random_zoned_problem()(w in 2usize..6, h in 2usize..5, seed in any::<u64>(), sources in 1usize..5,
-                              dests in 1usize..3, limited in any::<bool>(), zone_share in 1usize..10) -> Problem {
+                              dests in 1usize..3, limited in any::<bool>(), zone_share in 1usize..10,
+                              weighted in any::<bool>()) -> Problem {
         let mut x = seed | 1;
         let mut rnd = move |m: u64| { x ^= x << 13; x ^= x >> 7; x ^= x << 17; x % m };
         let n = w * h;
@@ -274,8 +276,12 @@ prop_compose! {
         let mut srcs: Vec<Source> = Vec::new();
         for i in 0..sources {
             let mut s = src(&format!("s{i}"), rnd(n as u64) as u32, 1 + rnd(40) as u32);
+            if weighted {
+                s.exposure_weight = [0.1, 0.5, 1.0, 1.7, 3.0, 100.0][rnd(6) as usize];
+            }
             if i % 2 == 1 {
                 s.settlement = format!("s{}", i - 1);
+                s.exposure_weight = srcs[i - 1].exposure_weight;
             }
             srcs.push(s);
         }
@@ -364,7 +370,7 @@ fn exposure_bound_matches_brute_force_on_a_tiny_network() {
         );
         let (bound, complete) = exposure::flow_exposure_bound(&p, 20, 1_000_000, None).unwrap();
         assert!(complete);
-        assert_eq!(bound, brute_force_least_exposure(&p, vehicles), "{vehicles} vehicles");
+        assert_eq!(bound, brute_force_least_exposure(&p, vehicles) as f64, "{vehicles} vehicles");
         let least =
             evac_plan::run::run(&p, RunOptions { objective: Objective::Exposure, ..RunOptions::default() }).unwrap();
         assert!(least.plan.exposure_vehicle_steps(&p) >= bound);

@@ -6,6 +6,7 @@ pub mod html;
 pub mod map;
 pub mod order;
 pub mod plan;
+pub mod route_sheets;
 pub mod simulation;
 pub mod table;
 pub mod transit;

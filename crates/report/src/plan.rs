@@ -6,6 +6,7 @@ use evac_network::EdgeId;
 use evac_network::Network;
 use evac_network::stats::crossing_label;
 use evac_plan::{CarPlan, EdgeIx, Group, Leg, ObjectiveBest, Plan, Problem, RouteLimitCost, RunResult};
+use evac_scenario::ExposureRing;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +40,10 @@ pub struct Wave {
 
 /// One route of a settlement (see `Problem::route_key`) with its departure windows: the
 /// runs of consecutive steps in which its vehicles set off.
+///
+/// The fields after `windows` are for the printed route sheets (routes.html) and are not
+/// written to plan.json: plan.json's keys stay what they were, and everything in them
+/// can be recomputed from the groups and edges plan.json already has.
 #[derive(Debug, Clone, Serialize)]
 pub struct RouteWaves {
     /// The roads by name after leaving the settlement.
@@ -47,6 +52,113 @@ pub struct RouteWaves {
     pub vehicles: u32,
     /// (first, last) departure step of each window.
     pub windows: Vec<(u32, u32)>,
+    /// Vehicles setting off in each window (same order as `windows`).
+    #[serde(skip)]
+    pub window_vehicles: Vec<u32>,
+    /// The roads of `route`, in full (not shortened as `route` is), as a driver follows them.
+    #[serde(skip)]
+    pub parts: Vec<RoadPart>,
+    /// Length of the route's roads, metres (junction gates have none).
+    #[serde(skip)]
+    pub length_m: f64,
+    /// Free-flow driving time over the route's roads and junctions, seconds (the planner's
+    /// calibrated free-flow times, without queues).
+    #[serde(skip)]
+    pub free_flow_s: f64,
+}
+
+/// What kind of road a part of a route is, for the printed route sheets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoadKind {
+    /// A road with a name or a number.
+    Named,
+    /// A bridge, ford or ferry, named by what it crosses.
+    Crossing,
+    /// Roads with neither name nor number (consecutive ones are one part).
+    Unnamed,
+    /// An approximate access link: a straight line standing for village roads missing from
+    /// the data (`flags::APPROXIMATE`); the driver must find the actual road.
+    Approximate,
+}
+
+/// Consecutive edges of a route under one label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoadPart {
+    /// The road's name as in the route string (empty for [`RoadKind::Unnamed`]).
+    pub label: String,
+    pub kind: RoadKind,
+    pub length_m: f64,
+}
+
+/// The label a road edge has in a route: the crossing's label for a bridge, ford or
+/// ferry over a named river, else "name (ref)", the name or the ref; `None` when it has
+/// neither. The one labelling rule of [`route_summary`] and [`route_parts`].
+fn road_label(network: &Network, id: EdgeId) -> Option<(String, bool)> {
+    let e = network.edge(id);
+    let crossing = evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY;
+    if e.flags & crossing != 0 && e.crossing != evac_network::NONE {
+        return Some((crossing_label(network, id), true));
+    }
+    let name = network.string(e.name);
+    let r = network.string(e.ref_);
+    match (name, r) {
+        ("", "") => None,
+        (n, "") => Some((n.to_string(), false)),
+        ("", r) => Some((r.to_string(), false)),
+        (n, r) => Some((format!("{n} ({r})"), false)),
+    }
+}
+
+/// Unnamed stretches shorter than this between roads with names (slip roads, the link
+/// across a junction) are folded into the road before them on the route sheets: a driver
+/// does not look for a 20-m connector, and listing each one split "CG-3" into a dozen
+/// lines on the Andorra fixture.
+pub const SHORT_UNNAMED_M: f64 = 150.0;
+
+/// A route's roads as a driver follows them: consecutive edges with the same label (or
+/// all unnamed, or all approximate with the same label) make one part; junction gates are
+/// not roads and are skipped; an unnamed part shorter than [`SHORT_UNNAMED_M`] after a
+/// named road (not an approximate link) counts as part of that road.
+pub fn route_parts(p: &Problem, network: &Network, edges: &[EdgeIx]) -> Vec<RoadPart> {
+    let mut parts: Vec<RoadPart> = Vec::new();
+    for &ix in edges {
+        if p.edge(ix).junction.is_some() {
+            continue;
+        }
+        let id = p.edge(ix).id;
+        let e = network.edge(id);
+        let labelled = road_label(network, id);
+        let (label, kind) = if e.flags & evac_network::flags::APPROXIMATE != 0 {
+            (labelled.map(|l| l.0).unwrap_or_default(), RoadKind::Approximate)
+        } else {
+            match labelled {
+                Some((l, true)) => (l, RoadKind::Crossing),
+                Some((l, false)) => (l, RoadKind::Named),
+                None => (String::new(), RoadKind::Unnamed),
+            }
+        };
+        let length_m = f64::from(e.length_m);
+        match parts.last_mut() {
+            Some(last) if last.kind == kind && last.label == label => last.length_m += length_m,
+            _ => parts.push(RoadPart { label, kind, length_m }),
+        }
+    }
+    let mut folded: Vec<RoadPart> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match folded.last_mut() {
+            Some(last)
+                if part.kind == RoadKind::Unnamed
+                    && part.length_m < SHORT_UNNAMED_M
+                    && matches!(last.kind, RoadKind::Named | RoadKind::Crossing) =>
+            {
+                last.length_m += part.length_m;
+            }
+            // The road goes on after a short connector: one part again.
+            Some(last) if last.kind == part.kind && last.label == part.label => last.length_m += part.length_m,
+            _ => folded.push(part),
+        }
+    }
+    folded
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,6 +218,11 @@ pub struct PlanSummary {
     /// What the route limit cost (null when no limit applied).
     pub route_limit: Option<RouteLimitFigures>,
     pub closures: Vec<String>,
+    /// The scenario's exposure rings, when it sets any: every exposure figure (and the
+    /// bound) is then weighted by them. Not written without rings, so that plan.json stays
+    /// what it was for scenarios without (a missing key means weight 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exposure_rings: Vec<ExposureRing>,
     pub bottlenecks: Vec<Bottleneck>,
     pub settlements: Vec<SettlementSchedule>,
     pub exact_skipped: Option<String>,
@@ -139,23 +256,7 @@ pub struct RouteLimitFigures {
 pub fn route_summary(p: &Problem, network: &Network, legs: &[Leg], max_parts: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
     for l in legs.iter().filter(|l| p.edge(l.edge).junction.is_none()) {
-        let id = p.edge(l.edge).id;
-        let e = network.edge(id);
-        let label = if e.flags & (evac_network::flags::BRIDGE | evac_network::flags::FORD | evac_network::flags::FERRY)
-            != 0
-            && e.crossing != evac_network::NONE
-        {
-            crossing_label(network, id)
-        } else {
-            let name = network.string(e.name);
-            let r = network.string(e.ref_);
-            match (name, r) {
-                ("", "") => continue,
-                (n, "") => n.to_string(),
-                ("", r) => r.to_string(),
-                (n, r) => format!("{n} ({r})"),
-            }
-        };
+        let Some((label, _)) = road_label(network, p.edge(l.edge).id) else { continue };
         if parts.last() != Some(&label) {
             parts.push(label);
         }
@@ -270,26 +371,43 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
         // A group already at its destination (no legs) takes no route.
         let routes: std::collections::HashSet<(u32, Vec<EdgeIx>)> =
             groups.iter().filter(|g| !g.legs.is_empty()).map(|g| p.route_key(g)).collect();
-        let mut by_route: BTreeMap<(u32, Vec<EdgeIx>), (u32, Vec<u32>)> = BTreeMap::new();
+        // Per route: its vehicles and each group's (departure step, vehicles).
+        type Departures = (u32, Vec<(u32, u32)>);
+        let mut by_route: BTreeMap<(u32, Vec<EdgeIx>), Departures> = BTreeMap::new();
         for g in groups.iter().filter(|g| !g.legs.is_empty()) {
             let entry = by_route.entry(p.route_key(g)).or_default();
             entry.0 += g.vehicles;
-            entry.1.push(g.depart_step());
+            entry.1.push((g.depart_step(), g.vehicles));
         }
         let mut route_waves: Vec<RouteWaves> = by_route
             .into_iter()
             .map(|((node, edges), (vehicles, mut departs))| {
                 departs.sort_unstable();
-                departs.dedup();
                 let mut windows: Vec<(u32, u32)> = Vec::new();
-                for t in departs {
+                let mut window_vehicles: Vec<u32> = Vec::new();
+                for (t, v) in departs {
                     match windows.last_mut() {
-                        Some(w) if w.1 + 1 == t => w.1 = t,
-                        _ => windows.push((t, t)),
+                        Some(w) if w.1 == t || w.1 + 1 == t => {
+                            w.1 = t;
+                            *window_vehicles.last_mut().expect("one count per window") += v;
+                        }
+                        _ => {
+                            windows.push((t, t));
+                            window_vehicles.push(v);
+                        }
                     }
                 }
                 let legs: Vec<Leg> = edges.iter().map(|&edge| Leg { edge, enter_step: 0 }).collect();
+                let length_m = edges
+                    .iter()
+                    .filter(|&&e| p.edge(e).junction.is_none())
+                    .map(|&e| f64::from(network.edge(p.edge(e).id).length_m))
+                    .sum();
                 RouteWaves {
+                    window_vehicles,
+                    parts: route_parts(p, network, &edges),
+                    length_m,
+                    free_flow_s: edges.iter().map(|&e| f64::from(p.edge(e).free_flow_s)).sum(),
                     route: route_summary(p, network, &legs, 6),
                     destination: p
                         .destinations()
@@ -304,10 +422,7 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
             })
             .collect();
         route_waves.sort_by_key(|r| std::cmp::Reverse(r.vehicles));
-        let exposure: u64 = groups
-            .iter()
-            .map(|g| u64::from(g.vehicles) * u64::from(g.exposure_steps(p, p.sources()[g.source as usize].node)))
-            .sum();
+        let exposure: f64 = groups.iter().map(|g| g.weighted_exposure(p)).sum();
         // A wave: the vehicles leaving in one step towards one destination by one route.
         let mut waves: Vec<Wave> = Vec::new();
         for g in groups {
@@ -336,7 +451,7 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
             vehicles: vehicles[key],
             routes: routes.len(),
             paths: paths.len(),
-            exposure_vehicle_minutes: exposure as f64 * p.step_s() / 60.0,
+            exposure_vehicle_minutes: exposure * p.step_s() / 60.0,
             first_departure_step: waves.iter().map(|w| w.depart_step).min().unwrap_or(0),
             last_arrival_step: waves.iter().map(|w| w.arrive_step).max().unwrap_or(0),
             waves,
@@ -346,8 +461,17 @@ pub fn schedules(p: &Problem, network: &Network, plan: &Plan) -> Vec<SettlementS
     out
 }
 
-pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, closures: &[String]) -> PlanSummary {
-    let minutes = |steps: u64| steps as f64 * p.step_s() / 60.0;
+pub fn summary(
+    scenario: &str,
+    p: &Problem,
+    network: &Network,
+    run: &RunResult,
+    closures: &[String],
+    exposure_rings: &[ExposureRing],
+) -> PlanSummary {
+    // Exposures are f64 (weighted vehicle-steps; whole numbers without rings, converted
+    // exactly as the u64 they used to be).
+    let minutes = |steps: f64| steps * p.step_s() / 60.0;
     let mut seconds = BTreeMap::new();
     seconds.insert("heuristic".to_string(), run.seconds_heuristic);
     seconds.insert("bound".to_string(), run.seconds_bound);
@@ -400,6 +524,7 @@ pub fn summary(scenario: &str, p: &Problem, network: &Network, run: &RunResult, 
         objectives: run.best.iter().map(figures).collect(),
         route_limit: run.route_limit.as_ref().map(limit),
         closures: closures.to_vec(),
+        exposure_rings: exposure_rings.to_vec(),
         bottlenecks: bottlenecks(p, network, &run.plan, 10),
         settlements: schedules(p, network, &run.plan),
         exact_skipped: run.exact_skipped.clone(),
@@ -424,7 +549,7 @@ pub fn plan_documents(
     approximate: Option<&evac_plan::ApproximateUse>,
 ) -> PlanDocuments {
     let (p, result) = (&car.problem, &car.result);
-    let summary = summary(scenario, p, network, result, &car.closures);
+    let summary = summary(scenario, p, network, result, &car.closures, &car.exposure_rings);
     let json = plan_json(p, network, result, &summary, approximate);
     let mut curves =
         vec![(format!("evac plan ({})", summary.plan_kind), "#1565c0", result.plan.safe_over_time(p), false)];
@@ -496,6 +621,8 @@ pub fn plan_json(
     }
     #[derive(Serialize)]
     struct SourceRow<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exposure_weight: Option<f64>,
         id: &'a str,
         name: &'a str,
         node: u32,
@@ -550,10 +677,19 @@ pub fn plan_json(
             travel_steps: e.travel_steps,
         })
         .collect();
+    // With rings only (as `exposure_rings`): a source without it weighs 1.
+    let weighted = !summary.exposure_rings.is_empty();
     let sources: Vec<SourceRow> = p
         .sources()
         .iter()
-        .map(|s| SourceRow { id: &s.id, name: &s.name, node: s.node, settlement: &s.settlement, vehicles: s.vehicles })
+        .map(|s| SourceRow {
+            exposure_weight: weighted.then_some(s.exposure_weight),
+            id: &s.id,
+            name: &s.name,
+            node: s.node,
+            settlement: &s.settlement,
+            vehicles: s.vehicles,
+        })
         .collect();
     let destinations: Vec<DestinationRow> = p
         .destinations()
@@ -847,9 +983,16 @@ pub fn summary_text(s: &PlanSummary) -> String {
             min(b.saturating_sub(s.clearance_steps))
         );
     }
+    let weighted = if s.exposure_rings.is_empty() {
+        String::new()
+    } else {
+        let rings: Vec<String> =
+            s.exposure_rings.iter().map(|r| format!("within {} km × {}", r.within_km, r.weight)).collect();
+        format!(", weighted by ring: {}, else × 1", rings.join(", "))
+    };
     let _ = writeln!(
         out,
-        "  exposure inside the mandatory zone: {:.0} vehicle-minutes{}",
+        "  exposure inside the mandatory zone: {:.0} vehicle-minutes{}{weighted}",
         s.exposure_vehicle_minutes,
         s.baseline_exposure_vehicle_minutes.map(|b| format!(" (baseline {b:.0})")).unwrap_or_default()
     );

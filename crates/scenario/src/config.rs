@@ -50,11 +50,34 @@ pub enum FarFromRoad {
     Error,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneConfig {
     pub mandatory_km: f64,
     pub advisory_km: f64,
+    /// Weights of exposure by how close to the hazard a vehicle's settlement is (empty: every
+    /// vehicle weighs 1). Validated: `within_km` ascending, in (0, mandatory_km]; weights in
+    /// 0.1..=100.
+    #[serde(default)]
+    pub exposure_rings: Vec<ExposureRing>,
+}
+
+/// One ring of `[zone] exposure_rings`: settlements within `within_km` of the hazard (and
+/// beyond the ring before) weigh `weight` in the exposure objective.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureRing {
+    pub within_km: f64,
+    pub weight: f64,
+}
+
+impl ZoneConfig {
+    /// The exposure weight of a settlement `distance_km` from the hazard: the weight of the
+    /// first ring that holds it (boundaries inclusive, as the zones'), 1 beyond the last
+    /// ring or without rings.
+    pub fn exposure_weight(&self, distance_km: f64) -> f64 {
+        self.exposure_rings.iter().find(|r| distance_km <= r.within_km).map_or(1.0, |r| r.weight)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -109,7 +132,7 @@ impl ScenarioConfig {
 
     fn validate(&self, path: &Path) -> Result<(), InputError> {
         let err = |field: &str, msg: String| Err(InputError::at(path, Location::File, Some(field), msg));
-        let z = self.zone;
+        let z = &self.zone;
         if !(z.mandatory_km.is_finite() && z.mandatory_km >= 0.0) {
             return err("zone.mandatory_km", format!("expected a distance in km >= 0, found {}", z.mandatory_km));
         }
@@ -118,6 +141,25 @@ impl ScenarioConfig {
                 "zone.advisory_km",
                 format!("expected a distance in km >= mandatory_km ({}), found {}", z.mandatory_km, z.advisory_km),
             );
+        }
+        let mut previous_km = 0.0;
+        for (i, r) in z.exposure_rings.iter().enumerate() {
+            let field = |name: &str| format!("zone.exposure_rings[{i}].{name}");
+            if !(r.within_km.is_finite() && r.within_km > previous_km && r.within_km <= z.mandatory_km) {
+                let expected = if i == 0 {
+                    format!("a distance in km > 0 and <= mandatory_km ({})", z.mandatory_km)
+                } else {
+                    format!(
+                        "a distance in km > the ring before ({previous_km}) and <= mandatory_km ({}): rings go outwards",
+                        z.mandatory_km
+                    )
+                };
+                return err(&field("within_km"), format!("expected {expected}, found {}", r.within_km));
+            }
+            if !(r.weight.is_finite() && (0.1..=100.0).contains(&r.weight)) {
+                return err(&field("weight"), format!("expected a weight between 0.1 and 100, found {}", r.weight));
+            }
+            previous_km = r.within_km;
         }
         if !(self.network.max_snap_km.is_finite() && self.network.max_snap_km > 0.0) {
             return err(

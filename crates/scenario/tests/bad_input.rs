@@ -174,6 +174,67 @@ fn advisory_inside_mandatory() {
     assert_eq!(e.field.as_deref(), Some("zone.advisory_km"));
 }
 
+/// The scenario with `[zone] exposure_rings = <rings>`.
+fn with_rings(rings: &str) -> String {
+    TOML.replace("advisory_km = 10\n", &format!("advisory_km = 10\nexposure_rings = {rings}\n"))
+}
+
+#[test]
+fn exposure_rings_are_read_and_weigh_by_distance() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "scenario.toml",
+            with_rings("[{ within_km = 2.0, weight = 3.0 }, { within_km = 5.0, weight = 0.5 }]").as_str(),
+        ),
+        ("settlements.csv", SETTLEMENTS),
+        ("hazard.geojson", HAZARD),
+        ("centres.csv", CENTRES),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let zone = Scenario::load(dir.path()).unwrap().config.zone;
+    assert_eq!(zone.exposure_rings.len(), 2);
+    // Boundaries inclusive, as the zones'; 1 beyond the last ring.
+    assert_eq!(zone.exposure_weight(0.0), 3.0);
+    assert_eq!(zone.exposure_weight(2.0), 3.0);
+    assert_eq!(zone.exposure_weight(2.001), 0.5);
+    assert_eq!(zone.exposure_weight(5.0), 0.5);
+    assert_eq!(zone.exposure_weight(5.5), 1.0);
+    let (_dir, plain) = scenario_with("", "");
+    assert!(plain.unwrap().config.zone.exposure_rings.is_empty(), "no rings by default");
+}
+
+#[test]
+fn bad_exposure_rings_name_the_ring_and_field() {
+    for (rings, field, says) in [
+        ("[{ within_km = 0.0, weight = 2.0 }]", "zone.exposure_rings[0].within_km", "> 0"),
+        ("[{ within_km = 6.0, weight = 2.0 }]", "zone.exposure_rings[0].within_km", "<= mandatory_km (5)"),
+        (
+            "[{ within_km = 3.0, weight = 2.0 }, { within_km = 2.0, weight = 1.0 }]",
+            "zone.exposure_rings[1].within_km",
+            "outwards",
+        ),
+        (
+            "[{ within_km = 3.0, weight = 2.0 }, { within_km = 3.0, weight = 1.0 }]",
+            "zone.exposure_rings[1].within_km",
+            "outwards",
+        ),
+        ("[{ within_km = 3.0, weight = 0.05 }]", "zone.exposure_rings[0].weight", "between 0.1 and 100"),
+        ("[{ within_km = 3.0, weight = 101.0 }]", "zone.exposure_rings[0].weight", "between 0.1 and 100"),
+        ("[{ within_km = 3.0, weight = nan }]", "zone.exposure_rings[0].weight", "between 0.1 and 100"),
+        ("[{ within_km = inf, weight = 1.0 }]", "zone.exposure_rings[0].within_km", "<= mandatory_km"),
+    ] {
+        let e = expect_error("scenario.toml", &with_rings(rings));
+        assert_eq!(e.field.as_deref(), Some(field), "{rings}: {e}");
+        let text = e.to_string();
+        assert!(text.contains("scenario.toml") && text.contains(field) && text.contains(says), "{rings}: {text}");
+    }
+    // A misspelt key is an error too, not a ring without a weight.
+    let e = expect_error("scenario.toml", &with_rings("[{ within_km = 3.0, weigth = 2.0 }]"));
+    assert!(e.to_string().contains("weigth"), "{e}");
+}
+
 #[test]
 fn centres_bad_capacity() {
     let e = expect_error("centres.csv", "id,name,lat,lon,capacity\nk,Kharkiv,49.99,36.23,-5\n");

@@ -40,7 +40,7 @@ pub struct ZoneRadii {
 impl ZoneRadii {
     /// The radii a scenario sets in `[zone]`.
     pub fn of(scenario: &evac_scenario::Scenario) -> Self {
-        let z = scenario.config.zone;
+        let z = &scenario.config.zone;
         ZoneRadii { mandatory_km: z.mandatory_km, advisory_km: z.advisory_km }
     }
 
