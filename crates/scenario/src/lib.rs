@@ -10,7 +10,7 @@ mod error;
 mod geojson_input;
 mod rail;
 
-pub use config::{DemandConfig, FarFromRoad, FilesConfig, NetworkConfig, ScenarioConfig, ZoneConfig};
+pub use config::{BeyondLine, DemandConfig, FarFromRoad, FilesConfig, NetworkConfig, ScenarioConfig, ZoneConfig};
 pub use csv_input::{MAX_SEATS, MAX_VEHICLES, read_assembly, read_centres, read_fleet, read_settlements};
 pub use error::{InputError, Location};
 pub use geojson_input::{read_boundary, read_hazard};

@@ -7,11 +7,11 @@ use evac_zone::Zone;
 use serde_json::{Value, json};
 
 /// The zones a settlement can be in, for the `enum` of the Settlement schema.
-const ZONES: [Zone; 3] = [Zone::Mandatory, Zone::Advisory, Zone::Outside];
+const ZONES: [Zone; 4] = [Zone::Mandatory, Zone::Advisory, Zone::Outside, Zone::BeyondLine];
 
 /// Fails to compile when a zone is added, until it is listed in [`ZONES`].
 const _: fn(Zone) = |z| match z {
-    Zone::Mandatory | Zone::Advisory | Zone::Outside => {}
+    Zone::Mandatory | Zone::Advisory | Zone::Outside | Zone::BeyondLine => {}
 };
 
 fn names(names: &[&str]) -> Value {
