@@ -20,8 +20,10 @@ export function shareEvacuated(s) {
 }
 
 function fromSettlements() {
-  const rows = state.settlements.filter((s) => s.zone !== 'outside' || s.registered > 0).map((s) => ({
-    settlement: s.id, ordered: s.zone !== 'outside' ? s.population : 0, registered: s.registered, checked_in: null,
+  // Ordered: the mandatory and advisory zones (not 'outside', not 'beyond_line').
+  const isOrdered = (s) => s.zone === 'mandatory' || s.zone === 'advisory';
+  const rows = state.settlements.filter((s) => isOrdered(s) || s.registered > 0).map((s) => ({
+    settlement: s.id, ordered: isOrdered(s) ? s.population : 0, registered: s.registered, checked_in: null,
     boarded: s.departed, arrived: s.arrived, refused: s.refused, unreachable: null, people: null, cannot_walk: null,
   }));
   return { rows, fallback: true };

@@ -5,7 +5,7 @@ import { state } from './dom.js';
 import { html, join, setHTML } from './html.js';
 import { currentLang, fmt, t } from './i18n.js';
 
-export const COLOURS = { mandatory: '#c62828', advisory: '#ef8f00', outside: '#90a4ae', evacuating: '#1565c0', cleared: '#2e7d32', refused: '#6a1b9a' };
+export const COLOURS = { mandatory: '#c62828', advisory: '#ef8f00', outside: '#90a4ae', beyond_line: '#4a148c', evacuating: '#1565c0', cleared: '#2e7d32', refused: '#6a1b9a' };
 // Share of the people evacuated (on their way or arrived): from none to all.
 export const SHARES = [[0, '#ffffff'], [0.25, '#bbdefb'], [0.5, '#64b5f6'], [0.75, '#1e88e5'], [0.99, '#0d47a1'], [1, '#2e7d32']];
 
@@ -100,7 +100,7 @@ export async function drawMap() {
     L.DomEvent.disableClickPropagation(d);
     const ring = (k) => html`<div><i style="background:#fff;border:3px solid ${COLOURS[k]}"></i>${t(k)}</div>`;
     const shares = [['0', SHARES[0][1]], ['1–49', SHARES[1][1]], ['50–74', SHARES[2][1]], ['75–98', SHARES[3][1]], ['99', SHARES[4][1]], ['100', SHARES[5][1]]];
-    setHTML(d, html`<summary>${t('legend')}</summary>${ring('mandatory')}${ring('advisory')}<div><i style="background:${COLOURS.outside}"></i>${t('outside')}</div>
+    setHTML(d, html`<summary>${t('legend')}</summary>${ring('mandatory')}${ring('advisory')}${ring('beyond_line')}<div><i style="background:${COLOURS.outside}"></i>${t('outside')}</div>
       <div>${t('legend_share')}, %:</div>${join(shares.map(([k, c]) => html`<div><i style="background:${c};border:1px solid #90a4ae"></i>${k}</div>`))}`);
     return d;
   };
@@ -135,7 +135,7 @@ export function updateMarkers(settlements, onSelect) {
     markers[s.id].getElement && markers[s.id].getElement() && markers[s.id].getElement().setAttribute('data-settlement', s.id);
   });
   // The first time: show the settlements in the zone (where the work is), not the whole area.
-  const zone = settlements.filter((s) => s.zone !== 'outside');
+  const zone = settlements.filter((s) => s.zone === 'mandatory' || s.zone === 'advisory');
   labelled = settlements;
   if (!fitted && zone.length) {
     fitted = true;

@@ -40,7 +40,7 @@ function close() { $('reg-settlement-list').hidden = true; $('reg-settlement').s
 
 // The best matches: better match first, then in the zone before outside, then by name.
 export function findSettlements(query, max = MAX) {
-  const zoneRank = { mandatory: 0, advisory: 1, outside: 2 };
+  const zoneRank = { mandatory: 0, advisory: 1, outside: 2, beyond_line: 3 };
   return state.settlements
     .map((s) => ({ s, score: matchScore(query, spellings(s)) }))
     .filter((m) => m.score > 0)

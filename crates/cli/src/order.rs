@@ -54,10 +54,14 @@ pub fn write_order(
     out: Option<&Path>,
     json: bool,
 ) -> Result<()> {
+    if let Some(warning) = evac_zone::side_warning(scenario) {
+        eprintln!("warning: {warning}");
+    }
     let full = Order::build(scenario, &OrderOptions { include_outside: true, ..options.clone() });
     let mut order = full.clone();
     if !options.include_outside {
-        order.settlements.retain(|e| e.zone.is_ordered());
+        // The ordered settlements, and those beyond the line listed apart.
+        order.settlements.retain(|e| e.zone.is_listed());
     }
     let diff = previous.map(|p| OrderDiff::between(p, &order));
     let out_dir = out.map_or_else(|| scenario.dir.join("out"), Path::to_path_buf);

@@ -7,9 +7,10 @@
 use crate::error::PlanError;
 use crate::problem::{Calibration, Destination, Problem, Source};
 use crate::run::{Method, Objective, RunOptions, RunResult, run};
-use crate::sites::{Site, attach_scenario};
+use crate::side::{OpenSnapper, beyond_line_nodes, close_beyond_line, reaches_destination};
+use crate::sites::attach_scenario;
 use evac_model::{LatLon, Settlement};
-use evac_network::{ClosedRoad, Closures, Network, Snapper};
+use evac_network::{ClosedRoad, Closures, Network};
 use evac_scenario::Scenario;
 use evac_zone::{HazardIndex, Order, OrderOptions, Zone};
 use std::time::Duration;
@@ -167,7 +168,8 @@ impl CarOptions {
         }
     }
 
-    /// Whether a settlement in `zone` drives out under these options.
+    /// Whether a settlement in `zone` drives out under these options (never from beyond
+    /// the line: the authority cannot reach it, and its roads out cross the line).
     pub fn evacuates(&self, zone: Zone) -> bool {
         zone == Zone::Mandatory || (self.advisory && zone == Zone::Advisory)
     }
@@ -179,7 +181,10 @@ pub struct CarProblem {
     pub problem: Problem,
     /// What `close` matched, in the order given.
     pub closed: Vec<ClosedRoad>,
+    /// The roads closed: those of `close` and every road touching a node beyond the line.
     pub closures: Closures,
+    /// Road nodes beyond a line hazard (closed, and in the zone), one per network node.
+    pub beyond_line: Vec<bool>,
     /// Far places, centres inside the zone.
     pub warnings: Vec<String>,
 }
@@ -193,8 +198,13 @@ impl CarProblem {
             .iter()
             .map(|what| closures.close_by_name_or_id(network, what))
             .collect::<Result<Vec<_>, _>>()?;
+        // Beyond the line: closed to traffic, and (below) inside the zone.
+        let beyond = beyond_line_nodes(scenario, network);
+        let asked = closures.clone();
+        close_beyond_line(network, &beyond, &mut closures);
         let attached = attach_scenario(scenario, network)?;
         let mut warnings = attached.warnings;
+        warnings.extend(evac_zone::side_warning(scenario));
         let order = Order::build(scenario, &OrderOptions::all_settlements());
         let zone_of = order.zones();
         // Each settlement's exposure weight, from its distance as the order states it (so
@@ -205,27 +215,39 @@ impl CarProblem {
             .map(|e| (e.id.as_str(), scenario.config.zone.exposure_weight(e.distance_km)))
             .collect();
         let demand = scenario.demand();
-        let snapper = Snapper::new(network);
+        let snapper = OpenSnapper::new(network, &beyond);
         let mut sources = Vec::new();
         let mut areas = std::collections::HashMap::new();
         for (s, site) in scenario.settlements.iter().zip(&attached.settlements) {
             if !options.evacuates(zone_of[s.id.as_str()]) {
                 continue;
             }
-            let area: Vec<u32> = snapper.within(s.location, origin_radius_m(s)).iter().map(|n| n.node).collect();
-            areas.insert(s.id.clone(), area);
+            let near: Vec<u32> = snapper.within(s.location, origin_radius_m(s)).iter().map(|n| n.node).collect();
+            // A settlement on our side near the line may snap to a node beyond it: its
+            // people leave from the nearest road on our side instead.
+            let Some(home) = (if beyond[site.node as usize] {
+                snapper.nearest(s.location).map(|n| n.node)
+            } else {
+                Some(site.node)
+            }) else {
+                continue;
+            };
+            areas.insert(s.id.clone(), near.clone());
             let with_car = f64::from(s.population) * (1.0 - demand.no_car_share(s));
             let vehicles = (with_car / options.occupancy).ceil() as u32;
             let exposure_weight = weight_of[s.id.as_str()];
-            sources.extend(
-                spread_origins(s, site, vehicles, &snapper).into_iter().map(|o| Source { exposure_weight, ..o }),
-            );
+            sources
+                .extend(spread_origins(s, home, &near, vehicles).into_iter().map(|o| Source { exposure_weight, ..o }));
         }
         let index = HazardIndex::new(&scenario.hazard);
         let mut destinations = Vec::new();
         for (c, site) in scenario.centres.iter().zip(&attached.centres) {
             if index.distance_m(c.location) <= scenario.config.zone.advisory_km * 1000.0 {
                 warnings.push(format!("reception centre {} lies inside the zone and is not used", c.name));
+                continue;
+            }
+            if beyond[site.node as usize] {
+                warnings.push(format!("reception centre {}: its nearest road lies beyond the line; not used", c.name));
                 continue;
             }
             destinations.push(Destination {
@@ -235,9 +257,13 @@ impl CarProblem {
                 capacity_vehicles: Some((f64::from(c.capacity) / options.occupancy).floor() as u32),
             });
         }
+        cut_off_by_the_line(network, &asked, &closures, &destinations, &mut sources, &mut areas, &mut warnings);
         let mandatory_m = scenario.config.zone.mandatory_km * 1000.0;
         let nodes: Vec<LatLon> = network.nodes().iter().map(|n| LatLon::new(n.lat, n.lon)).collect();
-        let in_zone: Vec<bool> = index.distances_m(&nodes).into_iter().map(|d| d <= mandatory_m).collect();
+        // A node beyond the line is in the zone whatever its distance: no plan may count
+        // reaching it as having left (the exit problem, the exposure bound).
+        let in_zone: Vec<bool> =
+            index.distances_m(&nodes).into_iter().zip(&beyond).map(|(d, &b)| b || d <= mandatory_m).collect();
         let build = |step_s: f64, sources: Vec<Source>, destinations: Vec<Destination>, in_zone: Vec<bool>| {
             Problem::calibrated(network, Some(&closures), step_s, sources, destinations, in_zone, options.calibration)
         };
@@ -251,24 +277,69 @@ impl CarProblem {
             }
         };
         let problem = problem.with_areas(areas);
-        Ok(CarProblem { problem, closed, closures, warnings })
+        Ok(CarProblem { problem, closed, closures, beyond_line: beyond, warnings })
     }
 }
 
+/// Settlements on our side whose every road to a reception centre runs beyond the line
+/// (in the Kupiansk exercise, five villages east of the Oskil whose only main road runs
+/// just beyond the drawn line) cannot drive out: leaving them in would fail the whole plan,
+/// quietly dropping them would hide them. They are taken out of the car plan and named in
+/// a warning. Settlements cut off by the closures asked for (`--close`) are left in, so the
+/// plan still fails naming them, as before.
+fn cut_off_by_the_line(
+    network: &Network,
+    asked: &Closures,
+    closures: &Closures,
+    destinations: &[Destination],
+    sources: &mut Vec<Source>,
+    areas: &mut std::collections::HashMap<String, Vec<u32>>,
+    warnings: &mut Vec<String>,
+) {
+    if asked.closed_count() == closures.closed_count() {
+        return;
+    }
+    let targets: Vec<u32> = destinations.iter().map(|d| d.node).collect();
+    let (open, without_line) =
+        (reaches_destination(network, closures, &targets), reaches_destination(network, asked, &targets));
+    let cut: std::collections::BTreeSet<String> = sources
+        .iter()
+        .filter(|s| !open[s.node as usize] && without_line[s.node as usize])
+        .map(|s| s.settlement.clone())
+        .collect();
+    if cut.is_empty() {
+        return;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    let mut vehicles = 0u64;
+    for s in sources.iter().filter(|s| cut.contains(&s.settlement)) {
+        vehicles += u64::from(s.vehicles);
+        if names.last() != Some(&s.name.as_str()) {
+            names.push(&s.name);
+        }
+    }
+    warnings.push(format!(
+        "{} ({vehicles} vehicles) cut off by the line: every road from them to a reception centre runs beyond it; left out of the car plan, they need another way out (docs/planning.md, \"Beyond the line\")",
+        names.join(", ")
+    ));
+    sources.retain(|s| !cut.contains(&s.settlement));
+    areas.retain(|id, _| !cut.contains(id));
+}
+
 /// People leave from all over a settlement, not from one junction: its vehicles are spread
-/// over up to 12 road nodes (one per 50 vehicles) within a radius that grows with its size,
-/// as evenly as the counts allow.
-pub fn spread_origins(s: &Settlement, site: &Site, vehicles: u32, snapper: &Snapper) -> Vec<Source> {
+/// over up to 12 road nodes (one per 50 vehicles) of `near` (the road nodes within
+/// [`origin_radius_m`], nearest first), as evenly as the counts allow; from `home` (its
+/// nearest road node) when fewer than two nodes are near.
+pub fn spread_origins(s: &Settlement, home: u32, near: &[u32], vehicles: u32) -> Vec<Source> {
     if vehicles == 0 {
         return Vec::new();
     }
-    let near = snapper.within(s.location, origin_radius_m(s));
     let k = (vehicles / 50).clamp(1, 12) as usize;
     let origins: Vec<u32> = if near.len() <= 1 {
-        vec![site.node]
+        vec![home]
     } else {
         let k = k.min(near.len());
-        let mut picked: Vec<u32> = (0..k).map(|i| near[i * near.len() / k].node).collect();
+        let mut picked: Vec<u32> = (0..k).map(|i| near[i * near.len() / k]).collect();
         picked.dedup();
         picked
     };

@@ -24,6 +24,7 @@ pub mod problem;
 pub mod reserve;
 pub mod routes;
 pub mod run;
+pub mod side;
 pub mod sites;
 pub mod timing;
 pub mod verify;

@@ -1,6 +1,6 @@
 //! The printable order document (A4, bilingual Ukrainian/English headings).
 
-use crate::map::{ADVISORY_COLOUR, MANDATORY_COLOUR, esc};
+use crate::map::{ADVISORY_COLOUR, BEYOND_LINE_COLOUR, MANDATORY_COLOUR, esc};
 use crate::table::thousands;
 use evac_zone::{Order, OrderDiff, OrderEntry, Zone, ZoneTotals};
 use std::collections::BTreeMap;
@@ -28,6 +28,7 @@ tr { break-inside: avoid; }
 tfoot td { font-weight: bold; background: #f6f6f6; }
 .zone-mandatory { border-left: 6px solid MANDATORY; }
 .zone-advisory { border-left: 6px solid ADVISORY; }
+.zone-beyond_line { border-left: 6px solid BEYOND; }
 .map { border: 1px solid #999; margin: 6px 0; break-inside: avoid; }
 .legend span { display: inline-block; margin-right: 14px; font-size: 9pt; }
 .swatch { display: inline-block; width: 12px; height: 12px; vertical-align: middle; margin-right: 4px; border: 1px solid #666; }
@@ -64,12 +65,17 @@ fn zone_section(out: &mut String, order: &Order, zone: Zone, totals: &ZoneTotals
     let (uk, en, colour) = match zone {
         Zone::Mandatory => ("Обов’язкова евакуація", "Mandatory evacuation", MANDATORY_COLOUR),
         Zone::Advisory => ("Рекомендована евакуація", "Advisory evacuation", ADVISORY_COLOUR),
+        Zone::BeyondLine => (
+            "За лінією загрози — не підлягають евакуації дорогами",
+            "Beyond the line — not ordered to leave by road",
+            BEYOND_LINE_COLOUR,
+        ),
         Zone::Outside => return,
     };
-    let km = if zone == Zone::Mandatory {
-        format!("≤ {} km", order.mandatory_km)
-    } else {
-        format!("{}–{} km", order.mandatory_km, order.advisory_km)
+    let km = match zone {
+        Zone::Mandatory => format!("≤ {} km", order.mandatory_km),
+        Zone::BeyondLine => "по той бік лінії / on the far side of the line".to_string(),
+        _ => format!("{}–{} km", order.mandatory_km, order.advisory_km),
     };
     let _ = writeln!(
         out,
@@ -77,6 +83,9 @@ fn zone_section(out: &mut String, order: &Order, zone: Zone, totals: &ZoneTotals
         totals.settlements,
         thousands(totals.population)
     );
+    if zone == Zone::BeyondLine {
+        out.push_str(BEYOND_LINE_NOTE);
+    }
     if totals.settlements == 0 {
         out.push_str("<p>Немає / None.</p>\n");
         return;
@@ -129,6 +138,9 @@ fn zone_section(out: &mut String, order: &Order, zone: Zone, totals: &ZoneTotals
     }
 }
 
+/// Why the settlements beyond the line are listed but not ordered (one line, both languages).
+const BEYOND_LINE_NOTE: &str = "<p>Ці населені пункти лежать по той бік лінії загрози від пунктів прийому: дороги до безпеки перетинають лінію, тому вони не включені до розпорядження і не плануються як пункти виїзду. <span class=en>These settlements lie on the far side of the hazard line from every reception centre: their roads to safety cross the line, so they are not ordered to leave by road and no plan starts there.</span></p>\n";
+
 /// Render the order as a self-contained printable HTML page.
 pub fn order_html(order: &Order, doc: &OrderDocument<'_>) -> String {
     let t = &order.totals;
@@ -138,7 +150,10 @@ pub fn order_html(order: &Order, doc: &OrderDocument<'_>) -> String {
         out,
         "<!doctype html>\n<html lang=\"uk\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n",
         esc(&title),
-        STYLE.replace("MANDATORY", MANDATORY_COLOUR).replace("ADVISORY", ADVISORY_COLOUR)
+        STYLE
+            .replace("MANDATORY", MANDATORY_COLOUR)
+            .replace("ADVISORY", ADVISORY_COLOUR)
+            .replace("BEYOND", BEYOND_LINE_COLOUR)
     );
     let _ = write!(
         out,
@@ -186,12 +201,20 @@ pub fn order_html(order: &Order, doc: &OrderDocument<'_>) -> String {
         t.outside.settlements,
         thousands(t.outside.population)
     );
+    if t.beyond_line.settlements > 0 {
+        let _ = writeln!(
+            out,
+            "<p style=\"font-size:9pt\">За лінією загрози / beyond the line: {} нас. пунктів, {} осіб — не підлягають евакуації дорогами, перелічені окремо (розділ 1, наприкінці) / not ordered to leave by road, listed apart (end of section 1).</p>",
+            t.beyond_line.settlements,
+            thousands(t.beyond_line.population)
+        );
+    }
     if let Some(svg) = doc.map_svg {
         let _ = write!(
             out,
             r#"<h2>Карта зони <span class=en>/ Map of the zone</span></h2>
 <div class="map">{svg}</div>
-<div class="legend"><span><i class="swatch" style="background:{MANDATORY_COLOUR}"></i>обов’язкова / mandatory</span><span><i class="swatch" style="background:{ADVISORY_COLOUR}"></i>рекомендована / advisory</span><span><i class="swatch" style="background:#607d8b"></i>поза зоною / outside</span><span><i class="swatch" style="background:#5d0000"></i>лінія загрози / hazard</span></div>
+<div class="legend"><span><i class="swatch" style="background:{MANDATORY_COLOUR}"></i>обов’язкова / mandatory</span><span><i class="swatch" style="background:{ADVISORY_COLOUR}"></i>рекомендована / advisory</span><span><i class="swatch" style="background:#607d8b"></i>поза зоною / outside</span><span><i class="swatch" style="background:{BEYOND_LINE_COLOUR}"></i>за лінією / beyond the line</span><span><i class="swatch" style="background:#5d0000"></i>лінія загрози / hazard</span></div>
 "#
         );
     }
@@ -224,11 +247,23 @@ pub fn order_html(order: &Order, doc: &OrderDocument<'_>) -> String {
         for c in &diff.zone_changed {
             let _ = writeln!(out, "<li>~ {}: {} → {}</li>", esc(&c.name), c.from, c.to);
         }
+        for c in &diff.beyond_line_changed {
+            let _ = writeln!(
+                out,
+                "<li>! {}: {} → {} (лінія загрози змістилася / the line moved)</li>",
+                esc(&c.name),
+                c.from,
+                c.to
+            );
+        }
         out.push_str("</ul>\n");
     }
     out.push_str("<h2>1. Перелік населених пунктів <span class=en>/ List of settlements</span></h2>\n");
     zone_section(&mut out, order, Zone::Mandatory, &t.mandatory);
     zone_section(&mut out, order, Zone::Advisory, &t.advisory);
+    if t.beyond_line.settlements > 0 {
+        zone_section(&mut out, order, Zone::BeyondLine, &t.beyond_line);
+    }
     out.push_str(
         r#"<div class="signature"><div>Посада <span class=en>/ Position</span></div><div>Підпис <span class=en>/ Signature</span></div><div>Ім’я, прізвище <span class=en>/ Name</span></div></div>
 "#,

@@ -26,6 +26,9 @@ pub struct MapLayers<'a> {
 pub const MANDATORY_COLOUR: &str = "#c62828";
 pub const ADVISORY_COLOUR: &str = "#ef8f00";
 pub const OUTSIDE_COLOUR: &str = "#607d8b";
+/// Settlements beyond a front line: dark violet, apart from the ring colours and the grey
+/// of "outside" (they are neither safe nor ordered).
+pub const BEYOND_LINE_COLOUR: &str = "#4a148c";
 
 /// Equirectangular projection of a lon/lat box onto a pixel frame (aspect kept).
 struct Frame {
@@ -82,6 +85,7 @@ fn zone_colour(z: Zone) -> &'static str {
         Zone::Mandatory => MANDATORY_COLOUR,
         Zone::Advisory => ADVISORY_COLOUR,
         Zone::Outside => OUTSIDE_COLOUR,
+        Zone::BeyondLine => BEYOND_LINE_COLOUR,
     }
 }
 

@@ -48,7 +48,12 @@ pub fn order_table(order: &Order) -> String {
         "Zone"
     ));
     out.push_str(&format!("{}\n", "-".repeat(40 + 2 + 18 + 2 + 10 + 2 + 8 + 2 + 9)));
-    for e in &order.settlements {
+    for (i, e) in order.settlements.iter().enumerate() {
+        if e.zone == Zone::BeyondLine
+            && order.settlements.get(i.wrapping_sub(1)).is_none_or(|p| p.zone != Zone::BeyondLine)
+        {
+            out.push_str(&format!("-- {BEYOND_LINE_NOTE}\n"));
+        }
         let name = match &e.name_uk {
             Some(uk) if uk != &e.name => format!("{} ({uk})", e.name),
             _ => e.name.clone(),
@@ -81,8 +86,19 @@ pub fn order_table(order: &Order) -> String {
         thousands(t.outside.population),
         order.advisory_km
     ));
+    if t.beyond_line.settlements > 0 {
+        out.push_str(&format!(
+            "{}  {:>4} settlements  {:>9} people on the far side of the line (not ordered)\n",
+            pad("beyond_line", 15),
+            t.beyond_line.settlements,
+            thousands(t.beyond_line.population),
+        ));
+    }
     out
 }
+
+/// Why settlements beyond the line are listed but not ordered, in one line.
+const BEYOND_LINE_NOTE: &str = "beyond the line: on the far side of the hazard line from every reception centre; their roads to safety cross it, so they are not ordered to leave by road";
 
 /// What changed since the previous order.
 pub fn diff_table(diff: &OrderDiff) -> String {
@@ -108,11 +124,21 @@ pub fn diff_table(diff: &OrderDiff) -> String {
         ));
     }
     for e in &diff.removed {
-        out.push_str(&format!("  - {} (was {}, {} people)\n", e.name, e.zone, thousands(u64::from(e.population))));
+        let now_beyond = diff.beyond_line_changed.iter().any(|c| c.id == e.id && c.to == Zone::BeyondLine);
+        out.push_str(&format!(
+            "  - {} (was {}, {} people{})\n",
+            e.name,
+            e.zone,
+            thousands(u64::from(e.population)),
+            if now_beyond { "; now beyond the line" } else { "" }
+        ));
     }
     for c in &diff.zone_changed {
         let arrow = if c.to == Zone::Mandatory { "now mandatory" } else { "now advisory" };
         out.push_str(&format!("  ~ {} ({} -> {}, {arrow})\n", c.name, c.from, c.to));
+    }
+    for c in diff.beyond_line_changed.iter().filter(|c| c.from == Zone::BeyondLine) {
+        out.push_str(&format!("  ! {} was beyond the line, now {}\n", c.name, c.to));
     }
     out.push_str(&format!(
         "  added {} settlements / {} people; removed {} / {}\n",

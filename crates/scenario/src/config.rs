@@ -60,6 +60,9 @@ pub struct ZoneConfig {
     /// 0.1..=100.
     #[serde(default)]
     pub exposure_rings: Vec<ExposureRing>,
+    /// Whether the hostile side of a line hazard is set apart (docs/scenario.md, "[zone]").
+    #[serde(default)]
+    pub beyond_line: BeyondLine,
 }
 
 /// One ring of `[zone] exposure_rings`: settlements within `within_km` of the hazard (and
@@ -77,6 +80,47 @@ impl ZoneConfig {
     /// ring or without rings.
     pub fn exposure_weight(&self, distance_km: f64) -> f64 {
         self.exposure_rings.iter().find(|r| distance_km <= r.within_km).map_or(1.0, |r| r.weight)
+    }
+}
+
+/// `[zone] beyond_line`: what to do with the far side of a front line.
+///
+/// A hazard drawn as a line (a front line, a river bank) has two sides, and the people on
+/// the far side of a front line cannot be reached by road: ordering them to drive out would
+/// send them across the line. Under `auto` a place is *beyond the line* when the straight
+/// segment from it to its nearest reception centre crosses the hazard's lines an odd number
+/// of times (docs/planning.md, "Beyond the line"); `none` keeps the symmetric rings, for
+/// line hazards that can be crossed (a flooding river with working bridges).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(try_from = "String")]
+pub enum BeyondLine {
+    #[default]
+    Auto,
+    /// `"none"`: both sides of the line are treated alike (the behaviour before the rule).
+    Off,
+}
+
+impl TryFrom<String> for BeyondLine {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "auto" => Ok(BeyondLine::Auto),
+            "none" => Ok(BeyondLine::Off),
+            // The field is named here because a serde message alone says only "invalid value".
+            other => Err(format!(
+                "zone.beyond_line: expected \"auto\" (the far side of a line hazard is not ordered to drive out) or \"none\" (both sides alike), found \"{other}\""
+            )),
+        }
+    }
+}
+
+impl BeyondLine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BeyondLine::Auto => "auto",
+            BeyondLine::Off => "none",
+        }
     }
 }
 

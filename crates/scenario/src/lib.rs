@@ -10,7 +10,9 @@ mod error;
 mod geojson_input;
 mod rail;
 
-pub use config::{DemandConfig, ExposureRing, FarFromRoad, FilesConfig, NetworkConfig, ScenarioConfig, ZoneConfig};
+pub use config::{
+    BeyondLine, DemandConfig, ExposureRing, FarFromRoad, FilesConfig, NetworkConfig, ScenarioConfig, ZoneConfig,
+};
 pub use csv_input::{MAX_SEATS, MAX_VEHICLES, read_assembly, read_centres, read_fleet, read_settlements};
 pub use error::{InputError, Location};
 pub use geojson_input::{read_boundary, read_hazard};

@@ -837,8 +837,8 @@ pub async fn dashboard(State(s): State<Shared>) -> ApiResult<Json<Dashboard>> {
     let store = s.store.clone();
     let (progress, occ, timeline) =
         blocking(move || Ok((store.progress_by_settlement()?, store.occupancy()?, store.timeline()?))).await?;
-    let ordered: HashMap<&str, u64> =
-        s.draft.settlements.iter().map(|e| (e.id.as_str(), u64::from(e.population))).collect();
+    // The draft lists the settlements beyond the line too (apart): they are not ordered.
+    let ordered: HashMap<&str, u64> = s.draft.ordered().map(|e| (e.id.as_str(), u64::from(e.population))).collect();
     let mut totals = DashboardTotals { ordered: 0, progress: Progress::default() };
     let mut rows = Vec::new();
     for st in &s.settlements {

@@ -7,11 +7,11 @@ use evac_zone::Zone;
 use serde_json::{Value, json};
 
 /// The zones a settlement can be in, for the `enum` of the Settlement schema.
-const ZONES: [Zone; 3] = [Zone::Mandatory, Zone::Advisory, Zone::Outside];
+const ZONES: [Zone; 4] = [Zone::Mandatory, Zone::Advisory, Zone::Outside, Zone::BeyondLine];
 
 /// Fails to compile when a zone is added, until it is listed in [`ZONES`].
 const _: fn(Zone) = |z| match z {
-    Zone::Mandatory | Zone::Advisory | Zone::Outside => {}
+    Zone::Mandatory | Zone::Advisory | Zone::Outside | Zone::BeyondLine => {}
 };
 
 fn names(names: &[&str]) -> Value {
@@ -111,8 +111,9 @@ fn schemas() -> Value {
                 "added": {"type": "array", "items": {"type": "object", "description": "an order entry (id, name, name_uk, population, distance_km, zone)"}},
                 "removed": {"type": "array", "items": {"type": "object", "description": "an order entry"}},
                 "zone_changed": {"type": "array", "items": s(json!({"id": str_, "name": str_, "population": int, "from": str_, "to": str_}), &["id", "name", "population", "from", "to"])},
+                "beyond_line_changed": {"type": "array", "description": "settlements the line moved past (beyond the line in one order, ordered in the other; also in added or removed)", "items": s(json!({"id": str_, "name": str_, "population": int, "from": str_, "to": str_}), &["id", "name", "population", "from", "to"])},
                 "population_added": int, "population_removed": int, "population_growth": int}),
-                &["previous_settlements", "current_settlements", "added", "removed", "zone_changed", "population_added", "population_removed", "population_growth"])}),
+                &["previous_settlements", "current_settlements", "added", "removed", "zone_changed", "beyond_line_changed", "population_added", "population_removed", "population_growth"])}),
             &["identical", "diff"]),
         "Order": {"type": "object", "description": "order.json (see docs/scenario.md): scenario, mandatory_km, advisory_km, settlements, totals"},
         "Plan": {"type": "object", "properties": {"car": {"type": "object"}, "transit": {"type": "object"}}},

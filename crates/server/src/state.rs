@@ -90,7 +90,8 @@ impl AppState {
         let order_map_svg =
             evac_report::map::order_map_svg(&full, scenario.boundary.as_ref(), areas.as_ref(), &scenario.hazard, 900.0);
         let mut draft = full;
-        draft.settlements.retain(|e| e.zone.is_ordered());
+        // As `evac order` lists it: the ordered settlements, then those beyond the line apart.
+        draft.settlements.retain(|e| e.zone.is_listed());
         let outputs = PlanOutputs::read(out_dir);
         let mut features = scenario_features(scenario, areas.as_ref());
         if let Some(net) = network {

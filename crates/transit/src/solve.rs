@@ -3,8 +3,9 @@
 
 use crate::problem::{Pickup, TCentre, TTrain, TVehicle, Times, TransitPlan, TransitProblem};
 use evac_model::{LatLon, VehicleKind};
-use evac_network::{Network, Router, Snapper};
+use evac_network::{Closures, Network, Router, Snapper};
 use evac_plan::CarPlan;
+use evac_plan::side::{OpenSnapper, beyond_line_nodes, close_beyond_line};
 use evac_scenario::Scenario;
 use evac_zone::{Order, OrderOptions, Zone};
 use serde::Serialize;
@@ -216,9 +217,10 @@ impl Sites {
         self.nodes.len() - 1
     }
 
-    /// Free-flow times between every pair of sites (one Dijkstra tree per distinct node).
-    fn travel_times(&self, network: &Network) -> Times {
-        let router = Router::new(network, None);
+    /// Free-flow times between every pair of sites (one Dijkstra tree per distinct node),
+    /// on the roads not `closed`.
+    fn travel_times(&self, network: &Network, closed: &Closures) -> Times {
+        let router = Router::new(network, Some(closed));
         let mut unique: Vec<u32> = self.nodes.clone();
         unique.sort_unstable();
         unique.dedup();
@@ -271,12 +273,24 @@ pub fn build_problem(
     let zone = order.zones();
     let distance_km: std::collections::HashMap<&str, f64> =
         order.settlements.iter().map(|e| (e.id.as_str(), e.distance_km)).collect();
-    let snapper = Snapper::new(network);
+    // As for cars (evac_plan::side): no pickup from, and no route through, the road
+    // network beyond a front line; every place snaps to a road on our side.
+    let beyond = beyond_line_nodes(scenario, network);
+    let mut closed = Closures::none(network);
+    close_beyond_line(network, &beyond, &mut closed);
+    let snapper = OpenSnapper::new(network, &beyond);
+    let all_nodes = Snapper::new(network);
+    let side = evac_zone::LineSide::of(scenario).ok();
     let mut sites = Sites::default();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = evac_zone::side_warning(scenario).into_iter().collect();
     let max_snap = scenario.config.network.max_snap_km * 1000.0;
     let snap = |what: &str, loc: LatLon, warnings: &mut Vec<String>| -> u32 {
-        let s = snapper.nearest(loc).expect("network has nodes");
+        if side.as_ref().is_some_and(|side| side.beyond(loc)) {
+            warnings.push(format!("{what} lies beyond the line: it is served from the nearest road on our side"));
+        }
+        // Every node beyond the line only if the line cuts the whole network off: then the
+        // place is unreachable, as the warnings below say.
+        let s = snapper.nearest(loc).or_else(|| all_nodes.nearest(loc)).expect("network has nodes");
         if s.distance_m > max_snap {
             warnings.push(format!("{what} is {:.1} km from the nearest road", s.distance_m / 1000.0));
         }
@@ -365,14 +379,32 @@ pub fn build_problem(
             });
         }
     }
-    let mut times = sites.travel_times(network);
+    let mut times = sites.travel_times(network, &closed);
     if let Some(car) = car {
         times = crate::traffic::congested(car, &sites.nodes, &times);
     }
+    let served = |times: &Times, pk: &Pickup| {
+        vehicles.iter().any(|v| times.get(v.depot_site, pk.site).is_finite())
+            && centres.iter().any(|c| times.get(pk.site, c.site).is_finite())
+    };
+    // Pickups cut off by the line alone (every road to them runs beyond it) are left out
+    // with a warning, as the car plan leaves such settlements out: kept, they could not be
+    // served and the plan's bound would be infinite.
+    if pickups.iter().any(|pk| !served(&times, pk)) {
+        let open = sites.travel_times(network, &Closures::none(network));
+        let (cut, kept): (Vec<Pickup>, Vec<Pickup>) =
+            pickups.into_iter().partition(|pk| !served(&times, pk) && served(&open, pk));
+        pickups = kept;
+        for pk in cut {
+            warnings.push(format!(
+                "the pickup point of {} ({} people) is cut off by the line: every road to it runs beyond it; left out of the transit plan, it needs another way out",
+                pk.name,
+                pk.mobile + pk.immobile
+            ));
+        }
+    }
     for pk in &pickups {
-        let from_depot = vehicles.iter().any(|v| times.get(v.depot_site, pk.site).is_finite());
-        let to_centre = centres.iter().any(|c| times.get(pk.site, c.site).is_finite());
-        if !from_depot || !to_centre {
+        if !served(&times, pk) {
             warnings.push(format!("the pickup point of {} cannot be reached by road from a depot or cannot reach a centre: move it (assembly.csv) or add a depot", pk.name));
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::HazardIndex;
 use crate::order::{Order, OrderEntry, OrderTotals, Zone, ZoneRadii};
+use crate::side::LineSide;
 use evac_model::{DemandDefaults, Hazard, Settlement};
 use evac_scenario::Scenario;
 use rayon::prelude::*;
@@ -14,14 +15,26 @@ pub struct Classification {
 }
 
 /// Classify every settlement (in parallel): one [`Classification`] per settlement, same order.
-pub fn classify(settlements: &[Settlement], index: &HazardIndex, radii: ZoneRadii) -> Vec<Classification> {
+/// With a `side`, settlements beyond the line are [`Zone::BeyondLine`] whatever their distance.
+pub fn classify(
+    settlements: &[Settlement],
+    index: &HazardIndex,
+    radii: ZoneRadii,
+    side: Option<&LineSide>,
+) -> Vec<Classification> {
     settlements
         .par_iter()
         .map(|s| {
             let distance_m = index.distance_m(s.location);
-            Classification { distance_m, zone: radii.zone_for_km(distance_m / 1000.0) }
+            Classification { distance_m, zone: zone_of(radii, distance_m / 1000.0, side, s) }
         })
         .collect()
+}
+
+/// The zone of a settlement at `distance_km` from the hazard: beyond the line first (a
+/// village 30 km beyond a front line is no safer to send across it than one 3 km beyond).
+fn zone_of(radii: ZoneRadii, distance_km: f64, side: Option<&LineSide>, s: &Settlement) -> Zone {
+    if side.is_some_and(|side| side.beyond(s.location)) { Zone::BeyondLine } else { radii.zone_for_km(distance_km) }
 }
 
 /// How to issue an order from a scenario: the document's number and date, and whether to
@@ -33,6 +46,18 @@ pub struct OrderOptions {
     pub date: Option<chrono::NaiveDate>,
     /// List the settlements beyond the advisory distance too (zone `outside`).
     pub include_outside: bool,
+}
+
+/// The warning owed when a scenario's `[zone] beyond_line` rule cannot apply, if any: a
+/// line hazard without reception centres keeps the symmetric rings, both sides ordered.
+pub fn side_warning(scenario: &Scenario) -> Option<String> {
+    match LineSide::of(scenario) {
+        Err(crate::NoSide::NoCentres) => Some(format!(
+            "{}: the hazard is a line but the scenario has no reception centres, so which side of the line is ours is unknown: settlements on both sides are ordered ([zone] beyond_line needs [files] centres; docs/scenario.md)",
+            scenario.dir.join("scenario.toml").display()
+        )),
+        _ => None,
+    }
 }
 
 impl Default for OrderOptions {
@@ -60,6 +85,7 @@ impl Order {
     /// # Ok(()) }
     /// ```
     pub fn build(scenario: &Scenario, options: &OrderOptions) -> Order {
+        let side = LineSide::of(scenario).ok();
         Order::compute(&OrderInput {
             scenario: &scenario.config.name,
             authority: &scenario.config.authority,
@@ -67,6 +93,7 @@ impl Order {
             settlements: &scenario.settlements,
             hazard: &scenario.hazard,
             radii: ZoneRadii::of(scenario),
+            side: side.as_ref(),
             demand: scenario.demand(),
             number: &options.number,
             date: options.date,
@@ -94,6 +121,8 @@ pub struct OrderInput<'a> {
     pub settlements: &'a [Settlement],
     pub hazard: &'a Hazard,
     pub radii: ZoneRadii,
+    /// Which places lie beyond a line hazard; `None`: both sides alike.
+    pub side: Option<&'a LineSide>,
     pub demand: DemandDefaults,
     pub number: &'a str,
     pub date: Option<chrono::NaiveDate>,
@@ -103,7 +132,7 @@ pub struct OrderInput<'a> {
 
 fn build_order(input: &OrderInput<'_>) -> Order {
     let index = HazardIndex::new(input.hazard);
-    let classes = classify(input.settlements, &index, input.radii);
+    let classes = classify(input.settlements, &index, input.radii, input.side);
     let mut entries: Vec<OrderEntry> = input
         .settlements
         .iter()
@@ -122,7 +151,10 @@ fn build_order(input: &OrderInput<'_>) -> Order {
                 lon: s.location.lon,
                 population: s.population,
                 distance_km,
-                zone: input.radii.zone_for_km(distance_km),
+                zone: match c.zone {
+                    Zone::BeyondLine => Zone::BeyondLine,
+                    _ => input.radii.zone_for_km(distance_km),
+                },
                 children: input.demand.children(s),
                 immobile: Some(input.demand.immobile(s)),
                 households: Some(input.demand.households(s)),
@@ -132,9 +164,15 @@ fn build_order(input: &OrderInput<'_>) -> Order {
         .collect();
     let totals = OrderTotals::from_entries(&entries);
     if !input.include_outside {
-        entries.retain(|e| e.zone.is_ordered());
+        entries.retain(|e| e.zone.is_listed());
     }
-    entries.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km).then_with(|| a.id.cmp(&b.id)));
+    // The settlements beyond the line come after the others, apart: they are not ordered.
+    entries.sort_by(|a, b| {
+        (a.zone == Zone::BeyondLine)
+            .cmp(&(b.zone == Zone::BeyondLine))
+            .then(a.distance_km.total_cmp(&b.distance_km))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     Order {
         scenario: input.scenario.to_string(),
         authority: input.authority.to_string(),

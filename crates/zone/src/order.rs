@@ -9,6 +9,11 @@ pub enum Zone {
     /// Within `advisory_km`: residents are urged to leave.
     Advisory,
     Outside,
+    /// Beyond a line hazard, on the far side from the reception centres (a front line's
+    /// hostile side, [`crate::LineSide`]): within reach of no road out, so not ordered to
+    /// drive out, listed apart so the authority knows who its order cannot reach.
+    #[serde(rename = "beyond_line")]
+    BeyondLine,
 }
 
 impl Zone {
@@ -17,10 +22,19 @@ impl Zone {
             Zone::Mandatory => "mandatory",
             Zone::Advisory => "advisory",
             Zone::Outside => "outside",
+            Zone::BeyondLine => "beyond_line",
         }
     }
+
+    /// Ordered to leave: mandatory or advisory.
     pub fn is_ordered(self) -> bool {
-        self != Zone::Outside
+        matches!(self, Zone::Mandatory | Zone::Advisory)
+    }
+
+    /// Listed in an order document: the ordered zones, and the settlements beyond the line
+    /// (listed apart, not ordered).
+    pub fn is_listed(self) -> bool {
+        self.is_ordered() || self == Zone::BeyondLine
     }
 }
 
@@ -121,6 +135,10 @@ pub struct OrderTotals {
     pub ordered: ZoneTotals,
     /// Settlements of the scenario beyond the advisory distance (not listed).
     pub outside: ZoneTotals,
+    /// Settlements on the far side of a line hazard (listed apart, not ordered). Absent
+    /// from orders written before the rule: zero.
+    #[serde(default)]
+    pub beyond_line: ZoneTotals,
 }
 
 impl OrderTotals {
@@ -131,6 +149,7 @@ impl OrderTotals {
                 Zone::Mandatory => t.mandatory.add(e),
                 Zone::Advisory => t.advisory.add(e),
                 Zone::Outside => t.outside.add(e),
+                Zone::BeyondLine => t.beyond_line.add(e),
             }
             if e.zone.is_ordered() {
                 t.ordered.add(e);
@@ -166,6 +185,11 @@ impl Order {
     pub fn ordered(&self) -> impl Iterator<Item = &OrderEntry> {
         self.settlements.iter().filter(|e| e.zone.is_ordered())
     }
+
+    /// The settlements listed beyond the line (not ordered).
+    pub fn beyond_line(&self) -> impl Iterator<Item = &OrderEntry> {
+        self.settlements.iter().filter(|e| e.zone == Zone::BeyondLine)
+    }
 }
 
 /// A settlement whose zone differs between two orders.
@@ -189,6 +213,10 @@ pub struct OrderDiff {
     pub removed: Vec<OrderEntry>,
     /// Ordered in both, in a different zone.
     pub zone_changed: Vec<ZoneChange>,
+    /// Ordered in one order and beyond the line in the other: the line moved past them
+    /// (such settlements are in `added` or `removed` too; this says why).
+    #[serde(default)]
+    pub beyond_line_changed: Vec<ZoneChange>,
     pub population_added: u64,
     pub population_removed: u64,
     /// Current ordered population minus the previous one (may be negative).
@@ -217,6 +245,28 @@ impl OrderDiff {
                 })
             })
             .collect();
+        // Settlements that left the order because the line moved past them, or came back.
+        let listed =
+            |o: &'_ Order| -> HashMap<String, Zone> { o.settlements.iter().map(|e| (e.id.clone(), e.zone)).collect() };
+        let (prev_zone, cur_zone) = (listed(previous), listed(current));
+        let change = |e: &OrderEntry, from: Zone, to: Zone| ZoneChange {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            population: e.population,
+            from,
+            to,
+        };
+        let beyond_line_changed = removed
+            .iter()
+            .filter(|e| cur_zone.get(&e.id) == Some(&Zone::BeyondLine))
+            .map(|e| change(e, e.zone, Zone::BeyondLine))
+            .chain(
+                added
+                    .iter()
+                    .filter(|e| prev_zone.get(&e.id) == Some(&Zone::BeyondLine))
+                    .map(|e| change(e, Zone::BeyondLine, e.zone)),
+            )
+            .collect();
         let sum = |v: &[OrderEntry]| v.iter().map(|e| u64::from(e.population)).sum::<u64>();
         let prev_pop: u64 = previous.ordered().map(|e| u64::from(e.population)).sum();
         let cur_pop: u64 = current.ordered().map(|e| u64::from(e.population)).sum();
@@ -229,6 +279,7 @@ impl OrderDiff {
             added,
             removed,
             zone_changed,
+            beyond_line_changed,
         }
     }
 

@@ -3,7 +3,7 @@
 use evac_geo::distance_to_segment_m;
 use evac_model::{DemandDefaults, Hazard, HazardFeature, HazardGeometry, LatLon, Settlement};
 use evac_zone::HazardIndex;
-use evac_zone::{Order, OrderInput, Zone, ZoneRadii, classify};
+use evac_zone::{LineSide, Order, OrderInput, Zone, ZoneRadii, classify};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
@@ -43,6 +43,15 @@ fn hazard(line: Vec<LatLon>) -> Hazard {
 }
 
 fn input<'a>(settlements: &'a [Settlement], hazard: &'a Hazard, radii: ZoneRadii) -> OrderInput<'a> {
+    with_side(settlements, hazard, radii, None)
+}
+
+fn with_side<'a>(
+    settlements: &'a [Settlement],
+    hazard: &'a Hazard,
+    radii: ZoneRadii,
+    side: Option<&'a LineSide>,
+) -> OrderInput<'a> {
     OrderInput {
         scenario: "prop",
         authority: "",
@@ -50,6 +59,7 @@ fn input<'a>(settlements: &'a [Settlement], hazard: &'a Hazard, radii: ZoneRadii
         settlements,
         hazard,
         radii,
+        side,
         demand: DemandDefaults::default(),
         number: "1",
         date: None,
@@ -88,12 +98,39 @@ proptest! {
         let index = HazardIndex::new(&hazard);
         let small = ZoneRadii { mandatory_km: m, advisory_km: m + a };
         let large = ZoneRadii { mandatory_km: m + grow_m, advisory_km: m + grow_m + a + grow_a };
-        let before = classify(&settlements, &index, small);
-        let after = classify(&settlements, &index, large);
+        let before = classify(&settlements, &index, small, None);
+        let after = classify(&settlements, &index, large, None);
         for (b, a) in before.iter().zip(&after) {
             // Zone order: Mandatory < Advisory < Outside; a larger radius never moves a settlement outwards.
             prop_assert!(a.zone <= b.zone, "{:?} -> {:?}", b.zone, a.zone);
             if b.zone == Zone::Mandatory { prop_assert_eq!(a.zone, Zone::Mandatory); }
+        }
+    }
+
+    #[test]
+    fn beyond_the_line_is_listed_apart_and_counted(settlements in arb_settlements(), line in arb_line(), centres in prop::collection::vec((49.0..50.5f64, 35.5..36.5f64), 1..4), m in 0.0..30.0f64, extra in 0.0..30.0f64) {
+        let hazard = hazard(line);
+        let centres: Vec<LatLon> = centres.into_iter().map(|(a, b)| LatLon::new(a, b)).collect();
+        let side = LineSide::new(&hazard, &centres).unwrap();
+        let radii = ZoneRadii { mandatory_km: m, advisory_km: m + extra };
+        let order = Order::compute(&with_side(&settlements, &hazard, radii, Some(&side)));
+        prop_assert_eq!(order.settlements.len(), settlements.len());
+        let t = order.totals;
+        prop_assert_eq!(t.mandatory.settlements + t.advisory.settlements + t.outside.settlements + t.beyond_line.settlements, settlements.len() as u32);
+        let total: u64 = settlements.iter().map(|s| u64::from(s.population)).sum();
+        prop_assert_eq!(t.mandatory.population + t.advisory.population + t.outside.population + t.beyond_line.population, total);
+        prop_assert_eq!(t.ordered.population, t.mandatory.population + t.advisory.population);
+        // Beyond the line exactly where the rule says so; every other zone agrees with its distance.
+        for e in &order.settlements {
+            let beyond = side.beyond(LatLon::new(e.lat, e.lon));
+            prop_assert_eq!(e.zone == Zone::BeyondLine, beyond, "{}", e.id);
+            if !beyond { prop_assert_eq!(e.zone, radii.zone_for_km(e.distance_km)); }
+        }
+        // The ones beyond the line come last, each group nearest first.
+        for w in order.settlements.windows(2) {
+            let (a, b) = (w[0].zone == Zone::BeyondLine, w[1].zone == Zone::BeyondLine);
+            prop_assert!(!a || b);
+            if a == b { prop_assert!(w[0].distance_km <= w[1].distance_km); }
         }
     }
 
