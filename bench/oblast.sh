@@ -46,7 +46,9 @@ diff = json.load(open(f"{d}/order_changes.json", encoding="utf-8"))
 hm = lambda s: f"{int(s // 3600)}:{int(s % 3600 // 60):02d}"
 m = lambda steps: hm(steps * p["step_s"])
 print(
-    f"ordered {len(o['settlements'])} settlements (+{len(diff['added'])} / -{len(diff['removed'])} since the last order); "
+    f"ordered {o['totals']['ordered']['settlements']} settlements (+{len(diff['added'])} / -{len(diff['removed'])} since the last order), "
+    f"{o['totals']['beyond_line']['settlements']} beyond the line; "
+    f"cut off by the line: {len(p['cut_off_by_line'])} settlements, {sum(c['vehicles'] for c in p['cut_off_by_line'])} vehicles; "
     f"cars {p['vehicles']} vehicles, step {p['step_s']:.0f} s, clearance {m(p['clearance_steps'])}, "
     f"bound {m(p['lower_bound_steps'])} ({p['bound_kind']}); "
     f"transit {t['people']} people, {t['trips']} trips, last person safe {hm(t['completion_s'])} "

@@ -54,6 +54,17 @@ fn kupiansk_runs_the_whole_pipeline_on_its_main_roads() {
     // line, and of the five villages whose only road runs beyond it (left out, with a warning).
     assert_eq!(transit["people"].as_u64(), Some(25_266));
     assert!(stderr.contains("Kruhliakivka") && stderr.contains("cut off by the line"), "{stderr}");
+    // ... and listed in the plans and their summaries, not only warned about.
+    let listed = |v: &serde_json::Value, key: &str| -> Vec<String> {
+        v["cut_off_by_line"].as_array().unwrap().iter().map(|c| c[key].as_str().unwrap().to_string()).collect()
+    };
+    let (cars_cut, buses_cut) = (listed(&plan, "name"), listed(&transit, "name"));
+    assert!(cars_cut.iter().any(|n| n == "Kruhliakivka") && cars_cut.len() == 5, "{cars_cut:?}");
+    assert!(buses_cut.iter().any(|n| n == "Kruhliakivka"), "{buses_cut:?}");
+    let vehicles: u64 =
+        plan["cut_off_by_line"].as_array().unwrap().iter().map(|c| c["vehicles"].as_u64().unwrap()).sum();
+    assert!(vehicles > 0);
+    assert_eq!(stdout.matches("NOT IN THIS PLAN — cut off by the line").count(), 2, "{stdout}");
     // The cached network: stats count the approximate links and list the crossings.
     let cached = std::fs::read_dir(dir.path().join(".cache")).unwrap().next().unwrap().unwrap().path();
     let o = evac(&["network", "stats", cached.to_str().unwrap(), "--json"]);

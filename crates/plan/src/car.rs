@@ -187,6 +187,19 @@ pub struct CarProblem {
     pub beyond_line: Vec<bool>,
     /// Far places, centres inside the zone.
     pub warnings: Vec<String>,
+    /// Settlements left out because every road from them runs beyond the line.
+    pub cut_off: Vec<CutOff>,
+}
+
+/// A settlement on our side of the line that cannot drive out: every road from it to a
+/// reception centre runs beyond the line. It is left out of the car plan and listed in
+/// plan.json (`cut_off_by_line`) and the summary, so that nobody is dropped unseen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CutOff {
+    pub settlement: String,
+    pub name: String,
+    /// The vehicles it would have sent.
+    pub vehicles: u32,
 }
 
 impl CarProblem {
@@ -257,7 +270,8 @@ impl CarProblem {
                 capacity_vehicles: Some((f64::from(c.capacity) / options.occupancy).floor() as u32),
             });
         }
-        cut_off_by_the_line(network, &asked, &closures, &destinations, &mut sources, &mut areas, &mut warnings);
+        let cut_off =
+            cut_off_by_the_line(network, &asked, &closures, &destinations, &mut sources, &mut areas, &mut warnings);
         let mandatory_m = scenario.config.zone.mandatory_km * 1000.0;
         let nodes: Vec<LatLon> = network.nodes().iter().map(|n| LatLon::new(n.lat, n.lon)).collect();
         // A node beyond the line is in the zone whatever its distance: no plan may count
@@ -277,7 +291,7 @@ impl CarProblem {
             }
         };
         let problem = problem.with_areas(areas);
-        Ok(CarProblem { problem, closed, closures, beyond_line: beyond, warnings })
+        Ok(CarProblem { problem, closed, closures, beyond_line: beyond, warnings, cut_off })
     }
 }
 
@@ -295,9 +309,9 @@ fn cut_off_by_the_line(
     sources: &mut Vec<Source>,
     areas: &mut std::collections::HashMap<String, Vec<u32>>,
     warnings: &mut Vec<String>,
-) {
+) -> Vec<CutOff> {
     if asked.closed_count() == closures.closed_count() {
-        return;
+        return Vec::new();
     }
     let targets: Vec<u32> = destinations.iter().map(|d| d.node).collect();
     let (open, without_line) =
@@ -308,22 +322,24 @@ fn cut_off_by_the_line(
         .map(|s| s.settlement.clone())
         .collect();
     if cut.is_empty() {
-        return;
+        return Vec::new();
     }
-    let mut names: Vec<&str> = Vec::new();
-    let mut vehicles = 0u64;
+    let mut listed: Vec<CutOff> = Vec::new();
     for s in sources.iter().filter(|s| cut.contains(&s.settlement)) {
-        vehicles += u64::from(s.vehicles);
-        if names.last() != Some(&s.name.as_str()) {
-            names.push(&s.name);
+        match listed.last_mut() {
+            Some(c) if c.settlement == s.settlement => c.vehicles += s.vehicles,
+            _ => listed.push(CutOff { settlement: s.settlement.clone(), name: s.name.clone(), vehicles: s.vehicles }),
         }
     }
+    let vehicles: u64 = listed.iter().map(|c| u64::from(c.vehicles)).sum();
+    let names: Vec<&str> = listed.iter().map(|c| c.name.as_str()).collect();
     warnings.push(format!(
         "{} ({vehicles} vehicles) cut off by the line: every road from them to a reception centre runs beyond it; left out of the car plan, they need another way out (docs/planning.md, \"Beyond the line\")",
         names.join(", ")
     ));
     sources.retain(|s| !cut.contains(&s.settlement));
     areas.retain(|id, _| !cut.contains(id));
+    listed
 }
 
 /// People leave from all over a settlement, not from one junction: its vehicles are spread
@@ -377,6 +393,8 @@ pub struct CarPlan {
     /// The closures as the user named them (for reports).
     pub closures: Vec<String>,
     pub warnings: Vec<String>,
+    /// Settlements left out of the plan: every road from them runs beyond the line.
+    pub cut_off: Vec<CutOff>,
     /// The scenario's exposure rings (empty: every vehicle's exposure weighs 1), which set
     /// the sources' `exposure_weight`; reports name them beside the weighted figures.
     pub exposure_rings: Vec<evac_scenario::ExposureRing>,
@@ -408,6 +426,7 @@ impl CarPlan {
             closed: built.closed,
             closures: options.close.clone(),
             warnings: built.warnings,
+            cut_off: built.cut_off,
             exposure_rings: scenario.config.zone.exposure_rings.clone(),
         })
     }

@@ -31,7 +31,7 @@ pub mod verify;
 pub mod whatif;
 
 pub use approximate::{ApproximateUse, approximate_use};
-pub use car::{CarOptions, CarPlan, CarProblem, TimeStep};
+pub use car::{CarOptions, CarPlan, CarProblem, CutOff, TimeStep};
 pub use error::PlanError;
 pub use plan::{Group, Leg, Plan, Waiting};
 pub use problem::{Calibration, Destination, EdgeIx, JunctionModel, PlanEdge, Problem, ProblemError, Source};

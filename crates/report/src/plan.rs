@@ -218,6 +218,9 @@ pub struct PlanSummary {
     /// What the route limit cost (null when no limit applied).
     pub route_limit: Option<RouteLimitFigures>,
     pub closures: Vec<String>,
+    /// Settlements on our side left out of the plan because every road from them runs
+    /// beyond the line (empty without a line hazard): they need another way out.
+    pub cut_off_by_line: Vec<evac_plan::CutOff>,
     /// The scenario's exposure rings, when it sets any: every exposure figure (and the
     /// bound) is then weighted by them. Not written without rings, so that plan.json stays
     /// what it was for scenarios without (a missing key means weight 1).
@@ -524,6 +527,7 @@ pub fn summary(
         objectives: run.best.iter().map(figures).collect(),
         route_limit: run.route_limit.as_ref().map(limit),
         closures: closures.to_vec(),
+        cut_off_by_line: Vec::new(),
         exposure_rings: exposure_rings.to_vec(),
         bottlenecks: bottlenecks(p, network, &run.plan, 10),
         settlements: schedules(p, network, &run.plan),
@@ -549,7 +553,8 @@ pub fn plan_documents(
     approximate: Option<&evac_plan::ApproximateUse>,
 ) -> PlanDocuments {
     let (p, result) = (&car.problem, &car.result);
-    let summary = summary(scenario, p, network, result, &car.closures, &car.exposure_rings);
+    let mut summary = summary(scenario, p, network, result, &car.closures, &car.exposure_rings);
+    summary.cut_off_by_line = car.cut_off.clone();
     let json = plan_json(p, network, result, &summary, approximate);
     let mut curves =
         vec![(format!("evac plan ({})", summary.plan_kind), "#1565c0", result.plan.safe_over_time(p), false)];
@@ -958,6 +963,16 @@ pub fn summary_text(s: &PlanSummary) -> String {
     );
     if !s.closures.is_empty() {
         let _ = writeln!(out, "closed: {}", s.closures.join("; "));
+    }
+    if !s.cut_off_by_line.is_empty() {
+        let names: Vec<&str> = s.cut_off_by_line.iter().map(|c| c.name.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "NOT IN THIS PLAN — cut off by the line (every road out runs beyond it), {} settlements, {} vehicles: {}; they need another way out",
+            names.len(),
+            s.cut_off_by_line.iter().map(|c| u64::from(c.vehicles)).sum::<u64>(),
+            names.join(", ")
+        );
     }
     let _ =
         writeln!(out, "  clearance (last vehicle safe)   {}  ({} steps)", min(s.clearance_steps), s.clearance_steps);

@@ -24,4 +24,7 @@ pub mod traffic;
 pub use problem::{
     Dropoff, Pickup, Rule, Stop, TCentre, TTrain, TVehicle, Times, TransitPlan, TransitProblem, Trip, exact_small,
 };
-pub use solve::{Congestion, DeadlineAnswer, Transit, TransitError, TransitOptions, TransitSummary, parse_duration};
+pub use solve::{
+    BuiltProblem, Congestion, CutOffPickup, DeadlineAnswer, Transit, TransitError, TransitOptions, TransitSummary,
+    parse_duration,
+};

@@ -88,6 +88,15 @@ pub struct Unserved {
     pub immobile: u32,
 }
 
+/// A pickup point left out of the transit plan: every road to it runs beyond the line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CutOffPickup {
+    pub pickup: String,
+    pub name: String,
+    pub people: u32,
+    pub immobile: u32,
+}
+
 /// The figures of a transit plan (the head of transit.json).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TransitSummary {
@@ -113,6 +122,9 @@ pub struct TransitSummary {
     pub lower_bound_mobile_s: f64,
     /// How the car traffic delays the buses (`None`: planned on free-flow times).
     pub congestion: Option<Congestion>,
+    /// Pickup points left out because every road to them runs beyond the line: not in
+    /// `people`, not served; they need another way out.
+    pub cut_off_by_line: Vec<CutOffPickup>,
 }
 
 /// What the car traffic costs the buses: the same trips timed on empty roads.
@@ -153,7 +165,8 @@ impl Transit {
         car: Option<&CarPlan>,
         options: &TransitOptions,
     ) -> Result<Transit, TransitError> {
-        let (problem, warnings) = build_problem(scenario, network, car.filter(|_| !options.free_flow), options)?;
+        let BuiltProblem { problem, warnings, cut_off_by_line } =
+            build_problem(scenario, network, car.filter(|_| !options.free_flow), options)?;
         let started = Instant::now();
         let plan = problem.plan_within(400, Duration::from_secs(options.seconds));
         let planning_seconds = started.elapsed().as_secs_f64();
@@ -197,6 +210,7 @@ impl Transit {
             lower_bound_immobile_s: lb_immobile.round(),
             lower_bound_mobile_s: lb_mobile.round(),
             congestion,
+            cut_off_by_line,
         };
         Ok(Transit { problem, plan, lower_bound_s, deadline, summary, warnings })
     }
@@ -243,7 +257,7 @@ pub fn build_problem(
     network: &Network,
     car: Option<&CarPlan>,
     options: &TransitOptions,
-) -> Result<(TransitProblem, Vec<String>), TransitError> {
+) -> Result<BuiltProblem, TransitError> {
     if options.occupancy.is_nan() || !(1.0..=100.0).contains(&options.occupancy) {
         return Err(TransitError::InvalidOption {
             option: "--occupancy",
@@ -390,11 +404,21 @@ pub fn build_problem(
     // Pickups cut off by the line alone (every road to them runs beyond it) are left out
     // with a warning, as the car plan leaves such settlements out: kept, they could not be
     // served and the plan's bound would be infinite.
+    let mut cut_off_by_line = Vec::new();
     if pickups.iter().any(|pk| !served(&times, pk)) {
         let open = sites.travel_times(network, &Closures::none(network));
         let (cut, kept): (Vec<Pickup>, Vec<Pickup>) =
             pickups.into_iter().partition(|pk| !served(&times, pk) && served(&open, pk));
         pickups = kept;
+        cut_off_by_line = cut
+            .iter()
+            .map(|pk| CutOffPickup {
+                pickup: pk.id.clone(),
+                name: pk.name.clone(),
+                people: pk.mobile + pk.immobile,
+                immobile: pk.immobile,
+            })
+            .collect();
         for pk in cut {
             warnings.push(format!(
                 "the pickup point of {} ({} people) is cut off by the line: every road to it runs beyond it; left out of the transit plan, it needs another way out",
@@ -409,7 +433,15 @@ pub fn build_problem(
         }
     }
     let problem = TransitProblem::with_standard_timings(sites.names, times, pickups, vehicles, centres, trains);
-    Ok((problem, warnings))
+    Ok(BuiltProblem { problem, warnings, cut_off_by_line })
+}
+
+/// The transit problem of a scenario, what to warn about, and who is left out of it.
+pub struct BuiltProblem {
+    pub problem: TransitProblem,
+    pub warnings: Vec<String>,
+    /// Pickup points every road to which runs beyond the line.
+    pub cut_off_by_line: Vec<CutOffPickup>,
 }
 
 /// The fewest extra vehicles (of the kind whose trips finish last, the largest of that kind)
