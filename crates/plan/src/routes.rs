@@ -68,6 +68,47 @@ fn path_to(p: &Problem, parent: &[u32], from: u32, to: u32) -> Option<Vec<u32>> 
     Some(edges)
 }
 
+/// The fastest path (edge positions) from `from` to `to` over no node of `banned`, if any.
+fn fastest_path_avoiding(p: &Problem, from: u32, to: u32, banned: &std::collections::HashSet<u32>) -> Option<Vec<u32>> {
+    if banned.contains(&from) {
+        return None;
+    }
+    let mut dist: HashMap<u32, u32> = HashMap::new();
+    let mut parent: HashMap<u32, u32> = HashMap::new();
+    let mut heap = BinaryHeap::new();
+    dist.insert(from, 0);
+    heap.push(Reverse((0u32, from)));
+    while let Some(Reverse((d, v))) = heap.pop() {
+        if v == to {
+            let mut edges = Vec::new();
+            let mut at = to;
+            while at != from {
+                let e = parent[&at];
+                edges.push(e);
+                at = p.edges[e as usize].from;
+            }
+            edges.reverse();
+            return Some(edges);
+        }
+        if d > dist[&v] {
+            continue;
+        }
+        for &e in p.out(v) {
+            let edge = &p.edges[e as usize];
+            if banned.contains(&edge.to) {
+                continue;
+            }
+            let nd = d + edge.travel_steps;
+            if dist.get(&edge.to).is_none_or(|&old| nd < old) {
+                dist.insert(edge.to, nd);
+                parent.insert(edge.to, e);
+                heap.push(Reverse((nd, edge.to)));
+            }
+        }
+    }
+    None
+}
+
 /// Whether a route from `start` over `edges` passes no node twice.
 fn is_simple(p: &Problem, start: u32, edges: &[u32]) -> bool {
     let mut seen = std::collections::HashSet::new();
@@ -91,6 +132,15 @@ pub(crate) fn candidate_paths(
         let anchor = trunk.first().map_or(*dest_node, |e| p.edge(*e).from);
         let Some(mut path) = path_to(p, parent, from, anchor) else { continue };
         path.extend(trunk.iter().map(|e| e.0));
+        if !is_simple(p, from, &path) {
+            // The fastest way to the route's start runs over the route itself (an origin
+            // beside it, past where it leaves the settlement): the fastest way that keeps
+            // off the route's nodes instead, so the origin still joins the route.
+            let banned: std::collections::HashSet<u32> = trunk.iter().map(|e| p.edge(*e).to).collect();
+            let Some(mut detour) = fastest_path_avoiding(p, from, anchor, &banned) else { continue };
+            detour.extend(trunk.iter().map(|e| e.0));
+            path = detour;
+        }
         let end = path.last().map_or(from, |&e| p.edges[e as usize].to);
         if end == *dest_node && !path.is_empty() && is_simple(p, from, &path) && !out.contains(&path) {
             out.push(path);
@@ -335,6 +385,37 @@ mod tests {
         let mut areas = HashMap::new();
         areas.insert("a".to_string(), vec![0, 1, 2]);
         Problem::from_edges(60.0, 8, edges, sources, destinations, zone).with_areas(areas)
+    }
+
+    /// An origin beside the route, past where it leaves the settlement: its fastest way to
+    /// the route's start runs over the route itself (0 → 3 → 2, then 2 → 3 → 4 again), so
+    /// it joins by the slower road that keeps off it (0 → 1 → 2) instead of escaping the
+    /// limit. Area: 1, 2 (and the origin 0); route: 2 → 3 → 4, the destination 4.
+    #[test]
+    fn an_origin_beside_the_route_joins_it_by_a_road_off_it() {
+        let edges = vec![
+            edge(0, 3, 1, 5.0),
+            edge(3, 2, 1, 5.0),
+            edge(0, 1, 3, 5.0),
+            edge(1, 2, 3, 5.0),
+            edge(2, 3, 1, 5.0),
+            edge(3, 4, 1, 5.0),
+        ];
+        let source = Source {
+            id: "a#1".into(),
+            settlement: "a".into(),
+            name: "a".into(),
+            node: 0,
+            vehicles: 5,
+            exposure_weight: 1.0,
+        };
+        let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 4, capacity_vehicles: None }];
+        let mut areas = HashMap::new();
+        areas.insert("a".to_string(), vec![0, 1, 2]);
+        let p = Problem::from_edges(60.0, 5, edges, vec![source], destinations, vec![true; 5]).with_areas(areas);
+        let route = (4, vec![EdgeIx(4), EdgeIx(5)]);
+        let paths = candidate_paths(&p, 0, &[route], &mut HashMap::new());
+        assert_eq!(paths, vec![vec![2, 3, 4, 5]], "0 → 1 → 2, then the route");
     }
 
     #[test]
