@@ -685,6 +685,10 @@ fn build(p: &Problem, upper: u32, max_states: usize) -> Result<Te<'_>, ExactErro
 /// and each step in between takes the value of the next computed horizon (the flow only
 /// grows with the horizon); `stride` 1 gives the exact profile. Stops when every vehicle
 /// is carried; at the deadline, returns what it has and `false`.
+///
+/// With more than one thread the horizons are dealt out to interleaved chains (one
+/// time-expanded network each, every chain incremental over its own horizons): the same
+/// values, in about half the time on two cores (the river case of issue 14: 44 s alone).
 pub fn arrival_profile(
     p: &Problem,
     upper: u32,
@@ -692,13 +696,55 @@ pub fn arrival_profile(
     max_states: usize,
     deadline: Option<std::time::Instant>,
 ) -> Result<(Vec<u64>, bool), ExactError> {
+    let stride = stride.max(1);
+    let horizons: Vec<u32> = (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper).collect();
+    let chains = if horizons.len() >= 8 { rayon::current_num_threads().clamp(1, 2) } else { 1 };
+    let (first, second): (Vec<u32>, Vec<u32>) = if chains == 2 {
+        let (a, b): (Vec<(usize, &u32)>, Vec<(usize, &u32)>) =
+            horizons.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        (a.into_iter().map(|(_, &h)| h).collect(), b.into_iter().map(|(_, &h)| h).collect())
+    } else {
+        (horizons.clone(), Vec::new())
+    };
+    let (a, b) = rayon::join(
+        || profile_chain(p, upper, &first, max_states, deadline),
+        || if second.is_empty() { Ok(Vec::new()) } else { profile_chain(p, upper, &second, max_states, deadline) },
+    );
+    let mut computed: Vec<(u32, u64)> = a?.into_iter().chain(b?).collect();
+    computed.sort_unstable();
+    let total = p.total_vehicles();
+    // Each step takes the value of the next computed horizon; the profile ends at the first
+    // horizon where everyone is carried or, when a chain stopped at the deadline, at the
+    // last horizon before the first one missing.
+    let mut profile = Vec::new();
+    let mut expected = horizons.iter();
+    for &(horizon, carried) in &computed {
+        if expected.next() != Some(&horizon) {
+            return Ok((profile, false));
+        }
+        profile.resize(horizon as usize + 1, carried);
+        if carried == total {
+            return Ok((profile, true));
+        }
+    }
+    let complete = computed.len() == horizons.len() && computed.last().is_some_and(|&(_, c)| c == total);
+    Ok((profile, complete))
+}
+
+/// The maximum flows of one chain of horizons (ascending), each computed from the last:
+/// `(horizon, vehicles carried)`, until everyone is carried or the deadline passes.
+fn profile_chain(
+    p: &Problem,
+    upper: u32,
+    horizons: &[u32],
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<Vec<(u32, u64)>, ExactError> {
     let mut te = build(p, upper, max_states)?;
     let total = p.total_vehicles();
     let mut carried = 0u64;
-    let mut profile = Vec::new();
-    let stride = stride.max(1);
-    let horizons = (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper);
-    for horizon in horizons {
+    let mut out = Vec::new();
+    for &horizon in horizons {
         te.set_horizon(horizon);
         loop {
             let added = te.phase();
@@ -707,15 +753,12 @@ pub fn arrival_profile(
                 break;
             }
         }
-        profile.resize(horizon as usize + 1, carried);
-        if carried == total {
-            return Ok((profile, true));
-        }
-        if deadline.is_some_and(|d| std::time::Instant::now() > d) {
-            return Ok((profile, false));
+        out.push((horizon, carried));
+        if carried == total || deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            break;
         }
     }
-    Ok((profile, carried == total))
+    Ok(out)
 }
 
 /// Split the flow into groups, following each source's flow forward in time. At every
