@@ -700,9 +700,7 @@ pub fn arrival_profile(
     let horizons: Vec<u32> = (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper).collect();
     let chains = if horizons.len() >= 8 { rayon::current_num_threads().clamp(1, 2) } else { 1 };
     let (first, second): (Vec<u32>, Vec<u32>) = if chains == 2 {
-        let (a, b): (Vec<(usize, &u32)>, Vec<(usize, &u32)>) =
-            horizons.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-        (a.into_iter().map(|(_, &h)| h).collect(), b.into_iter().map(|(_, &h)| h).collect())
+        (horizons.iter().copied().step_by(2).collect(), horizons.iter().copied().skip(1).step_by(2).collect())
     } else {
         (horizons.clone(), Vec::new())
     };
