@@ -873,3 +873,42 @@ fn decompose(te: &mut Te<'_>) -> Plan {
     plan.tidy(p);
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::{Destination, PlanEdge, Source};
+
+    /// 0 → 1 → 2 (destination), two vehicles a step on the first road, `vehicles` at 0.
+    fn corridor(vehicles: u32) -> Problem {
+        let edges = vec![PlanEdge::road(0, 1, 1, 2.0), PlanEdge::road(1, 2, 1, 5.0)];
+        let source = Source {
+            id: "a#1".into(),
+            settlement: "a".into(),
+            name: "a".into(),
+            node: 0,
+            vehicles,
+            exposure_weight: 1.0,
+        };
+        let destination = Destination { id: "d".into(), name: "d".into(), node: 2, capacity_vehicles: None };
+        Problem::from_edges(60.0, 3, edges, vec![source], vec![destination], vec![true, true, false])
+    }
+
+    /// The profile made by interleaved chains (two on two cores) is the one made by a
+    /// single chain over every horizon, and the known one: two more vehicles a step once
+    /// the first can arrive (step 2), until all 30 are in.
+    #[test]
+    fn the_profile_is_the_same_whichever_chain_computes_a_horizon() {
+        let p = corridor(30);
+        let (profile, complete) = arrival_profile(&p, 20, 1, 1_000_000, None).unwrap();
+        assert!(complete);
+        let expected: Vec<u64> = (0..=16).map(|t: u64| (2 * t.saturating_sub(1)).min(30)).collect();
+        assert_eq!(profile, expected);
+        let single: Vec<(u32, u64)> = profile_chain(&p, 20, &(0..=20).collect::<Vec<_>>(), 1_000_000, None).unwrap();
+        let single: Vec<u64> = single.into_iter().map(|(_, c)| c).collect();
+        assert_eq!(profile, single);
+        // Every other horizon: the steps between take the next computed value.
+        let (coarse, _) = arrival_profile(&p, 20, 2, 1_000_000, None).unwrap();
+        assert!(coarse.iter().zip(&profile).all(|(c, f)| c >= f), "{coarse:?}");
+    }
+}
