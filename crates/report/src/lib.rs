@@ -16,10 +16,17 @@ pub const DATA_ATTRIBUTION: &str = "Settlement locations and boundaries © OpenS
 place data © GeoNames (CC BY 4.0); settlement codes: KATOTTG codifier (Ministry of Development of Communities and Territories of Ukraine); \
 official populations: State Statistics Service of Ukraine, present population on 1 January 2022.";
 
-/// A cell a spreadsheet would not run: text starting with `=`, `+`, `-`, `@` (or a tab or
-/// carriage return, which some spreadsheets skip before such a sign) gets a leading `'`, so
-/// a settlement called `=HYPERLINK(...)` is shown, never evaluated. Numbers (`-0.5`) are
-/// left as they are: they are data, and a spreadsheet reads them as numbers either way.
+/// The line a summary prints for the places a front line cut off from the plan: every
+/// road `roads` ("out", "to them") runs beyond it; `kind` names the places ("settlements",
+/// "pickup points"), `counted` what they would have sent, in `unit`.
+pub fn cut_off_line(roads: &str, kind: &str, places: &[&str], counted: u64, unit: &str) -> String {
+    format!(
+        "NOT IN THIS PLAN — cut off by the line (every road {roads} runs beyond it), {} {kind}, {counted} {unit}: {}; they need another way out",
+        places.len(),
+        places.join(", ")
+    )
+}
+
 pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
     if risky && cell.parse::<f64>().map_or(true, |v| !v.is_finite()) {

@@ -966,13 +966,8 @@ pub fn summary_text(s: &PlanSummary) -> String {
     }
     if !s.cut_off_by_line.is_empty() {
         let names: Vec<&str> = s.cut_off_by_line.iter().map(|c| c.name.as_str()).collect();
-        let _ = writeln!(
-            out,
-            "NOT IN THIS PLAN — cut off by the line (every road out runs beyond it), {} settlements, {} vehicles: {}; they need another way out",
-            names.len(),
-            s.cut_off_by_line.iter().map(|c| u64::from(c.vehicles)).sum::<u64>(),
-            names.join(", ")
-        );
+        let vehicles = s.cut_off_by_line.iter().map(|c| u64::from(c.vehicles)).sum();
+        let _ = writeln!(out, "{}", crate::cut_off_line("out", "settlements", &names, vehicles, "vehicles"));
     }
     let _ =
         writeln!(out, "  clearance (last vehicle safe)   {}  ({} steps)", min(s.clearance_steps), s.clearance_steps);

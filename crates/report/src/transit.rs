@@ -307,13 +307,8 @@ pub fn transit_text(t: &Transit) -> String {
     }
     if !sm.cut_off_by_line.is_empty() {
         let names: Vec<&str> = sm.cut_off_by_line.iter().map(|c| c.name.as_str()).collect();
-        let _ = writeln!(
-            out,
-            "  NOT IN THIS PLAN — cut off by the line (every road to them runs beyond it), {} pickup points, {} people: {}; they need another way out",
-            names.len(),
-            sm.cut_off_by_line.iter().map(|c| u64::from(c.people)).sum::<u64>(),
-            names.join(", ")
-        );
+        let people = sm.cut_off_by_line.iter().map(|c| u64::from(c.people)).sum();
+        let _ = writeln!(out, "  {}", crate::cut_off_line("to them", "pickup points", &names, people, "people"));
     }
     let _ = writeln!(out, "\npickup points (first and last departure):");
     for (i, pk) in p.pickups.iter().enumerate() {
