@@ -882,14 +882,7 @@ mod tests {
     /// 0 → 1 → 2 (destination), two vehicles a step on the first road, `vehicles` at 0.
     fn corridor(vehicles: u32) -> Problem {
         let edges = vec![PlanEdge::road(0, 1, 1, 2.0), PlanEdge::road(1, 2, 1, 5.0)];
-        let source = Source {
-            id: "a#1".into(),
-            settlement: "a".into(),
-            name: "a".into(),
-            node: 0,
-            vehicles,
-            exposure_weight: 1.0,
-        };
+        let source = Source::first_origin("a", 0, vehicles);
         let destination = Destination { id: "d".into(), name: "d".into(), node: 2, capacity_vehicles: None };
         Problem::from_edges(60.0, 3, edges, vec![source], vec![destination], vec![true, true, false])
     }

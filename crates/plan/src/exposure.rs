@@ -292,14 +292,7 @@ mod tests {
     /// 0 and 1 inside the zone; 0 → 1 → 2 (edge of the zone) → 3 (destination).
     fn chain(vehicles: u32) -> Problem {
         let edges = vec![edge(0, 1, 2, 1.0), edge(1, 2, 1, 1.0), edge(2, 3, 5, 1.0)];
-        let sources = vec![Source {
-            id: "a#1".into(),
-            settlement: "a".into(),
-            name: "a".into(),
-            node: 0,
-            vehicles,
-            exposure_weight: 1.0,
-        }];
+        let sources = vec![Source::first_origin("a", 0, vehicles)];
         let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 3, capacity_vehicles: None }];
         Problem::from_edges(60.0, 4, edges, sources, destinations, vec![true, true, false, false])
     }

@@ -161,6 +161,21 @@ pub struct Source {
     pub exposure_weight: f64,
 }
 
+impl Source {
+    /// The first origin (`"<settlement>#1"`) of a settlement named by its id, weight 1:
+    /// synthetic cases and tests.
+    pub fn first_origin(settlement: &str, node: u32, vehicles: u32) -> Source {
+        Source {
+            id: format!("{settlement}#1"),
+            settlement: settlement.into(),
+            name: settlement.into(),
+            node,
+            vehicles,
+            exposure_weight: 1.0,
+        }
+    }
+}
+
 fn unit_weight() -> f64 {
     1.0
 }

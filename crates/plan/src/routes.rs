@@ -401,14 +401,7 @@ mod tests {
             edge(2, 3, 1, 5.0),
             edge(3, 4, 1, 5.0),
         ];
-        let source = Source {
-            id: "a#1".into(),
-            settlement: "a".into(),
-            name: "a".into(),
-            node: 0,
-            vehicles: 5,
-            exposure_weight: 1.0,
-        };
+        let source = Source::first_origin("a", 0, 5);
         let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 4, capacity_vehicles: None }];
         let mut areas = HashMap::new();
         areas.insert("a".to_string(), vec![0, 1, 2]);
