@@ -480,75 +480,72 @@ fn safety_first(
     // stage on large cases): neither needs the other.
     let limit = || -> Result<Option<(Plan, RouteLimitCost)>, PlanError> {
         let Some(n) = options.max_routes else { return Ok(None) };
-        {
-            let before = plan.max_routes(p);
-            if before > n as usize {
-                let waiting =
-                    if options.objective == Objective::Clearance { Waiting::Home } else { Waiting::OutsideZone };
-                // Two ways to choose the routes: the plan's busiest ones, or as CCRP goes. The
-                // objective picks: the least exposure among those within the clearance limit
-                // (balanced; else the earliest clearance), the least exposure, or the earliest
-                // clearance.
-                let mut tried = vec![routes::limit_routes(p, &plan, n, waiting)?];
-                // The plan kept wherever it keeps the limit, the rest re-planned.
-                if let Ok(l) = routes::limit_routes_locally(p, &plan, n, waiting) {
-                    tried.push(l);
-                }
-                // (Made above, alongside the exposure-first plan, unless the objective is the
-                // clearance: then with the waiting at home.)
-                let as_planned = limited_as_planned.take().unwrap_or_else(|| {
-                    routes::limit_routes_as_planned(p, n, waiting, Some(Instant::now() + options.heuristic_budget))
-                });
-                if let Ok(l) = as_planned {
-                    tried.push(l);
-                }
-                // Every other candidate that already keeps the limit (the naive baseline leaving
-                // the zone early often does: one fastest route per origin) competes too, so the
-                // limit never makes the plan slower than everyone leaving now.
-                for (_, candidate) in &plans {
-                    if candidate.max_routes(p) <= n as usize {
-                        tried.push(routes::Limited { plan: candidate.clone(), unconstrained_sources: Vec::new() });
-                    }
-                }
-                // A plan keeping the limit beats one that does not.
-                let score = |l: &routes::Limited| {
-                    let (c, x) = (Ordered(f64::from(l.plan.clearance_steps(p))), Ordered(exposure_of(&l.plan)));
-                    let over = l.plan.max_routes(p) > n as usize;
-                    match options.objective {
-                        Objective::Clearance => (over, 0, c, x),
-                        Objective::Exposure => (over, 0, x, c),
-                        Objective::Balanced if c.0 <= f64::from(clearance_limit) => (over, 0, x, c),
-                        Objective::Balanced => (over, 1, c, x),
-                    }
-                };
-                let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
-                let limited = tried.swap_remove(best);
-                // A settlement the chosen plan leaves over the limit is named with its origins,
-                // however the plan was made: the report never claims a limit the plan breaks.
-                let mut unconstrained_sources = limited.unconstrained_sources;
-                for (settlement, routes) in limited.plan.routes_per_settlement(p) {
-                    if routes > n as usize {
-                        for s in p.sources.iter().filter(|s| s.settlement == settlement) {
-                            if !unconstrained_sources.contains(&s.id) {
-                                unconstrained_sources.push(s.id.clone());
-                            }
-                        }
-                    }
-                }
-                let cost = RouteLimitCost {
-                    max_routes: n,
-                    unlimited_clearance_steps: plan.clearance_steps(p),
-                    unlimited_exposure_vehicle_steps: exposure_of(&plan),
-                    unlimited_max_routes: before,
-                    limited_clearance_steps: limited.plan.clearance_steps(p),
-                    limited_exposure_vehicle_steps: exposure_of(&limited.plan),
-                    limited_max_routes: limited.plan.max_routes(p),
-                    unconstrained_sources,
-                };
-                return Ok(Some((limited.plan, cost)));
+        let before = plan.max_routes(p);
+        if before <= n as usize {
+            return Ok(None);
+        }
+        let waiting = if options.objective == Objective::Clearance { Waiting::Home } else { Waiting::OutsideZone };
+        // Two ways to choose the routes: the plan's busiest ones, or as CCRP goes. The
+        // objective picks: the least exposure among those within the clearance limit
+        // (balanced; else the earliest clearance), the least exposure, or the earliest
+        // clearance.
+        let mut tried = vec![routes::limit_routes(p, &plan, n, waiting)?];
+        // The plan kept wherever it keeps the limit, the rest re-planned.
+        if let Ok(l) = routes::limit_routes_locally(p, &plan, n, waiting) {
+            tried.push(l);
+        }
+        // (Made above, alongside the exposure-first plan, unless the objective is the
+        // clearance: then with the waiting at home.)
+        let as_planned = limited_as_planned.take().unwrap_or_else(|| {
+            routes::limit_routes_as_planned(p, n, waiting, Some(Instant::now() + options.heuristic_budget))
+        });
+        if let Ok(l) = as_planned {
+            tried.push(l);
+        }
+        // Every other candidate that already keeps the limit (the naive baseline leaving
+        // the zone early often does: one fastest route per origin) competes too, so the
+        // limit never makes the plan slower than everyone leaving now.
+        for (_, candidate) in &plans {
+            if candidate.max_routes(p) <= n as usize {
+                tried.push(routes::Limited { plan: candidate.clone(), unconstrained_sources: Vec::new() });
             }
         }
-        Ok(None)
+        // A plan keeping the limit beats one that does not.
+        let score = |l: &routes::Limited| {
+            let (c, x) = (Ordered(f64::from(l.plan.clearance_steps(p))), Ordered(exposure_of(&l.plan)));
+            let over = l.plan.max_routes(p) > n as usize;
+            match options.objective {
+                Objective::Clearance => (over, 0, c, x),
+                Objective::Exposure => (over, 0, x, c),
+                Objective::Balanced if c.0 <= f64::from(clearance_limit) => (over, 0, x, c),
+                Objective::Balanced => (over, 1, c, x),
+            }
+        };
+        let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
+        let limited = tried.swap_remove(best);
+        // A settlement the chosen plan leaves over the limit is named with its origins,
+        // however the plan was made: the report never claims a limit the plan breaks.
+        let mut unconstrained_sources = limited.unconstrained_sources;
+        for (settlement, routes) in limited.plan.routes_per_settlement(p) {
+            if routes > n as usize {
+                for s in p.sources.iter().filter(|s| s.settlement == settlement) {
+                    if !unconstrained_sources.contains(&s.id) {
+                        unconstrained_sources.push(s.id.clone());
+                    }
+                }
+            }
+        }
+        let cost = RouteLimitCost {
+            max_routes: n,
+            unlimited_clearance_steps: plan.clearance_steps(p),
+            unlimited_exposure_vehicle_steps: exposure_of(&plan),
+            unlimited_max_routes: before,
+            limited_clearance_steps: limited.plan.clearance_steps(p),
+            limited_exposure_vehicle_steps: exposure_of(&limited.plan),
+            limited_max_routes: limited.plan.max_routes(p),
+            unconstrained_sources,
+        };
+        Ok(Some((limited.plan, cost)))
     };
     let ((exposure_lower_bound, exposure_bound_kind), limited) = rayon::join(bound, limit);
     let mut route_limit = None;
