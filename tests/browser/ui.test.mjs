@@ -278,8 +278,17 @@ async function flow(size) {
   // English.
   await page.click('#lang');
   check((await page.textContent('#logout')) === 'Log out', 'English strings');
+  check((await page.textContent('details.legend summary')) === 'Key', 'the map key in English too');
   await page.click('#tabs button[data-tab=register]');
   await shot('05-english.png');
+  // The plan panel names what the front line cut off (the harness runs `evac plan`).
+  await page.click('#tabs button[data-tab=plan]');
+  const cut = page.locator('#plan-summary .warn').first();
+  await cut.waitFor();
+  const cutText = await cut.textContent();
+  check(cutText.includes('NOT IN THIS PLAN') && cutText.includes('Kruhliakivka'), `plan panel: ${cutText}`);
+  console.log(`${label}: plan: cut off listed`);
+  await shot('09-plan.png');
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
   await context.close();
 }

@@ -98,10 +98,11 @@ export async function drawMap() {
     const d = L.DomUtil.create('details', 'legend');
     if (window.matchMedia('(min-width: 900px)').matches) d.open = true;
     L.DomEvent.disableClickPropagation(d);
-    const ring = (k) => html`<div><i style="background:#fff;border:3px solid ${COLOURS[k]}"></i>${t(k)}</div>`;
+    // Labels carry data-i18n so that switching the language re-labels the key too.
+    const ring = (k) => html`<div><i style="background:#fff;border:3px solid ${COLOURS[k]}"></i><span data-i18n="${k}">${t(k)}</span></div>`;
     const shares = [['0', SHARES[0][1]], ['1–49', SHARES[1][1]], ['50–74', SHARES[2][1]], ['75–98', SHARES[3][1]], ['99', SHARES[4][1]], ['100', SHARES[5][1]]];
-    setHTML(d, html`<summary>${t('legend')}</summary>${ring('mandatory')}${ring('advisory')}${ring('beyond_line')}<div><i style="background:${COLOURS.outside}"></i>${t('outside')}</div>
-      <div>${t('legend_share')}, %:</div>${join(shares.map(([k, c]) => html`<div><i style="background:${c};border:1px solid #90a4ae"></i>${k}</div>`))}`);
+    setHTML(d, html`<summary data-i18n="legend">${t('legend')}</summary>${ring('mandatory')}${ring('advisory')}${ring('beyond_line')}<div><i style="background:${COLOURS.outside}"></i><span data-i18n="outside">${t('outside')}</span></div>
+      <div><span data-i18n="legend_share">${t('legend_share')}</span>, %:</div>${join(shares.map(([k, c]) => html`<div><i style="background:${c};border:1px solid #90a4ae"></i>${k}</div>`))}`);
     return d;
   };
   legend.addTo(map);

@@ -1,7 +1,8 @@
 //! The web UI in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core
 //! from tests/browser), at desktop and at phone size: log in, see the Kupiansk settlements
 //! on the map, issue an order, register a household and see the settlement's count change,
-//! see a name made of markup shown as text, board households from a trip's pickup list. Screenshots go to
+//! see a name made of markup shown as text, board households from a trip's pickup list, see
+//! the plan panel name the settlements the front line cut off. Screenshots go to
 //! target/test-artifacts/browser/. Skipped locally without Node modules or Chromium;
 //! required in CI (.ci/run installs both).
 
@@ -29,6 +30,9 @@ fn ui_in_headless_chromium() {
     let plan = kupiansk_copy();
     let out = dir.path().join("out");
     quick_transit(plan.path(), &out);
+    // The car plan, for the plan panel (it lists the settlements the line cut off).
+    let o = evac(&["plan", plan.path().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let server = Server::start_with("scenarios/kupiansk", &db, &["--rate-limit", "0", "--out", out.to_str().unwrap()]);
     let shots = repo().join("target/test-artifacts/browser");
     let out = std::process::Command::new("node")
@@ -42,6 +46,7 @@ fn ui_in_headless_chromium() {
         assert!(text.contains(&format!("{size}: map shows 262 settlements")), "{text}");
     }
     assert!(text.contains("trips: boarded"), "{text}");
+    assert!(text.contains("plan: cut off listed"), "{text}");
     assert!(text.contains("PASS"), "{text}");
     eprintln!("{text}");
     for prefix in ["", "phone-"] {
@@ -55,6 +60,7 @@ fn ui_in_headless_chromium() {
             "07-dashboard.png",
             "08-dashboard-timeline.png",
             "08-timeline-chart.png",
+            "09-plan.png",
         ] {
             assert!(shots.join(format!("{prefix}{shot}")).is_file(), "{prefix}{shot}");
         }
