@@ -213,24 +213,33 @@ pub fn limit_routes_as_planned(
     Ok(Limited { plan, unconstrained_sources: unconstrained })
 }
 
-/// Plan again with at most `max_routes` routes per settlement: each settlement keeps the
-/// routes of `plan` that carry the most vehicles. Waiting goes where `waiting` says, and
-/// for [`Waiting::OutsideZone`] the plan then leaves the zone as early as room allows.
-pub fn limit_routes(p: &Problem, plan: &Plan, max_routes: u32, waiting: Waiting) -> Result<Limited, PlanError> {
-    // Vehicles per (settlement, route), the route as (destination node, edges).
-    let mut use_: HashMap<&str, HashMap<(u32, Vec<EdgeIx>), u64>> = HashMap::new();
+/// A route as [`Problem::route_key`] gives it: (destination node, edges).
+type RouteKey = (u32, Vec<EdgeIx>);
+
+/// Per settlement of `plan`: how many routes its vehicles take, and the `max_routes` of
+/// them that carry the most vehicles (ties by route, so the choice is deterministic).
+fn busiest_routes<'p>(p: &'p Problem, plan: &Plan, max_routes: u32) -> BTreeMap<&'p str, (usize, Vec<RouteKey>)> {
+    let mut use_: HashMap<&str, HashMap<RouteKey, u64>> = HashMap::new();
     for g in plan.groups.iter().filter(|g| !g.legs.is_empty()) {
         let settlement = p.sources[g.source as usize].settlement.as_str();
         *use_.entry(settlement).or_default().entry(p.route_key(g)).or_default() += u64::from(g.vehicles);
     }
-    let kept: BTreeMap<&str, Vec<(u32, Vec<EdgeIx>)>> = use_
-        .into_iter()
+    use_.into_iter()
         .map(|(s, routes)| {
-            let mut list: Vec<((u32, Vec<EdgeIx>), u64)> = routes.into_iter().collect();
+            let taken = routes.len();
+            let mut list: Vec<(RouteKey, u64)> = routes.into_iter().collect();
             list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            (s, list.into_iter().take(max_routes as usize).map(|(k, _)| k).collect())
+            (s, (taken, list.into_iter().take(max_routes as usize).map(|(k, _)| k).collect()))
         })
-        .collect();
+        .collect()
+}
+
+/// Plan again with at most `max_routes` routes per settlement: each settlement keeps the
+/// routes of `plan` that carry the most vehicles. Waiting goes where `waiting` says, and
+/// for [`Waiting::OutsideZone`] the plan then leaves the zone as early as room allows.
+pub fn limit_routes(p: &Problem, plan: &Plan, max_routes: u32, waiting: Waiting) -> Result<Limited, PlanError> {
+    let kept: BTreeMap<&str, Vec<RouteKey>> =
+        busiest_routes(p, plan, max_routes).into_iter().map(|(s, (_, routes))| (s, routes)).collect();
     let mut candidates: Vec<Vec<Vec<u32>>> = vec![Vec::new(); p.sources.len()];
     let mut unconstrained = Vec::new();
     let mut trees: HashMap<u32, Vec<u32>> = HashMap::new();
@@ -277,19 +286,11 @@ pub fn limit_routes(p: &Problem, plan: &Plan, max_routes: u32, waiting: Waiting)
 /// line moved 3 km, 12% — to move the few hundred vehicles of one settlement's fourth
 /// route; this keeps the optimal plan's timing for everyone else.
 pub fn limit_routes_locally(p: &Problem, plan: &Plan, max_routes: u32, waiting: Waiting) -> Result<Limited, PlanError> {
-    let mut use_: HashMap<&str, HashMap<(u32, Vec<EdgeIx>), u64>> = HashMap::new();
-    for g in plan.groups.iter().filter(|g| !g.legs.is_empty()) {
-        let settlement = p.sources[g.source as usize].settlement.as_str();
-        *use_.entry(settlement).or_default().entry(p.route_key(g)).or_default() += u64::from(g.vehicles);
-    }
-    let kept: HashMap<&str, Vec<(u32, Vec<EdgeIx>)>> = use_
+    // Only the settlements over the limit: the others keep every route they take.
+    let kept: BTreeMap<&str, Vec<RouteKey>> = busiest_routes(p, plan, max_routes)
         .into_iter()
-        .filter(|(_, routes)| routes.len() > max_routes as usize)
-        .map(|(s, routes)| {
-            let mut list: Vec<((u32, Vec<EdgeIx>), u64)> = routes.into_iter().collect();
-            list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            (s, list.into_iter().take(max_routes as usize).map(|(k, _)| k).collect())
-        })
+        .filter(|(_, (taken, _))| *taken > max_routes as usize)
+        .map(|(s, (_, routes))| (s, routes))
         .collect();
     // The groups that stay, and the vehicles of each source to plan again.
     let mut fixed = Vec::new();
