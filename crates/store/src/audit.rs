@@ -38,10 +38,10 @@ pub(crate) fn head(conn: &mut dyn Sql) -> Result<Option<(i64, String)>, StoreErr
     }
 }
 
-/// One record waiting in the writer's transaction to be inserted.
+/// One record waiting in the writer's transaction to be inserted: its fields, without its
+/// place in the chain (id and hash), which it gets at [`flush`].
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
-    id: i64,
     at: String,
     user_id: Option<i64>,
     username: Option<String>,
@@ -49,16 +49,22 @@ pub(crate) struct Pending {
     target: String,
     ip: Option<String>,
     detail: Option<String>,
+}
+
+/// A record with its place in the chain.
+struct Chained {
+    id: i64,
     hash: String,
+    record: Pending,
 }
 
 /// The writer connection's audit records of the open transaction, not yet inserted: they
-/// are inserted together just before COMMIT ([`flush`]), one statement for the whole
-/// batch instead of one round trip per change. `head` is the chain's last record counting
-/// the pending ones (`None`: read it from the table).
+/// are chained and inserted together just before COMMIT ([`flush`]), one statement for the
+/// whole batch instead of one round trip per change, and only once the batch holds the
+/// commit sequence row: on PostgreSQL another server's batch may have extended the chain
+/// while this one ran its writes.
 #[derive(Debug, Default)]
 pub(crate) struct Buffer {
-    head: Option<(i64, String)>,
     pending: Vec<Pending>,
 }
 
@@ -68,16 +74,15 @@ impl Buffer {
         self.pending.len()
     }
 
-    /// Forget the records after `mark` (their change was undone); the head follows.
+    /// Forget the records after `mark` (their change was undone).
     pub(crate) fn truncate(&mut self, mark: usize) {
         self.pending.truncate(mark);
-        self.head = self.pending.last().map(|p| (p.id, p.hash.clone()));
     }
 }
 
-/// Append a record in the caller's transaction (writers are serialised, so the next id and
-/// the previous hash cannot change underneath). On the writer's connection the record
-/// waits in its [`Buffer`] until [`flush`]; elsewhere it is inserted at once.
+/// Append a record in the caller's transaction. On the writer's connection the record
+/// waits in its [`Buffer`] until [`flush`]; elsewhere it is chained and inserted at once
+/// (the caller holds the commit sequence row, so the chain cannot grow underneath).
 pub(crate) fn append(
     conn: &mut dyn Sql,
     by: &Actor,
@@ -85,62 +90,73 @@ pub(crate) fn append(
     target: &str,
     detail: Option<&str>,
 ) -> Result<(), StoreError> {
-    let known = conn.audit_buffer().and_then(|b| b.head.clone());
-    let last = match known {
-        Some(h) => Some(h),
-        None => head(conn)?,
-    };
-    let (id, prev) = match last {
-        Some((id, hash)) => (id + 1, hash),
-        None => (1, String::new()),
-    };
-    let at = crate::store::now();
-    let (user_id, username) = by.user.as_ref().map(|u| (u.id, u.username.as_str())).unzip();
-    let ip = by.ip.as_deref();
-    let hash = record_hash(&prev, id, &at, user_id, username, action, Some(target), ip, detail);
+    let (user_id, username) = by.user.as_ref().map(|u| (u.id, u.username.clone())).unzip();
     let record = Pending {
-        id,
-        at,
+        at: crate::store::now(),
         user_id,
-        username: username.map(str::to_string),
+        username,
         action: action.to_string(),
         target: target.to_string(),
-        ip: ip.map(str::to_string),
+        ip: by.ip.clone(),
         detail: detail.map(str::to_string),
-        hash,
     };
     match conn.audit_buffer() {
         Some(buffer) => {
-            buffer.head = Some((record.id, record.hash.clone()));
             buffer.pending.push(record);
             Ok(())
         }
-        None => insert(conn, std::slice::from_ref(&record)),
+        None => chain_and_insert(conn, vec![record]),
     }
 }
 
-/// Insert the pending records of the writer's transaction (before its COMMIT).
+/// Chain and insert the pending records of the writer's transaction (before its COMMIT,
+/// with the commit sequence row taken).
 pub(crate) fn flush(conn: &mut dyn Sql) -> Result<(), StoreError> {
     let pending = match conn.audit_buffer() {
         Some(b) if !b.pending.is_empty() => std::mem::take(&mut b.pending),
         _ => return Ok(()),
     };
+    chain_and_insert(conn, pending)
+}
+
+/// Give `records` the next ids and hashes after the chain's last record, and insert them.
+fn chain_and_insert(conn: &mut dyn Sql, records: Vec<Pending>) -> Result<(), StoreError> {
+    let (mut id, mut prev) = head(conn)?.unwrap_or((0, String::new()));
+    let chained: Vec<Chained> = records
+        .into_iter()
+        .map(|r| {
+            id += 1;
+            let hash = record_hash(
+                &prev,
+                id,
+                &r.at,
+                r.user_id,
+                r.username.as_deref(),
+                &r.action,
+                Some(&r.target),
+                r.ip.as_deref(),
+                r.detail.as_deref(),
+            );
+            prev = hash.clone();
+            Chained { id, hash, record: r }
+        })
+        .collect();
     // 9 parameters a record: 100 records a statement stay far under both engines' limits.
-    for chunk in pending.chunks(100) {
+    for chunk in chained.chunks(100) {
         insert(conn, chunk)?;
     }
     Ok(())
 }
 
-fn insert(conn: &mut dyn Sql, records: &[Pending]) -> Result<(), StoreError> {
+fn insert(conn: &mut dyn Sql, records: &[Chained]) -> Result<(), StoreError> {
     let mut rows = Vec::with_capacity(records.len());
     let mut params = Vec::with_capacity(records.len() * 9);
-    for r in records {
+    for Chained { id, hash, record: r } in records {
         let n = params.len();
         let numbers: Vec<String> = (n + 1..=n + 9).map(|k| format!("?{k}")).collect();
         rows.push(format!("({})", numbers.join(", ")));
         params.extend_from_slice(vals![
-            r.id,
+            *id,
             &r.at,
             r.user_id,
             &r.username,
@@ -148,7 +164,7 @@ fn insert(conn: &mut dyn Sql, records: &[Pending]) -> Result<(), StoreError> {
             &r.target,
             &r.ip,
             &r.detail,
-            &r.hash
+            hash
         ]);
     }
     conn.exec(

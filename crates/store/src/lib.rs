@@ -13,7 +13,9 @@
 //!   keeps the last acknowledged one in a small file beside the database
 //!   (`<db>.seq`), so a database older than what was acknowledged (a lost `-wal` file, an
 //!   old copy put back) is refused at start instead of silently serving old data. On
-//!   PostgreSQL the row holding the number is what serialises the servers' batches.
+//!   PostgreSQL the row holding the number is what serialises the servers' batches (from
+//!   their start, or only for the audit chain and the commit when every write in the batch
+//!   is right whatever commits beside it).
 //! * **Reads** use a small bounded pool of connections.
 //! * Every statement is prepared with parameters; no SQL is built from input.
 

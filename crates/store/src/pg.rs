@@ -1,8 +1,10 @@
 //! The PostgreSQL engine (the `postgres` driver): several `evac serve` processes may share
 //! one database. Each process has one writer connection (group commit as with SQLite) and a
 //! small pool of readers; the batches of all processes are serialised by the row that holds
-//! the commit sequence number (each batch updates it first), so the audit chain and the
-//! order numbers stay one sequence however many servers write.
+//! the commit sequence number (a batch takes it first when one of its writes checks and
+//! then writes, otherwise just before it extends the audit chain and commits: see
+//! `writer::Order`), so the audit chain and the order numbers stay one sequence however
+//! many servers write.
 
 use crate::StoreError;
 use crate::db::{Engine, Row, Sql, Value, WriteConn, to_dollar_params};

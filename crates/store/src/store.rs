@@ -11,7 +11,7 @@ use crate::guard::LoginGuard;
 use crate::model::*;
 use crate::names::{check_password, clean_name, normalise_username, username_key};
 use crate::search::{self, Identity};
-use crate::writer::Writer;
+use crate::writer::{Order, Writer};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -392,13 +392,23 @@ impl Store {
     /// The one way to change the database: `work` makes the change and says what the audit
     /// log should record about it; the record is appended in the same savepoint, so the
     /// change and its audit record commit together or not at all. Returns once committed.
-    fn change<T, F>(&self, by: &Actor, mut work: F) -> Result<T, StoreError>
+    fn change<T, F>(&self, by: &Actor, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Sql) -> Result<(T, Audit), StoreError> + Send + 'static,
+    {
+        self.change_in(Order::Serial, by, work)
+    }
+
+    /// [`Store::change`] for a change whose dependence on other servers' writes is `order`
+    /// (most changes check something and then write: [`Order::Serial`]).
+    fn change_in<T, F>(&self, order: Order, by: &Actor, mut work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnMut(&mut dyn Sql) -> Result<(T, Audit), StoreError> + Send + 'static,
     {
         let by = by.clone();
-        self.inner.writer.write(move |tx| {
+        self.inner.writer.write_in(order, move |tx| {
             let (value, audit) = work(tx)?;
             crate::audit::append(tx, &by, &audit.action, &audit.target, audit.detail.as_deref())?;
             Ok(value)
@@ -409,7 +419,8 @@ impl Store {
     /// request, a failed login); returns once the record is on disk.
     pub fn record(&self, by: &Actor, action: &str, target: &str, detail: Option<String>) -> Result<(), StoreError> {
         let audit = Audit::new(action, target, detail);
-        self.change(by, move |_| Ok(((), audit.clone())))
+        // An audit record alone reads nothing: it is chained when its batch commits.
+        self.change_in(Order::Any, by, move |_| Ok(((), audit.clone())))
     }
 
     /// Run a read on a pooled read connection.
@@ -668,7 +679,9 @@ impl Store {
                 })
                 .collect())
         })?;
-        self.change(by, move |tx| {
+        // The insert is right whatever commits beside it: a retry that meets the first one
+        // still uncommitted on another server waits for it at the unique key.
+        self.change_in(Order::Any, by, move |tx| {
             // One statement whether or not it is a retry (in the writer every round trip
             // counts): a retry's insert meets the unique (created_by, client_id) and does
             // nothing, and only then is the first one read.

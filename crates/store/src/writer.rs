@@ -4,8 +4,12 @@
 //! Writes of every result type share one queue: a [`Job`] hides its result type behind the
 //! trait and keeps its own typed reply channel, so the thread runs `Box<dyn Job>` and each
 //! caller gets back exactly the `T` its closure returned, never a dynamically typed value.
-//! Each batch first takes the next commit sequence number (on PostgreSQL the row lock that
-//! serialises the batches of every server on the database).
+//! Each batch takes the next commit sequence number (on PostgreSQL the row lock that
+//! serialises the batches of every server on the database): first, when one of its writes
+//! reads what another server's batch may change ([`Order::Serial`], the default); otherwise
+//! only after its writes, before its audit records are chained and committed, so that on
+//! PostgreSQL the batches of several servers do their writes side by side and wait for one
+//! another only for the audit chain and the commit.
 
 use crate::StoreError;
 use crate::db::{Sql, WriteConn};
@@ -22,9 +26,25 @@ trait Job: Send {
     /// Answer the caller once the batch's fate is known: `Ok` if the write's last run
     /// succeeded and is part of the committed batch, so the write's own result stands.
     fn answer(self: Box<Self>, outcome: Result<(), StoreError>);
+    /// Whether the write must see every batch committed before its own (see [`Order`]).
+    fn order(&self) -> Order;
+}
+
+/// How a write depends on the batches of other servers on the same PostgreSQL database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// It reads something another batch may change and decides on it (a number taken from
+    /// a maximum, a state checked then changed): its batch holds the commit sequence row
+    /// from its start, so no other batch commits while it runs.
+    Serial,
+    /// Its statements are correct whatever commits beside them (an insert that meets a
+    /// unique key with `ON CONFLICT`, an update conditioned on the row's version in its
+    /// WHERE clause: PostgreSQL re-checks it after waiting for the row's lock).
+    Any,
 }
 
 struct Typed<T, F> {
+    order: Order,
     work: F,
     result: Option<Result<T, StoreError>>,
     reply: mpsc::SyncSender<Result<T, StoreError>>,
@@ -50,6 +70,10 @@ where
         };
         // The caller may have gone (a dropped request): nothing to answer then.
         let _ = self.reply.send(result);
+    }
+
+    fn order(&self) -> Order {
+        self.order
     }
 }
 
@@ -91,8 +115,17 @@ impl Writer {
         T: Send + 'static,
         F: FnMut(&mut dyn Sql) -> Result<T, StoreError> + Send + 'static,
     {
+        self.write_in(Order::Serial, work)
+    }
+
+    /// [`Writer::write`] for a write whose dependence on other servers' batches is `order`.
+    pub(crate) fn write_in<T, F>(&self, order: Order, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut dyn Sql) -> Result<T, StoreError> + Send + 'static,
+    {
         let (reply, answer) = mpsc::sync_channel(1);
-        let job: Box<dyn Job> = Box::new(Typed { work, result: None, reply });
+        let job: Box<dyn Job> = Box::new(Typed { order, work, result: None, reply });
         self.jobs.send(job).map_err(|_| StoreError::Closed)?;
         answer.recv().map_err(|_| StoreError::Closed)?
     }
@@ -175,10 +208,9 @@ impl Pass {
 /// One pass over `batch` in a fresh transaction: each write in its own savepoint if
 /// `savepoints`, otherwise straight in the transaction (stopping at the first that fails).
 fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: bool) -> Pass {
-    let seq = conn
-        .begin_batch()
-        .and_then(|_| conn.query_one("UPDATE commit_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq", &[])?.int(0));
-    let seq = match seq {
+    let serial = batch.iter().any(|job| job.order() == Order::Serial);
+    let begun = conn.begin_batch();
+    let mut seq = match begun.and_then(|()| if serial { next_seq(conn).map(Some) } else { Ok(None) }) {
         Ok(seq) => seq,
         Err(e) => {
             let _ = conn.batch("ROLLBACK");
@@ -224,6 +256,12 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
             break;
         }
     }
+    // The audit chain continues from the last record committed: the sequence row is taken
+    // before it is extended, if the batch did not take it at its start.
+    let broken = broken.or_else(|| match seq {
+        Some(_) => None,
+        None => next_seq(conn).map(|s| seq = Some(s)).err(),
+    });
     let broken = broken.or_else(|| crate::audit::flush(conn).err());
     forget_audits(conn, 0);
     Pass::Done(match broken {
@@ -233,7 +271,7 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
         }
         None => match conn.batch("COMMIT") {
             Ok(()) => {
-                conn.committed(seq);
+                conn.committed(seq.expect("a batch without an error took its sequence number"));
                 Ok(())
             }
             Err(e) => {
@@ -242,6 +280,11 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
             }
         },
     })
+}
+
+/// Take the next commit sequence number (on PostgreSQL: lock its row until the commit).
+fn next_seq(conn: &mut dyn WriteConn) -> Result<i64, StoreError> {
+    conn.query_one("UPDATE commit_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq", &[])?.int(0)
 }
 
 #[cfg(test)]
