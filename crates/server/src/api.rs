@@ -121,7 +121,7 @@ impl From<StoreError> for ApiError {
             }
             // Disk full, an I/O error, the database server gone: nothing was saved, and the
             // client may try again (its acknowledged writes are safe).
-            e @ (StoreError::Unavailable(_) | StoreError::Refused(_)) => ApiError {
+            e @ (StoreError::Unavailable(_) | StoreError::Refused(_) | StoreError::Contention(_)) => ApiError {
                 retry_after: Some(5),
                 ..ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -59,6 +59,11 @@ pub enum StoreError {
     /// server unreachable): nothing of this request was saved, and trying later may work.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// PostgreSQL rolled the transaction back to break a deadlock or a serialization
+    /// conflict with another server's (class 40): the same writes run again succeed. The
+    /// writer runs the batch again; a caller sees this only when that kept failing.
+    #[error("the database is busy with conflicting writes: {0}")]
+    Contention(String),
     /// Too many attempts (a locked account, a busy password check): try again after a while.
     #[error("{message}")]
     TooMany { message: String, retry_after_s: u64 },
@@ -103,6 +108,10 @@ impl From<postgres::Error> for StoreError {
                 };
                 if ["53", "08", "57P", "58"].iter().any(|c| code.starts_with(c)) {
                     StoreError::Unavailable(format!("{message} ({code})"))
+                } else if code.starts_with("40") && code != "40002" && code != "40003" {
+                    // 40001 serialization failure, 40P01 deadlock (not 40002 integrity
+                    // violation or 40003 statement completion unknown).
+                    StoreError::Contention(format!("{message} ({code})"))
                 } else {
                     StoreError::Database(format!("{message} ({code})"))
                 }

@@ -28,6 +28,9 @@ trait Job: Send {
     fn answer(self: Box<Self>, outcome: Result<(), StoreError>);
     /// Whether the write must see every batch committed before its own (see [`Order`]).
     fn order(&self) -> Order;
+    /// Whether its last run failed on contention with another server's transaction
+    /// ([`StoreError::Contention`]): the whole batch is then run again.
+    fn contended(&self) -> bool;
 }
 
 /// How a write depends on the batches of other servers on the same PostgreSQL database.
@@ -74,6 +77,10 @@ where
 
     fn order(&self) -> Order {
         self.order
+    }
+
+    fn contended(&self) -> bool {
+        matches!(self.result, Some(Err(StoreError::Contention(_))))
     }
 }
 
@@ -144,6 +151,7 @@ impl Clone for StoreError {
     fn clone(&self) -> Self {
         match self {
             StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+            StoreError::Contention(m) => StoreError::Contention(m.clone()),
             other => StoreError::Failed(other.to_string()),
         }
     }
@@ -167,13 +175,25 @@ fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>
                 Err(_) => break,
             }
         }
-        let committed = match run_batch(conn.as_mut(), &mut batch, false) {
-            Pass::Done(outcome) => outcome,
-            // Alone in its batch, the failed write has nothing to spare: it is answered
-            // with its own error (the transaction is rolled back), without a second run.
-            Pass::WriteFailed if batch.len() == 1 => Ok(()),
-            Pass::WriteFailed => run_batch(conn.as_mut(), &mut batch, true).outcome(),
-        };
+        let mut committed = Err(StoreError::Failed("the batch did not run".into()));
+        for attempt in 0..=CONTENTION_RETRIES {
+            if attempt > 0 {
+                // Let the other server's transaction finish before this one runs again.
+                std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
+            }
+            committed = match run_batch(conn.as_mut(), &mut batch, false) {
+                Pass::Done(outcome) => outcome,
+                Pass::Contended => continue,
+                // Alone in its batch, the failed write has nothing to spare: it is answered
+                // with its own error (the transaction is rolled back), without a second run.
+                Pass::WriteFailed if batch.len() == 1 => Ok(()),
+                Pass::WriteFailed => match run_batch(conn.as_mut(), &mut batch, true) {
+                    Pass::Contended => continue,
+                    pass => pass.outcome(),
+                },
+            };
+            break;
+        }
         for job in batch {
             job.answer(committed.clone());
         }
@@ -188,12 +208,20 @@ fn forget_audits(conn: &mut dyn WriteConn, mark: usize) {
     }
 }
 
+/// How many times a batch PostgreSQL rolled back on contention (a deadlock between two
+/// servers' batches: a client's retry sent to another server while the first attempt was
+/// in flight) runs again before its writes are answered with the error.
+const CONTENTION_RETRIES: u32 = 5;
+
 /// How one pass over a batch ended.
 enum Pass {
     /// Committed (`Ok`) or given up (`Err`: every write is answered with it).
     Done(Result<(), StoreError>),
     /// A write failed in a pass without savepoints: rolled back, to be run with them.
     WriteFailed,
+    /// A write, the sequence row or the commit met another server's transaction in a
+    /// deadlock or serialization conflict: rolled back, to be run again from the start.
+    Contended,
 }
 
 impl Pass {
@@ -201,6 +229,7 @@ impl Pass {
         match self {
             Pass::Done(outcome) => outcome,
             Pass::WriteFailed => Err(StoreError::Failed("the batch could not be written".into())),
+            Pass::Contended => Err(StoreError::Contention("the batch kept meeting other servers' writes".into())),
         }
     }
 }
@@ -214,6 +243,9 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
         Ok(seq) => seq,
         Err(e) => {
             let _ = conn.batch("ROLLBACK");
+            if matches!(e, StoreError::Contention(_)) {
+                return Pass::Contended;
+            }
             return Pass::Done(Err(batch_error("cannot begin a transaction", e)));
         }
     };
@@ -226,7 +258,7 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
             if !job.run(conn) {
                 let _ = conn.batch("ROLLBACK");
                 forget_audits(conn, 0);
-                return Pass::WriteFailed;
+                return if job.contended() { Pass::Contended } else { Pass::WriteFailed };
             }
             continue;
         }
@@ -235,6 +267,11 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
         let ended = started.and_then(|()| {
             let mark = conn.audit_buffer().map_or(0, |b| b.mark());
             let kept = job.run(conn);
+            if job.contended() {
+                // Undone alone, its write would be answered with an error that running it
+                // again fixes: the whole batch runs again instead.
+                return Err(StoreError::Contention("a write met another server's".into()));
+            }
             if !kept {
                 // Its audit record, if any, goes with it.
                 forget_audits(conn, mark);
@@ -264,10 +301,10 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
     });
     let broken = broken.or_else(|| crate::audit::flush(conn).err());
     forget_audits(conn, 0);
-    Pass::Done(match broken {
+    let outcome = match broken {
         Some(e) => {
             let _ = conn.batch("ROLLBACK");
-            Err(batch_error("the batch was rolled back", e))
+            Err((e, "the batch was rolled back"))
         }
         None => match conn.batch("COMMIT") {
             Ok(()) => {
@@ -276,10 +313,15 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
             }
             Err(e) => {
                 let _ = conn.batch("ROLLBACK");
-                Err(batch_error("commit failed", e))
+                Err((e, "commit failed"))
             }
         },
-    })
+    };
+    match outcome {
+        Ok(()) => Pass::Done(Ok(())),
+        Err((StoreError::Contention(_), _)) => Pass::Contended,
+        Err((e, what)) => Pass::Done(Err(batch_error(what, e))),
+    }
 }
 
 /// Take the next commit sequence number (on PostgreSQL: lock its row until the commit).
