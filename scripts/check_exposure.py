@@ -4,11 +4,11 @@ shares no code with evac).
 
     python3 scripts/check_exposure.py scenarios/rhine/out/plan.json
 
-Exposure (docs/planning.md): a group whose source node lies inside the mandatory zone is
-exposed from the order (step 0) until it arrives at the first node outside the zone
+Exposure (docs/planning.md): a group is exposed from the order (step 0) until it is out
+of the mandatory zone for good: it arrives at the node after its last node inside the zone
 (`enter_step + travel_steps` of the leg that reaches it; waiting at home counts; a group
-that never leaves is exposed until its last arrival); a group starting outside is not
-exposed. Vehicle-minutes = vehicles x steps x step_s / 60 x weight, summed over the groups,
+that ends inside is exposed until its last arrival; one that leaves and comes back counts
+until it leaves the last time); a group never inside is not exposed. Vehicle-minutes = vehicles x steps x step_s / 60 x weight, summed over the groups,
 where weight is the group's source's `exposure_weight` — written only when the scenario sets
 `[zone] exposure_rings` (then also listed as the top-level `exposure_rings`); a source
 without it weighs 1. The weights are checked to be the rings' (or 1, beyond the last ring)
@@ -33,13 +33,15 @@ def exposure(plan):
     per_settlement = {}
     for g in plan["groups"]:
         node, settlement, weight = sources[g["source"]]
+        # Out for good: the step it reaches the node after its last one inside the zone
+        # (its arrival if it ends inside); 0 if it is never inside.
         steps = 0
-        if in_zone[node]:
-            for leg in g["legs"]:
-                to, travel = edges[json.dumps(leg["edge"])]
+        inside = in_zone[node]
+        for leg in g["legs"]:
+            to, travel = edges[json.dumps(leg["edge"])]
+            if inside or in_zone[to]:
                 steps = leg["enter_step"] + travel
-                if not in_zone[to]:
-                    break
+            inside = in_zone[to]
         per_settlement[settlement] = per_settlement.get(settlement, 0) + g["vehicles"] * steps * weight
     return per_settlement
 

@@ -8,9 +8,10 @@ use common::*;
 use std::collections::HashMap;
 use std::process::Command;
 
-/// The exposure of every settlement (vehicle-steps), from plan.json alone: a group starting
-/// at a node inside the zone is exposed until it arrives at the first node outside it
-/// (waiting at home counts); one starting outside is not exposed. `weighted`: each group's
+/// The exposure of every settlement (vehicle-steps), from plan.json alone: a group is
+/// exposed from the order until it arrives at the node after its last node inside the zone
+/// (waiting at home counts; until its arrival if it ends inside); one never inside is not
+/// exposed. `weighted`: each group's
 /// vehicle-steps times its source's `exposure_weight` (1 where plan.json has none).
 fn recompute(plan: &serde_json::Value, weighted: bool) -> HashMap<String, f64> {
     let in_zone: HashMap<u64, bool> = plan["nodes"]
@@ -40,14 +41,14 @@ fn recompute(plan: &serde_json::Value, weighted: bool) -> HashMap<String, f64> {
         let (node, settlement, weight) = sources[g["source"].as_str().unwrap()];
         let vehicles = g["vehicles"].as_u64().unwrap();
         let mut exposed = 0;
-        if in_zone[&node] {
-            for leg in g["legs"].as_array().unwrap() {
-                let (to, travel) = edges[&leg["edge"].to_string()];
+        let mut inside = in_zone[&node];
+        for leg in g["legs"].as_array().unwrap() {
+            let (to, travel) = edges[&leg["edge"].to_string()];
+            // A leg from inside, or into the zone, ends at or before the final exit.
+            if inside || in_zone[&to] {
                 exposed = leg["enter_step"].as_u64().unwrap() + travel;
-                if !in_zone[&to] {
-                    break;
-                }
             }
+            inside = in_zone[&to];
         }
         *per_settlement.entry(settlement.to_string()).or_default() += (vehicles * exposed) as f64 * weight;
     }

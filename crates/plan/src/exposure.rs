@@ -1,12 +1,15 @@
 //! Exposure: how long vehicles stay inside the mandatory zone (see docs/planning.md).
 //!
-//! A vehicle's exposure is the step at which it first reaches a node outside the zone
-//! (waiting at home counts; 0 for one that starts outside). Only the legs up to that node
-//! matter, and they use only roads that start inside the zone; once outside, a vehicle may
-//! wait anywhere without adding exposure. So the *exit problem* — the roads starting
-//! inside the zone, every node just outside it (that still leads to a destination) a sink
-//! without limit — carries every plan's exposure, and is what both the exposure-first plan
-//! and the exposure lower bound are computed on.
+//! A vehicle's exposure is the step at which it leaves the zone for good (waiting at home
+//! counts; 0 for one never inside): it reaches a node after which its route stays outside.
+//! Such a node is *safe* ([`Problem::safe_nodes`]: outside, with a way on to a destination
+//! that stays outside), so no vehicle is out for good before it first reaches a safe node;
+//! once there, it may wait without adding exposure. So the *exit problem* — the roads
+//! starting at nodes that are not safe, every safe node they reach a sink without limit,
+//! the vehicles of every source not at a safe node — bounds every plan's exposure, and is
+//! what both the exposure-first plan and the exposure lower bound are computed on. (A road
+//! out of the zone into a pocket it must cross again to reach a reception centre is not an
+//! exit: on Kupiansk 59 of the 61 roads out of the zone lead only back in.)
 
 use crate::error::PlanError;
 use crate::exact::{self, ExactError};
@@ -23,20 +26,26 @@ pub struct ExitProblem {
     pub edges: Vec<EdgeIx>,
     /// The full problem's source of each of its sources.
     pub sources: Vec<u32>,
+    /// Per node of the full problem: a sink (a safe node, or a destination: a vehicle at
+    /// a destination inside the zone is out of it when it arrives).
+    pub sink: Vec<bool>,
 }
 
-/// Build the exit problem: roads starting inside the zone, sinks just outside it, the
-/// sources inside it.
+/// Build the exit problem: roads starting at nodes that are not safe, the safe nodes they
+/// reach as sinks, the sources not at safe nodes.
 pub fn exit_problem(p: &Problem) -> ExitProblem {
-    let to_dest = p.steps_to_destinations();
+    let mut sink = p.safe_nodes();
+    for d in &p.destinations {
+        sink[d.node as usize] = true;
+    }
     let mut edges = Vec::new();
     let mut map = Vec::new();
     let mut exit = vec![false; p.node_count];
     for (i, e) in p.edges.iter().enumerate() {
-        if p.in_zone[e.from as usize] {
+        if !sink[e.from as usize] {
             edges.push(*e);
             map.push(EdgeIx(i as u32));
-            if !p.in_zone[e.to as usize] && to_dest[e.to as usize] != u32::MAX {
+            if sink[e.to as usize] {
                 exit[e.to as usize] = true;
             }
         }
@@ -54,11 +63,11 @@ pub fn exit_problem(p: &Problem) -> ExitProblem {
         .sources
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.vehicles > 0 && p.in_zone[s.node as usize])
+        .filter(|(_, s)| s.vehicles > 0 && !sink[s.node as usize])
         .map(|(i, s)| (s.clone(), i as u32))
         .unzip();
     let problem = Problem::from_edges(p.step_s, p.node_count, edges, sources, destinations, p.in_zone.clone());
-    ExitProblem { problem, edges: map, sources: source_map }
+    ExitProblem { problem, edges: map, sources: source_map, sink }
 }
 
 /// The exposure-first plan: every vehicle inside the zone leaves it as early as the roads
@@ -146,7 +155,7 @@ fn exposure_first_with(
         }
     }
     for (i, s) in p.sources.iter().enumerate() {
-        if s.vehicles > 0 && !p.in_zone[s.node as usize] {
+        if s.vehicles > 0 && x.sink[s.node as usize] {
             join(i as u32, s.node, 0, Vec::new(), s.vehicles);
         }
     }
@@ -178,19 +187,21 @@ fn exposure_first_with(
     Ok(plan)
 }
 
-/// No vehicle leaves the zone before its free-flow time to the nearest node outside it:
-/// the sum of those times over the vehicles, each times its source's exposure weight
-/// (vehicle-steps), bounds every plan's exposure term by term.
+/// No vehicle is out of the zone for good before its free-flow time to the nearest sink of
+/// the exit problem (a safe node or a destination): the sum of those times over the
+/// vehicles, each times its source's exposure weight (vehicle-steps), bounds every plan's
+/// exposure term by term.
 pub fn free_flow_exposure_bound(p: &Problem) -> f64 {
-    let outside: Vec<u32> = (0..p.node_count as u32).filter(|&v| !p.in_zone[v as usize]).collect();
-    if outside.is_empty() {
+    let x = exit_problem(p);
+    let sinks: Vec<u32> = (0..p.node_count as u32).filter(|&v| x.sink[v as usize]).collect();
+    if sinks.is_empty() {
         return 0.0;
     }
-    let steps = p.multi_source_steps(&outside, false);
+    let steps = p.multi_source_steps(&sinks, false);
     let sum = p
         .sources
         .iter()
-        .filter(|s| p.in_zone[s.node as usize] && steps[s.node as usize] != u32::MAX)
+        .filter(|s| !x.sink[s.node as usize] && steps[s.node as usize] != u32::MAX)
         .map(|s| f64::from(s.vehicles) * f64::from(steps[s.node as usize]) * s.exposure_weight)
         .sum();
     below_rounding(sum, p.sources.iter().map(|s| s.exposure_weight))
@@ -380,12 +391,61 @@ mod tests {
     }
 
     #[test]
-    fn the_exit_problem_keeps_only_roads_starting_inside() {
+    fn the_exit_problem_keeps_only_roads_starting_short_of_safety() {
         let p = chain(1);
         let x = exit_problem(&p);
         assert_eq!(x.edges, vec![EdgeIx(0), EdgeIx(1)]);
         assert_eq!(x.problem.destinations().len(), 1);
         assert_eq!(x.problem.destinations()[0].node, 2);
         assert_eq!(x.sources, vec![0]);
+    }
+
+    /// 0 and 2 inside the zone; 1 a pocket outside it (a village between the zone and the
+    /// border) that leads only back in: 0 → 1 → 2 → 3, 3 outside and the destination.
+    fn pocket() -> Problem {
+        let edges = vec![edge(0, 1, 1, 9.0), edge(1, 2, 1, 9.0), edge(2, 3, 4, 9.0)];
+        let sources = vec![Source::first_origin("a", 0, 2)];
+        let destinations = vec![Destination { id: "d".into(), name: "d".into(), node: 3, capacity_vehicles: None }];
+        Problem::from_edges(60.0, 4, edges, sources, destinations, vec![true, false, true, false])
+    }
+
+    #[test]
+    fn a_pocket_that_leads_back_into_the_zone_is_no_way_out() {
+        let p = pocket();
+        assert_eq!(p.safe_nodes(), vec![false, false, false, true]);
+        let x = exit_problem(&p);
+        assert_eq!(x.problem.destinations().len(), 1, "only the safe node is a sink");
+        assert_eq!(x.problem.destinations()[0].node, 3);
+        // Out for good at step 6 (1 + 1 + 4), not at step 1 on reaching the pocket.
+        assert_eq!(free_flow_exposure_bound(&p), 12.0);
+        assert_eq!(flow_exposure_bound(&p, 10, 1_000_000, None).unwrap().0, 12.0);
+        let plan = exposure_first(&p, None).unwrap();
+        assert!(crate::verify::verify(&p, &plan).is_empty());
+        assert_eq!(plan.exposure_vehicle_steps(&p), 12.0);
+        assert_eq!(last_exit_step(&p, &plan), 6);
+    }
+
+    #[test]
+    fn a_vehicle_is_exposed_until_it_leaves_the_zone_for_good() {
+        let p = pocket();
+        let leg = |edge: u32, enter_step: u32| Leg { edge: EdgeIx(edge), enter_step };
+        let route = |source_in_zone: bool, legs: Vec<Leg>| {
+            let mut p = p.clone();
+            p.in_zone[0] = source_in_zone;
+            Group { source: 0, destination: 0, vehicles: 3, legs }.exposure_steps(&p, 0)
+        };
+        // Out at step 1, back in at step 3, out for good at step 8.
+        assert_eq!(route(true, vec![leg(0, 0), leg(1, 2), leg(2, 4)]), 8);
+        // Starting outside, it is exposed from the order until it is out again: waiting at
+        // home outside does not count as being out for good when the route crosses the zone.
+        assert_eq!(route(false, vec![leg(0, 0), leg(1, 2), leg(2, 4)]), 8);
+        // Never inside: nothing; a group that does not move: nothing.
+        let mut outside = p.clone();
+        outside.in_zone = vec![false; 4];
+        let g = Group { source: 0, destination: 0, vehicles: 3, legs: vec![leg(0, 0), leg(1, 1), leg(2, 2)] };
+        assert_eq!(g.exposure_steps(&outside, 0), 0);
+        assert_eq!(route(true, Vec::new()), 0);
+        // Ending inside (a destination in the zone): until it arrives.
+        assert_eq!(route(true, vec![leg(0, 0), leg(1, 2)]), 3);
     }
 }

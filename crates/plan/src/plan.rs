@@ -32,13 +32,19 @@ impl Group {
         self.legs.first().map_or(0, |l| l.enter_step)
     }
 
-    /// The position of the leg that takes the group out of the mandatory zone (the first
-    /// leg ending outside it; the last leg if none does), `None` if it starts outside.
+    /// The position of the leg that takes the group out of the mandatory zone for good (the
+    /// leg after its last arrival inside the zone; the last leg if it ends inside), `None`
+    /// if it is never inside (or does not move).
     pub fn exit_leg(&self, p: &Problem, source_node: u32) -> Option<usize> {
-        if !p.in_zone[source_node as usize] || self.legs.is_empty() {
+        if self.legs.is_empty() {
             return None;
         }
-        Some(self.legs.iter().position(|l| !p.in_zone[p.edge(l.edge).to as usize]).unwrap_or(self.legs.len() - 1))
+        let last_inside = self.legs.iter().rposition(|l| p.in_zone[p.edge(l.edge).to as usize]);
+        match last_inside {
+            Some(k) => Some((k + 1).min(self.legs.len() - 1)),
+            None if p.in_zone[source_node as usize] => Some(0),
+            None => None,
+        }
     }
 
     /// The group's exposure: its vehicles × its steps in the zone × its source's weight.
@@ -47,22 +53,16 @@ impl Group {
         f64::from(self.vehicles) * f64::from(self.exposure_steps(p, s.node)) * s.exposure_weight
     }
 
-    /// Steps until the group is out of the mandatory zone (0 if it starts outside).
+    /// Steps until the group is out of the mandatory zone for good: the step it reaches the
+    /// node after its last one inside (from the order, waiting at home included), or its
+    /// arrival if it ends inside; 0 if it is never inside. A route that leaves the zone and
+    /// comes back is counted until it leaves the last time: a moment outside between two
+    /// stretches under fire does not end the exposure.
     pub fn exposure_steps(&self, p: &Problem, source_node: u32) -> u32 {
-        if !p.in_zone[source_node as usize] {
-            return 0;
+        match self.exit_leg(p, source_node) {
+            Some(k) => self.legs[k].enter_step + p.edge(self.legs[k].edge).travel_steps,
+            None => 0,
         }
-        let mut out_at = 0;
-        for l in &self.legs {
-            let e = p.edge(l.edge);
-            let arrive = l.enter_step + e.travel_steps;
-            if p.in_zone[e.to as usize] {
-                out_at = arrive;
-            } else {
-                return arrive.max(out_at);
-            }
-        }
-        out_at
     }
 }
 

@@ -543,6 +543,31 @@ impl Problem {
         self.in_zone[v as usize]
     }
 
+    /// One flag per node: *safe*, outside the mandatory zone with a way on to a destination
+    /// that stays outside it. A vehicle is out of the zone for good only at a safe node: from
+    /// any other node outside (a pocket between zone and closed roads, a road that leads only
+    /// back in) every way on to a destination crosses the zone again.
+    pub fn safe_nodes(&self) -> Vec<bool> {
+        let mut safe = vec![false; self.node_count];
+        let mut stack: Vec<u32> = Vec::new();
+        for d in &self.destinations {
+            if !self.in_zone[d.node as usize] && !safe[d.node as usize] {
+                safe[d.node as usize] = true;
+                stack.push(d.node);
+            }
+        }
+        while let Some(v) = stack.pop() {
+            for &ei in self.inn(v) {
+                let u = self.edges[ei as usize].from;
+                if !self.in_zone[u as usize] && !safe[u as usize] {
+                    safe[u as usize] = true;
+                    stack.push(u);
+                }
+            }
+        }
+        safe
+    }
+
     /// One flag per node: inside the mandatory zone.
     pub fn zone_flags(&self) -> &[bool] {
         &self.in_zone

@@ -381,9 +381,36 @@ fn exposure_bound_matches_brute_force_on_a_tiny_network() {
 /// five steps of waiting before each leg, within the capacities the earlier ones left;
 /// the least total of exit steps.
 fn brute_force_least_exposure(p: &Problem, vehicles: u32) -> u64 {
-    // Simple paths from the source to the first node outside the zone.
-    fn paths(p: &Problem, v: u32, seen: &mut Vec<u32>, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        if !p.in_zone(v) {
+    // Safe nodes, found here without the planner's code: outside the zone, with a way on
+    // to a destination over outside nodes only (repeat until nothing changes).
+    let mut safe: Vec<bool> = (0..p.zone_flags().len() as u32)
+        .map(|v| !p.in_zone(v) && p.destinations().iter().any(|d| d.node == v))
+        .collect();
+    loop {
+        let grown: Vec<(u32, u32)> = p
+            .edges()
+            .iter()
+            .filter(|e| !p.in_zone(e.from) && safe[e.to as usize] && !safe[e.from as usize])
+            .map(|e| (e.from, e.to))
+            .collect();
+        if grown.is_empty() {
+            break;
+        }
+        for (u, _) in grown {
+            safe[u as usize] = true;
+        }
+    }
+    // Simple paths from the source to the first safe node: no vehicle is out for good
+    // before it reaches one.
+    fn paths(
+        p: &Problem,
+        safe: &[bool],
+        v: u32,
+        seen: &mut Vec<u32>,
+        path: &mut Vec<usize>,
+        out: &mut Vec<Vec<usize>>,
+    ) {
+        if safe[v as usize] {
             out.push(path.clone());
             return;
         }
@@ -391,7 +418,7 @@ fn brute_force_least_exposure(p: &Problem, vehicles: u32) -> u64 {
             if e.from == v && !seen.contains(&e.to) {
                 seen.push(e.to);
                 path.push(i);
-                paths(p, e.to, seen, path, out);
+                paths(p, safe, e.to, seen, path, out);
                 path.pop();
                 seen.pop();
             }
@@ -399,7 +426,7 @@ fn brute_force_least_exposure(p: &Problem, vehicles: u32) -> u64 {
     }
     let source = p.sources()[0].node;
     let mut all = Vec::new();
-    paths(p, source, &mut vec![source], &mut Vec::new(), &mut all);
+    paths(p, &safe, source, &mut vec![source], &mut Vec::new(), &mut all);
     // Timed routes: each path with waits before each leg, 0..=3 steps each.
     let mut timed: Vec<Vec<(usize, u32)>> = Vec::new();
     for path in &all {

@@ -554,29 +554,23 @@ impl Context<'_> {
     }
 
     /// The planner's rule (`evac_plan::Group::exposure_steps`): from the order until the
-    /// first node outside the zone is reached; 0 for a source outside it.
+    /// group reaches the node after its last one inside the zone (its arrival if it ends
+    /// inside); 0 if it is never inside.
     fn planned_exposure_steps(&self, g: &SimGroup) -> f64 {
-        if !self.node_in_zone[g.nodes[0] as usize] {
-            return 0.0;
-        }
-        let mut out_at = 0.0f64;
-        for (k, &reach) in g.reach_steps.iter().enumerate() {
-            if self.node_in_zone[g.nodes[k + 1] as usize] {
-                out_at = reach;
-            } else {
-                return reach.max(out_at);
-            }
-        }
-        out_at
+        let inside = |k: usize| self.node_in_zone[g.nodes[k] as usize];
+        // reach_steps[k] is when the group reaches nodes[k + 1].
+        let exit = match (1..=g.reach_steps.len()).rev().find(|&k| inside(k)) {
+            Some(k) => k.min(g.reach_steps.len() - 1),
+            None if inside(0) && !g.reach_steps.is_empty() => 0,
+            None => return 0.0,
+        };
+        g.reach_steps[exit]
     }
 
     /// The same rule on SUMO's junctions and exit times; a vehicle that never got out is
     /// exposed until SUMO stopped.
     fn simulated_exposure_s(&self, route: &[u32], exits: Option<&sumo::Exits>, info: Option<&sumo::TripInfo>) -> f64 {
         let edges = &self.net.edges;
-        if !self.junction_in_zone[edges[route[0] as usize].from as usize] {
-            return 0.0;
-        }
         // The edges SUMO reports for the vehicle are the ones its exit times belong to
         // (they are the route it was given unless SUMO had to change it).
         let driven: Vec<u32> = match exits {
@@ -585,20 +579,20 @@ impl Context<'_> {
             }
             _ => route.to_vec(),
         };
+        let Some(&first) = driven.first() else { return 0.0 };
         let times = exits.map(|x| x.times.as_slice()).unwrap_or(&[]);
         let arrival = info.and_then(|i| i.arrival_s).or_else(|| exits.and_then(|x| x.arrival_s));
-        if let Some(k) = driven.iter().position(|&e| !self.junction_in_zone[edges[e as usize].to as usize]) {
-            // Out when it left that edge; a teleport over it leaves no exit time, and the
-            // next one recorded (or the arrival) is when it was out at the latest.
-            return times[k.min(times.len())..]
-                .iter()
-                .copied()
-                .find(|&t| t >= 0.0)
-                .or(arrival)
-                .unwrap_or(self.settings.end_s);
-        }
-        // The whole route lies in the zone (a destination inside it): out on arrival.
-        arrival.unwrap_or(self.settings.end_s)
+        // The edge that takes it out for good: the one after its last edge ending inside.
+        let exit = match driven.iter().rposition(|&e| self.junction_in_zone[edges[e as usize].to as usize]) {
+            // The route ends inside the zone (a destination inside it): out on arrival.
+            Some(k) if k + 1 == driven.len() => return arrival.unwrap_or(self.settings.end_s),
+            Some(k) => k + 1,
+            None if self.junction_in_zone[edges[first as usize].from as usize] => 0,
+            None => return 0.0,
+        };
+        // Out when it left that edge; a teleport over it leaves no exit time, and the next
+        // one recorded (or the arrival) is when it was out at the latest.
+        times[exit.min(times.len())..].iter().copied().find(|&t| t >= 0.0).or(arrival).unwrap_or(self.settings.end_s)
     }
 
     /// The roads with the most lost time, each named as evac names it and set against the
