@@ -759,6 +759,49 @@ fn profile_chain(
     Ok(out)
 }
 
+/// An earliest-arrival flow of `p` as a plan, and its arrival profile: the maximum flow of
+/// the horizons `stride - 1`, `2·stride - 1`, … in turn (and `upper`), each augmenting the
+/// last, until everyone is carried. Augmenting paths end at the super-sink and never run
+/// back along an arc into it, so the vehicles that reached a destination without a room
+/// limit by step t under horizon t still do under every later horizon: with `stride` 1 the
+/// final flow has the most vehicles possible arrived by every step at once, and so the
+/// least total of arrival steps of any plan (for the exit problem, whose safe nodes have no
+/// limit: the least exposure). With a larger stride it has that at the computed horizons.
+/// `profile[t]` is the most vehicles any plan can have arrived by t for a computed horizon
+/// t, and the next computed one's value in between (as [`arrival_profile`]). `None` at the
+/// deadline.
+pub fn earliest_arrival(
+    p: &Problem,
+    upper: u32,
+    stride: u32,
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<(Plan, Vec<u64>)>, ExactError> {
+    let stride = stride.max(1);
+    let mut te = build(p, upper, max_states)?;
+    let total = p.total_vehicles();
+    let mut carried = 0u64;
+    let mut profile = Vec::new();
+    for horizon in (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper) {
+        te.set_horizon(horizon);
+        loop {
+            let added = te.phase();
+            carried += added;
+            if added == 0 || carried == total {
+                break;
+            }
+        }
+        profile.resize(horizon as usize + 1, carried);
+        if carried == total {
+            return Ok(Some((decompose(&mut te), profile)));
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            return Ok(None);
+        }
+    }
+    Err(ExactError::Infeasible)
+}
+
 /// Split the flow into groups, following each source's flow forward in time. At every
 /// state the walk prefers an edge its settlement already uses, then the edge carrying the
 /// most flow: convoys stay on few routes.

@@ -112,22 +112,7 @@ fn exposure_first_with(
     inner_first: bool,
 ) -> Result<Plan, PlanError> {
     let x = exit_problem(p);
-    let mut res = Reservations::new(p);
-    // Streams leaving from the same node at the same step go on as one start; each keeps
-    // its members (source, legs so far, vehicles) to hand the vehicles back.
-    type Member = (u32, Vec<Leg>, u32);
-    let mut index: std::collections::HashMap<(u32, u32), usize> = Default::default();
-    let mut starts: Vec<Start> = Vec::new();
-    let mut members: Vec<Vec<Member>> = Vec::new();
-    let mut join = |source: u32, node: u32, release: u32, prefix: Vec<Leg>, vehicles: u32| {
-        let k = *index.entry((node, release)).or_insert_with(|| {
-            starts.push(Start { source, node, release, vehicles: 0 });
-            members.push(Vec::new());
-            starts.len() - 1
-        });
-        starts[k].vehicles += vehicles;
-        members[k].push((source, prefix, vehicles));
-    };
+    let mut exits = Vec::new();
     if !x.problem.sources.is_empty() {
         let xp = &x.problem;
         let xs: Vec<Start> = xp
@@ -144,22 +129,86 @@ fn exposure_first_with(
         if inner_first {
             first = first.with_bonus(inner_first_bonus(&xp.sources));
         }
-        for g in first.run_starts(&mut xres, &xs, &[])?.groups {
-            let legs: Vec<Leg> =
-                g.legs.iter().map(|l| Leg { edge: x.edges[l.edge.index()], enter_step: l.enter_step }).collect();
+        exits = first.run_starts(&mut xres, &xs, &[])?.groups;
+    }
+    on_from_the_exits(p, &x, exits, Onward::AnyRoad, deadline)
+}
+
+/// Which roads the vehicles take on from the exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Onward {
+    /// Any road (the fastest way may cross the zone again; exposure then counts it).
+    AnyRoad,
+    /// Only roads between safe nodes: out of the zone stays out.
+    StayOutside,
+}
+
+/// A plan of the exit problem `x` (its `exits`: every vehicle not at a safe node to a safe
+/// node) completed into a plan of `p`: from each exit, at the step it was reached, on to a
+/// destination with room (CCRP over the room the exits left); the vehicles of sources at
+/// safe nodes from home at step 0. Tidied with the waiting outside the zone.
+fn on_from_the_exits(
+    p: &Problem,
+    x: &ExitProblem,
+    exits: Vec<Group>,
+    onward: Onward,
+    deadline: Option<std::time::Instant>,
+) -> Result<Plan, PlanError> {
+    let xp = &x.problem;
+    // Staying outside: the roads between safe nodes (and centres), none of which the exits
+    // use (theirs start at nodes that are not safe), so their room is all there.
+    let outside = (onward == Onward::StayOutside).then(|| {
+        let (edges, map): (Vec<_>, Vec<_>) = p
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| x.sink[e.from as usize] && x.sink[e.to as usize])
+            .map(|(i, e)| (*e, EdgeIx(i as u32)))
+            .unzip();
+        let problem = Problem::from_edges(
+            p.step_s,
+            p.node_count,
+            edges,
+            p.sources.clone(),
+            p.destinations.clone(),
+            p.in_zone.clone(),
+        );
+        (problem, map)
+    });
+    let onward_problem = outside.as_ref().map_or(p, |(op, _)| op);
+    let mut res = Reservations::new(onward_problem);
+    // Streams leaving from the same node at the same step go on as one start; each keeps
+    // its members (source, legs so far, vehicles) to hand the vehicles back.
+    type Member = (u32, Vec<Leg>, u32);
+    let mut index: std::collections::HashMap<(u32, u32), usize> = Default::default();
+    let mut starts: Vec<Start> = Vec::new();
+    let mut members: Vec<Vec<Member>> = Vec::new();
+    let mut join = |source: u32, node: u32, release: u32, prefix: Vec<Leg>, vehicles: u32| {
+        let k = *index.entry((node, release)).or_insert_with(|| {
+            starts.push(Start { source, node, release, vehicles: 0 });
+            members.push(Vec::new());
+            starts.len() - 1
+        });
+        starts[k].vehicles += vehicles;
+        members[k].push((source, prefix, vehicles));
+    };
+    for g in exits {
+        let legs: Vec<Leg> =
+            g.legs.iter().map(|l| Leg { edge: x.edges[l.edge.index()], enter_step: l.enter_step }).collect();
+        if outside.is_none() {
             for l in &legs {
                 res.reserve(p, l.edge.0, l.enter_step, g.vehicles);
             }
-            let exit = xp.destinations[g.destination as usize].node;
-            join(x.sources[g.source as usize], exit, g.arrival_step(xp), legs, g.vehicles);
         }
+        let exit = xp.destinations[g.destination as usize].node;
+        join(x.sources[g.source as usize], exit, g.arrival_step(xp), legs, g.vehicles);
     }
     for (i, s) in p.sources.iter().enumerate() {
         if s.vehicles > 0 && x.sink[s.node as usize] {
             join(i as u32, s.node, 0, Vec::new(), s.vehicles);
         }
     }
-    let mut second = Heuristic::new(p);
+    let mut second = Heuristic::new(onward_problem);
     if let Some(d) = deadline {
         second = second.with_deadline(d);
     }
@@ -168,11 +217,17 @@ fn exposure_first_with(
     for g in second.run_starts(&mut res, &starts, &[])?.groups {
         let k = g.source as usize;
         let mut need = g.vehicles;
+        let onward_legs: Vec<Leg> = match &outside {
+            Some((_, map)) => {
+                g.legs.iter().map(|l| Leg { edge: map[l.edge.index()], enter_step: l.enter_step }).collect()
+            }
+            None => g.legs.clone(),
+        };
         while need > 0 {
             let m = &mut members[k][next[k]];
             let take = need.min(m.2);
             let mut legs = m.1.clone();
-            legs.extend(g.legs.iter().copied());
+            legs.extend(onward_legs.iter().copied());
             groups.push(Group { source: m.0, destination: g.destination, vehicles: take, legs });
             m.2 -= take;
             need -= take;
@@ -185,6 +240,57 @@ fn exposure_first_with(
     plan.tidy_with(p, Waiting::OutsideZone);
     plan.leave_early(p);
     Ok(plan)
+}
+
+/// The least-exposure plan of the exit problem and the exposure bound of its profile.
+#[derive(Debug, Clone)]
+pub struct LeastExposure {
+    /// The earliest-arrival flow out of the zone, driven on to destinations.
+    pub plan: Plan,
+    /// The bound of [`weighted_profile_bound`] on its profile, which has every step: without
+    /// exposure weights the least exposure of any plan.
+    pub bound: f64,
+}
+
+/// The exit problem of `p` is small enough for [`least_exposure`], one chain over every
+/// horizon: at most this many node-steps (nodes × `upper`; Kupiansk 0.2 M, Rhine 0.3 M).
+/// Above it that chain is the longest stage (the 2,400-node river case, 0.9 M: over 60 s,
+/// against 29 s for [`flow_exposure_bound`], whose two chains of every k-th horizon run on
+/// both cores), and only the bound is computed.
+pub const LEAST_EXPOSURE_NODE_STEPS: u64 = 500_000;
+
+/// The earliest-arrival flow of the exit problem ([`exact::earliest_arrival`]: the most
+/// vehicles at safe nodes by every step at once, so the least total of exit steps), driven
+/// on from the exits over roads between safe nodes only, and the bound of its profile.
+/// Every horizon is computed, so without exposure weights its exits are as early as any
+/// plan's can be: the plan's exposure is the bound, the least possible, unless waiting
+/// moved. `upper`: a step by which everyone can be out (an exposure-first plan's last
+/// exit). `Ok(None)` at the deadline, or when the exit problem is larger than
+/// [`LEAST_EXPOSURE_NODE_STEPS`].
+pub fn least_exposure(
+    p: &Problem,
+    upper: u32,
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<LeastExposure>, PlanError> {
+    let x = exit_problem(p);
+    if (x.problem.node_count as u64) * u64::from(upper) > LEAST_EXPOSURE_NODE_STEPS {
+        return Ok(None);
+    }
+    // Everyone at a safe node already: nobody need be exposed.
+    let (exits, profile) = if x.problem.sources.is_empty() {
+        (Plan::default(), Vec::new())
+    } else {
+        match exact::earliest_arrival(&x.problem, upper, 1, max_states, deadline) {
+            Ok(Some(found)) => found,
+            Ok(None) | Err(_) => return Ok(None),
+        }
+    };
+    let weights: Vec<(f64, u64)> =
+        x.problem.sources.iter().map(|s| (s.exposure_weight, u64::from(s.vehicles))).collect();
+    let bound = weighted_profile_bound(&profile, &weights);
+    let plan = on_from_the_exits(p, &x, exits.groups, Onward::StayOutside, deadline)?;
+    Ok(Some(LeastExposure { plan, bound }))
 }
 
 /// No vehicle is out of the zone for good before its free-flow time to the nearest sink of

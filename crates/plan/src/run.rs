@@ -423,6 +423,25 @@ fn safety_first(
         }
         limited_as_planned = speculative.as_planned;
     }
+    // The least-exposure plan: the earliest-arrival flow out of the zone (exact, every step),
+    // up to the last exit of the least-exposure plan so far; its profile is the exposure
+    // bound. Not for the heuristic only or the clearance objective (see the bound below).
+    let mut exact_bound = None;
+    if options.method != Method::Heuristic && options.objective != Objective::Clearance {
+        let upper = plans.iter().map(|(_, plan)| exposure::last_exit_step(p, plan)).min_by_key(|&u| u);
+        let least_so_far = plans
+            .iter()
+            .map(|(_, plan)| plan)
+            .min_by_key(|plan| Ordered(plan.exposure_vehicle_steps(p)))
+            .map(|plan| exposure::last_exit_step(p, plan));
+        if let Some(upper) = least_so_far.or(upper) {
+            let deadline = Instant::now() + options.exact_budget;
+            if let Ok(Some(least)) = exposure::least_exposure(p, upper, options.max_states, Some(deadline)) {
+                plans.push(("least exposure (earliest-arrival exits)".into(), least.plan));
+                exact_bound = Some(least.bound);
+            }
+        }
+    }
     let reference = optimum.unwrap_or_else(|| clearance_plan.clearance_steps(p));
     let clearance_limit = ((f64::from(reference) * (1.0 + options.clearance_slack)).floor() as u32).max(reference);
     let exposure_of = |plan: &Plan| plan.exposure_vehicle_steps(p);
@@ -460,6 +479,12 @@ fn safety_first(
         .then(|| exposure::last_exit_step(p, &plans[best_exposure].1));
     let bound = || {
         let mut bound = (exposure::free_flow_exposure_bound(p), "free-flow exit".to_string());
+        if let Some(b) = exact_bound {
+            if b >= bound.0 {
+                bound = (b, "earliest-arrival flow out of the zone".to_string());
+            }
+            return bound;
+        }
         if let Some(upper) = upper {
             let deadline = Instant::now() + options.exact_budget;
             if let Ok((b, complete)) = exposure::flow_exposure_bound(p, upper, options.max_states, Some(deadline))

@@ -303,8 +303,9 @@ proptest! {
     /// The safety-first objectives: every published plan is valid (every vehicle
     /// delivered, within capacities); the balanced plan clears within the slack of the
     /// optimum and is exposed no longer than the clearance plan; the exposure plan no
-    /// longer than the naive baseline; no plan below the exposure lower bound; the
-    /// earliest-arrival bound at least the free-flow one.
+    /// longer than the naive baseline, and without weights exactly the exposure bound; no
+    /// plan below the exposure lower bound; the earliest-arrival bound at least the
+    /// free-flow one.
     #[test]
     fn safety_first_plans_are_valid_and_ordered(p in random_zoned_problem()) {
         let base = RunOptions { max_states: 10_000_000, ..RunOptions::default() };
@@ -326,6 +327,14 @@ proptest! {
         prop_assert!(balanced.plan.exposure_vehicle_steps(&p) <= clearance.plan.exposure_vehicle_steps(&p));
         prop_assert!(least.plan.exposure_vehicle_steps(&p) <= balanced.plan.exposure_vehicle_steps(&p));
         prop_assert!(least.plan.exposure_vehicle_steps(&p) <= baseline.exposure_vehicle_steps(&p));
+        // Without weights the exposure plan is the least-exposure one: its exposure is the
+        // bound (the earliest-arrival flow out of the zone is a plan's exits).
+        if !exposure::weights_differ(&p) {
+            // (Equal weights other than 1 make the bound a sum in f64, lowered by 1e-9.)
+            let (x, b) = (least.plan.exposure_vehicle_steps(&p), least.exposure_lower_bound);
+            prop_assert!((x - b).abs() <= 1e-6 * b.max(1.0),
+                "the exposure plan ({}) is not the least-exposure one: {} against the bound {}", least.plan_kind, x, b);
+        }
         // Without the exact solver the published plan is still never slower than everyone
         // leaving now.
         let heuristic_only = evac_plan::run::run(&p, RunOptions { method: evac_plan::Method::Heuristic, ..base }).unwrap();
@@ -371,6 +380,12 @@ fn exposure_bound_matches_brute_force_on_a_tiny_network() {
         let (bound, complete) = exposure::flow_exposure_bound(&p, 20, 1_000_000, None).unwrap();
         assert!(complete);
         assert_eq!(bound, brute_force_least_exposure(&p, vehicles) as f64, "{vehicles} vehicles");
+        // The least-exposure plan reaches it: the earliest-arrival flow out of the zone,
+        // driven on, is a valid plan with exactly the least exposure.
+        let least = exposure::least_exposure(&p, 20, 1_000_000, None).unwrap().expect("small enough");
+        assert!(verify(&p, &least.plan).is_empty(), "{vehicles} vehicles: {:?}", verify(&p, &least.plan));
+        assert_eq!(least.bound, bound);
+        assert_eq!(least.plan.exposure_vehicle_steps(&p), bound, "{vehicles} vehicles");
         let least =
             evac_plan::run::run(&p, RunOptions { objective: Objective::Exposure, ..RunOptions::default() }).unwrap();
         assert!(least.plan.exposure_vehicle_steps(&p) >= bound);
