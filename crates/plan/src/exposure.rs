@@ -15,7 +15,7 @@ use crate::error::PlanError;
 use crate::exact::{self, ExactError};
 use crate::heuristic::{Heuristic, Start};
 use crate::plan::{Group, Leg, Plan, Waiting};
-use crate::problem::{Destination, EdgeIx, Problem, Source};
+use crate::problem::{Destination, EdgeIx, PlanEdge, Problem, Source};
 use crate::reserve::Reservations;
 
 /// The exit problem of a [`Problem`] (see the module documentation).
@@ -289,8 +289,127 @@ pub fn least_exposure(
     let weights: Vec<(f64, u64)> =
         x.problem.sources.iter().map(|s| (s.exposure_weight, u64::from(s.vehicles))).collect();
     let bound = weighted_profile_bound(&profile, &weights);
-    let plan = on_from_the_exits(p, &x, exits.groups, Onward::StayOutside, deadline)?;
+    let mut plan = on_from_the_exits(p, &x, exits.groups.clone(), Onward::StayOutside, deadline)?;
+    // The quickest way on from those exits, proven: an earlier clearance with the same
+    // exposure, often within the balanced objective's slack where CCRP's was not.
+    if let Ok(Some(quicker)) = onward_exact(p, &x, &exits.groups, plan.clearance_steps(p), max_states, deadline)
+        && quicker.clearance_steps(p) < plan.clearance_steps(p)
+    {
+        plan = quicker;
+    }
     Ok(Some(LeastExposure { plan, bound }))
+}
+
+/// The exits of `exits` (a plan of the exit problem `x`) driven on to destinations with the
+/// earliest clearance possible over roads between safe nodes: the exact solver on the
+/// outside roads, each group of vehicles that reached an exit at step r entering through a
+/// virtual node joined to the exit by an edge of r steps (so it cannot set off earlier),
+/// the vehicles of sources at safe nodes from their homes. `upper`: a clearance known to be
+/// feasible (CCRP's). `Ok(None)` when the exact solver does not finish (too large, or the
+/// deadline).
+fn onward_exact(
+    p: &Problem,
+    x: &ExitProblem,
+    exits: &[Group],
+    upper: u32,
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<Option<Plan>, PlanError> {
+    let xp = &x.problem;
+    let (mut edges, map): (Vec<_>, Vec<_>) = p
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| x.sink[e.from as usize] && x.sink[e.to as usize])
+        .map(|(i, e)| (*e, EdgeIx(i as u32)))
+        .unzip();
+    let outside_edges = edges.len();
+    // One start per (exit node, step reached), in order of first appearance; the members
+    // of each (source, exit legs, vehicles) get its vehicles back.
+    type Member = (u32, Vec<Leg>, u32);
+    let mut index: std::collections::HashMap<(u32, u32), usize> = Default::default();
+    let mut starts: Vec<(u32, u32, u32)> = Vec::new(); // (node, release, vehicles)
+    let mut members: Vec<Vec<Member>> = Vec::new();
+    let mut join = |source: u32, node: u32, release: u32, prefix: Vec<Leg>, vehicles: u32| {
+        let k = *index.entry((node, release)).or_insert_with(|| {
+            starts.push((node, release, 0));
+            members.push(Vec::new());
+            starts.len() - 1
+        });
+        starts[k].2 += vehicles;
+        members[k].push((source, prefix, vehicles));
+    };
+    for g in exits {
+        let legs: Vec<Leg> =
+            g.legs.iter().map(|l| Leg { edge: x.edges[l.edge.index()], enter_step: l.enter_step }).collect();
+        join(
+            x.sources[g.source as usize],
+            xp.destinations[g.destination as usize].node,
+            g.arrival_step(xp),
+            legs,
+            g.vehicles,
+        );
+    }
+    for (i, s) in p.sources.iter().enumerate() {
+        if s.vehicles > 0 && x.sink[s.node as usize] {
+            join(i as u32, s.node, 0, Vec::new(), s.vehicles);
+        }
+    }
+    let node_count = p.node_count + starts.len();
+    let mut sources = Vec::with_capacity(starts.len());
+    for (k, &(node, release, vehicles)) in starts.iter().enumerate() {
+        let virtual_node = (p.node_count + k) as u32;
+        let first = &p.sources[members[k][0].0 as usize];
+        edges.push(PlanEdge {
+            id: evac_network::EdgeId(u32::MAX),
+            junction: None,
+            free_flow_s: release as f32 * p.step_s as f32,
+            from: virtual_node,
+            to: node,
+            travel_steps: release,
+            // Everyone of the start may enter it in one step.
+            capacity_per_step: f64::from(vehicles),
+        });
+        sources.push(Source { id: format!("{}@{k}", first.id), node: virtual_node, vehicles, ..first.clone() });
+    }
+    let mut in_zone = p.in_zone.clone();
+    in_zone.resize(node_count, false);
+    let op = Problem::from_edges(p.step_s, node_count, edges, sources, p.destinations.clone(), in_zone);
+    let lower = starts.iter().map(|s| s.1).max().unwrap_or(0);
+    let exact = match exact::solve_until(&op, lower.min(upper), upper, max_states, deadline) {
+        Ok(found) => found,
+        Err(_) => return Ok(None),
+    };
+    let mut next = vec![0usize; starts.len()];
+    let mut groups = Vec::new();
+    for g in exact.plan.groups {
+        let k = g.source as usize;
+        // The virtual edge first (its step is when the start's vehicles were released, or
+        // later: they waited at the exit), then outside roads.
+        let onward: Vec<Leg> = g
+            .legs
+            .iter()
+            .filter(|l| l.edge.index() < outside_edges)
+            .map(|l| Leg { edge: map[l.edge.index()], enter_step: l.enter_step })
+            .collect();
+        let mut need = g.vehicles;
+        while need > 0 {
+            let m = &mut members[k][next[k]];
+            let take = need.min(m.2);
+            let mut legs = m.1.clone();
+            legs.extend(onward.iter().copied());
+            groups.push(Group { source: m.0, destination: g.destination, vehicles: take, legs });
+            m.2 -= take;
+            need -= take;
+            if m.2 == 0 {
+                next[k] += 1;
+            }
+        }
+    }
+    let mut plan = Plan { groups };
+    plan.tidy_with(p, Waiting::OutsideZone);
+    plan.leave_early(p);
+    Ok(Some(plan))
 }
 
 /// No vehicle is out of the zone for good before its free-flow time to the nearest sink of
