@@ -138,6 +138,19 @@ impl<'p> Te<'p> {
         }
     }
 
+    /// Extend the horizon to `horizon` and augment the flow (`carried` vehicles of `total`)
+    /// to a maximum flow for it; returns the vehicles it carries.
+    fn maximise_at(&mut self, horizon: u32, mut carried: u64, total: u64) -> u64 {
+        self.set_horizon(horizon);
+        loop {
+            let added = self.phase();
+            carried += added;
+            if added == 0 || carried == total {
+                return carried;
+            }
+        }
+    }
+
     fn time_of(&self, state: usize) -> u32 {
         let v = self.state_node[state];
         self.early[v as usize] + (state - self.vbase[v as usize]) as u32
@@ -743,14 +756,7 @@ fn profile_chain(
     let mut carried = 0u64;
     let mut out = Vec::new();
     for &horizon in horizons {
-        te.set_horizon(horizon);
-        loop {
-            let added = te.phase();
-            carried += added;
-            if added == 0 || carried == total {
-                break;
-            }
-        }
+        carried = te.maximise_at(horizon, carried, total);
         out.push((horizon, carried));
         if carried == total || deadline.is_some_and(|d| std::time::Instant::now() > d) {
             break;
@@ -783,14 +789,7 @@ pub fn earliest_arrival(
     let mut carried = 0u64;
     let mut profile = Vec::new();
     for horizon in (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper) {
-        te.set_horizon(horizon);
-        loop {
-            let added = te.phase();
-            carried += added;
-            if added == 0 || carried == total {
-                break;
-            }
-        }
+        carried = te.maximise_at(horizon, carried, total);
         profile.resize(horizon as usize + 1, carried);
         if carried == total {
             return Ok(Some((decompose(&mut te), profile)));

@@ -154,17 +154,10 @@ fn on_from_the_exits(
     onward: Onward,
     deadline: Option<std::time::Instant>,
 ) -> Result<Plan, PlanError> {
-    let xp = &x.problem;
     // Staying outside: the roads between safe nodes (and centres), none of which the exits
     // use (theirs start at nodes that are not safe), so their room is all there.
     let outside = (onward == Onward::StayOutside).then(|| {
-        let (edges, map): (Vec<_>, Vec<_>) = p
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| x.sink[e.from as usize] && x.sink[e.to as usize])
-            .map(|(i, e)| (*e, EdgeIx(i as u32)))
-            .unzip();
+        let (edges, map) = outside_roads(p, x);
         let problem = Problem::from_edges(
             p.step_s,
             p.node_count,
@@ -177,69 +170,111 @@ fn on_from_the_exits(
     });
     let onward_problem = outside.as_ref().map_or(p, |(op, _)| op);
     let mut res = Reservations::new(onward_problem);
-    // Streams leaving from the same node at the same step go on as one start; each keeps
-    // its members (source, legs so far, vehicles) to hand the vehicles back.
-    type Member = (u32, Vec<Leg>, u32);
-    let mut index: std::collections::HashMap<(u32, u32), usize> = Default::default();
-    let mut starts: Vec<Start> = Vec::new();
-    let mut members: Vec<Vec<Member>> = Vec::new();
-    let mut join = |source: u32, node: u32, release: u32, prefix: Vec<Leg>, vehicles: u32| {
-        let k = *index.entry((node, release)).or_insert_with(|| {
-            starts.push(Start { source, node, release, vehicles: 0 });
-            members.push(Vec::new());
-            starts.len() - 1
-        });
-        starts[k].vehicles += vehicles;
-        members[k].push((source, prefix, vehicles));
-    };
-    for g in exits {
-        let legs: Vec<Leg> =
-            g.legs.iter().map(|l| Leg { edge: x.edges[l.edge.index()], enter_step: l.enter_step }).collect();
+    let mut starts = Starts::default();
+    for g in &exits {
+        let legs = starts.join_exit(x, g);
         if outside.is_none() {
             for l in &legs {
                 res.reserve(p, l.edge.0, l.enter_step, g.vehicles);
             }
         }
-        let exit = xp.destinations[g.destination as usize].node;
-        join(x.sources[g.source as usize], exit, g.arrival_step(xp), legs, g.vehicles);
     }
-    for (i, s) in p.sources.iter().enumerate() {
-        if s.vehicles > 0 && x.sink[s.node as usize] {
-            join(i as u32, s.node, 0, Vec::new(), s.vehicles);
-        }
-    }
+    starts.join_safe_sources(p, x);
     let mut second = Heuristic::new(onward_problem);
     if let Some(d) = deadline {
         second = second.with_deadline(d);
     }
-    let mut next = vec![0usize; starts.len()];
     let mut groups = Vec::new();
-    for g in second.run_starts(&mut res, &starts, &[])?.groups {
-        let k = g.source as usize;
-        let mut need = g.vehicles;
+    for g in second.run_starts(&mut res, &starts.starts, &[])?.groups {
         let onward_legs: Vec<Leg> = match &outside {
             Some((_, map)) => {
                 g.legs.iter().map(|l| Leg { edge: map[l.edge.index()], enter_step: l.enter_step }).collect()
             }
             None => g.legs.clone(),
         };
-        while need > 0 {
-            let m = &mut members[k][next[k]];
-            let take = need.min(m.2);
-            let mut legs = m.1.clone();
-            legs.extend(onward_legs.iter().copied());
-            groups.push(Group { source: m.0, destination: g.destination, vehicles: take, legs });
-            m.2 -= take;
-            need -= take;
-            if m.2 == 0 {
-                next[k] += 1;
-            }
-        }
+        starts.hand_back(g.source as usize, g.destination, g.vehicles, &onward_legs, &mut groups);
     }
     let mut plan = Plan { groups };
     plan.tidy_with(p, Waiting::OutsideZone);
     plan.leave_early(p);
     Ok(plan)
+}
+
+/// The roads between safe nodes (and centres), and the position of each in `p`.
+fn outside_roads(p: &Problem, x: &ExitProblem) -> (Vec<PlanEdge>, Vec<EdgeIx>) {
+    p.edges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| x.sink[e.from as usize] && x.sink[e.to as usize])
+        .map(|(i, e)| (*e, EdgeIx(i as u32)))
+        .unzip()
+}
+
+/// Vehicles gathered by where and when they go on from: one [`Start`] per (node, step),
+/// each keeping its members (source, legs so far, vehicles) to hand the vehicles back.
+#[derive(Default)]
+struct Starts {
+    index: std::collections::HashMap<(u32, u32), usize>,
+    starts: Vec<Start>,
+    members: Vec<Vec<(u32, Vec<Leg>, u32)>>,
+    /// Per start, its first member with vehicles not handed back yet.
+    next: Vec<usize>,
+}
+
+impl Starts {
+    fn join(&mut self, source: u32, node: u32, release: u32, prefix: Vec<Leg>, vehicles: u32) {
+        let k = *self.index.entry((node, release)).or_insert_with(|| {
+            self.starts.push(Start { source, node, release, vehicles: 0 });
+            self.members.push(Vec::new());
+            self.next.push(0);
+            self.starts.len() - 1
+        });
+        self.starts[k].vehicles += vehicles;
+        self.members[k].push((source, prefix, vehicles));
+    }
+
+    /// A group of the exit problem: from its exit node at the step it got there. Returns
+    /// its legs as legs of the full problem.
+    fn join_exit(&mut self, x: &ExitProblem, g: &Group) -> Vec<Leg> {
+        let xp = &x.problem;
+        let legs: Vec<Leg> =
+            g.legs.iter().map(|l| Leg { edge: x.edges[l.edge.index()], enter_step: l.enter_step }).collect();
+        self.join(
+            x.sources[g.source as usize],
+            xp.destinations[g.destination as usize].node,
+            g.arrival_step(xp),
+            legs.clone(),
+            g.vehicles,
+        );
+        legs
+    }
+
+    /// The sources already at safe nodes (or centres): from home at step 0.
+    fn join_safe_sources(&mut self, p: &Problem, x: &ExitProblem) {
+        for (i, s) in p.sources.iter().enumerate() {
+            if s.vehicles > 0 && x.sink[s.node as usize] {
+                self.join(i as u32, s.node, 0, Vec::new(), s.vehicles);
+            }
+        }
+    }
+
+    /// `vehicles` of start `k` went on by `onward` to `destination`: one group per member
+    /// they came from, its legs so far then `onward`.
+    fn hand_back(&mut self, k: usize, destination: u32, vehicles: u32, onward: &[Leg], groups: &mut Vec<Group>) {
+        let mut need = vehicles;
+        while need > 0 {
+            let m = &mut self.members[k][self.next[k]];
+            let take = need.min(m.2);
+            let mut legs = m.1.clone();
+            legs.extend(onward.iter().copied());
+            groups.push(Group { source: m.0, destination, vehicles: take, legs });
+            m.2 -= take;
+            need -= take;
+            if m.2 == 0 {
+                self.next[k] += 1;
+            }
+        }
+    }
 }
 
 /// The least-exposure plan of the exit problem and the exposure bound of its profile.
@@ -316,51 +351,18 @@ fn onward_exact(
     max_states: usize,
     deadline: Option<std::time::Instant>,
 ) -> Result<Option<Plan>, PlanError> {
-    let xp = &x.problem;
-    let (mut edges, map): (Vec<_>, Vec<_>) = p
-        .edges
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| x.sink[e.from as usize] && x.sink[e.to as usize])
-        .map(|(i, e)| (*e, EdgeIx(i as u32)))
-        .unzip();
+    let (mut edges, map) = outside_roads(p, x);
     let outside_edges = edges.len();
-    // One start per (exit node, step reached), in order of first appearance; the members
-    // of each (source, exit legs, vehicles) get its vehicles back.
-    type Member = (u32, Vec<Leg>, u32);
-    let mut index: std::collections::HashMap<(u32, u32), usize> = Default::default();
-    let mut starts: Vec<(u32, u32, u32)> = Vec::new(); // (node, release, vehicles)
-    let mut members: Vec<Vec<Member>> = Vec::new();
-    let mut join = |source: u32, node: u32, release: u32, prefix: Vec<Leg>, vehicles: u32| {
-        let k = *index.entry((node, release)).or_insert_with(|| {
-            starts.push((node, release, 0));
-            members.push(Vec::new());
-            starts.len() - 1
-        });
-        starts[k].2 += vehicles;
-        members[k].push((source, prefix, vehicles));
-    };
+    let mut starts = Starts::default();
     for g in exits {
-        let legs: Vec<Leg> =
-            g.legs.iter().map(|l| Leg { edge: x.edges[l.edge.index()], enter_step: l.enter_step }).collect();
-        join(
-            x.sources[g.source as usize],
-            xp.destinations[g.destination as usize].node,
-            g.arrival_step(xp),
-            legs,
-            g.vehicles,
-        );
+        starts.join_exit(x, g);
     }
-    for (i, s) in p.sources.iter().enumerate() {
-        if s.vehicles > 0 && x.sink[s.node as usize] {
-            join(i as u32, s.node, 0, Vec::new(), s.vehicles);
-        }
-    }
-    let node_count = p.node_count + starts.len();
-    let mut sources = Vec::with_capacity(starts.len());
-    for (k, &(node, release, vehicles)) in starts.iter().enumerate() {
+    starts.join_safe_sources(p, x);
+    let node_count = p.node_count + starts.starts.len();
+    let mut sources = Vec::with_capacity(starts.starts.len());
+    for (k, &Start { source, node, release, vehicles }) in starts.starts.iter().enumerate() {
         let virtual_node = (p.node_count + k) as u32;
-        let first = &p.sources[members[k][0].0 as usize];
+        let first = &p.sources[source as usize];
         edges.push(PlanEdge {
             id: evac_network::EdgeId(u32::MAX),
             junction: None,
@@ -376,15 +378,13 @@ fn onward_exact(
     let mut in_zone = p.in_zone.clone();
     in_zone.resize(node_count, false);
     let op = Problem::from_edges(p.step_s, node_count, edges, sources, p.destinations.clone(), in_zone);
-    let lower = starts.iter().map(|s| s.1).max().unwrap_or(0);
+    let lower = starts.starts.iter().map(|s| s.release).max().unwrap_or(0);
     let exact = match exact::solve_until(&op, lower.min(upper), upper, max_states, deadline) {
         Ok(found) => found,
         Err(_) => return Ok(None),
     };
-    let mut next = vec![0usize; starts.len()];
     let mut groups = Vec::new();
     for g in exact.plan.groups {
-        let k = g.source as usize;
         // The virtual edge first (its step is when the start's vehicles were released, or
         // later: they waited at the exit), then outside roads.
         let onward: Vec<Leg> = g
@@ -393,19 +393,7 @@ fn onward_exact(
             .filter(|l| l.edge.index() < outside_edges)
             .map(|l| Leg { edge: map[l.edge.index()], enter_step: l.enter_step })
             .collect();
-        let mut need = g.vehicles;
-        while need > 0 {
-            let m = &mut members[k][next[k]];
-            let take = need.min(m.2);
-            let mut legs = m.1.clone();
-            legs.extend(onward.iter().copied());
-            groups.push(Group { source: m.0, destination: g.destination, vehicles: take, legs });
-            m.2 -= take;
-            need -= take;
-            if m.2 == 0 {
-                next[k] += 1;
-            }
-        }
+        starts.hand_back(g.source as usize, g.destination, g.vehicles, &onward, &mut groups);
     }
     let mut plan = Plan { groups };
     plan.tidy_with(p, Waiting::OutsideZone);
