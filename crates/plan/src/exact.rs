@@ -709,6 +709,19 @@ pub fn arrival_profile(
     max_states: usize,
     deadline: Option<std::time::Instant>,
 ) -> Result<(Vec<u64>, bool), ExactError> {
+    arrival_profile_and_flow(p, upper, stride, max_states, deadline).map(|(profile, complete, _)| (profile, complete))
+}
+
+/// [`arrival_profile`], and the flow of a chain that carried everyone, as a plan: an
+/// earliest-arrival flow at that chain's horizons (see [`earliest_arrival`]), so its total
+/// of arrival steps is within the profile's stride of the least possible.
+pub fn arrival_profile_and_flow(
+    p: &Problem,
+    upper: u32,
+    stride: u32,
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<(Vec<u64>, bool, Option<Plan>), ExactError> {
     let stride = stride.max(1);
     let horizons: Vec<u32> = (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper).collect();
     let chains = if horizons.len() >= 8 { rayon::current_num_threads().clamp(1, 2) } else { 1 };
@@ -719,9 +732,21 @@ pub fn arrival_profile(
     };
     let (a, b) = rayon::join(
         || profile_chain(p, upper, &first, max_states, deadline),
-        || if second.is_empty() { Ok(Vec::new()) } else { profile_chain(p, upper, &second, max_states, deadline) },
+        || {
+            if second.is_empty() {
+                Ok((Vec::new(), None))
+            } else {
+                profile_chain(p, upper, &second, max_states, deadline)
+            }
+        },
     );
-    let mut computed: Vec<(u32, u64)> = a?.into_iter().chain(b?).collect();
+    let ((a, flow_a), (b, flow_b)) = (a?, b?);
+    // The chain that carried everyone at the earlier horizon (its flow is complete).
+    let flow = match (flow_a, flow_b) {
+        (Some((ha, pa)), Some((hb, pb))) => Some(if hb < ha { pb } else { pa }),
+        (a, b) => a.or(b).map(|(_, plan)| plan),
+    };
+    let mut computed: Vec<(u32, u64)> = a.into_iter().chain(b).collect();
     computed.sort_unstable();
     let total = p.total_vehicles();
     // Each step takes the value of the next computed horizon; the profile ends at the first
@@ -731,26 +756,28 @@ pub fn arrival_profile(
     let mut expected = horizons.iter();
     for &(horizon, carried) in &computed {
         if expected.next() != Some(&horizon) {
-            return Ok((profile, false));
+            return Ok((profile, false, flow));
         }
         profile.resize(horizon as usize + 1, carried);
         if carried == total {
-            return Ok((profile, true));
+            return Ok((profile, true, flow));
         }
     }
     let complete = computed.len() == horizons.len() && computed.last().is_some_and(|&(_, c)| c == total);
-    Ok((profile, complete))
+    Ok((profile, complete, flow))
 }
 
 /// The maximum flows of one chain of horizons (ascending), each computed from the last:
-/// `(horizon, vehicles carried)`, until everyone is carried or the deadline passes.
+/// `(horizon, vehicles carried)`, until everyone is carried or the deadline passes; and
+/// when everyone is carried, that horizon and the flow as a plan.
+type Chain = (Vec<(u32, u64)>, Option<(u32, Plan)>);
 fn profile_chain(
     p: &Problem,
     upper: u32,
     horizons: &[u32],
     max_states: usize,
     deadline: Option<std::time::Instant>,
-) -> Result<Vec<(u32, u64)>, ExactError> {
+) -> Result<Chain, ExactError> {
     let mut te = build(p, upper, max_states)?;
     let total = p.total_vehicles();
     let mut carried = 0u64;
@@ -758,11 +785,14 @@ fn profile_chain(
     for &horizon in horizons {
         carried = te.maximise_at(horizon, carried, total);
         out.push((horizon, carried));
-        if carried == total || deadline.is_some_and(|d| std::time::Instant::now() > d) {
+        if carried == total {
+            return Ok((out, Some((horizon, decompose(&mut te)))));
+        }
+        if deadline.is_some_and(|d| std::time::Instant::now() > d) {
             break;
         }
     }
-    Ok(out)
+    Ok((out, None))
 }
 
 /// An earliest-arrival flow of `p` as a plan, and its arrival profile: the maximum flow of
@@ -939,9 +969,24 @@ mod tests {
         assert!(complete);
         let expected: Vec<u64> = (0..=16).map(|t: u64| (2 * t.saturating_sub(1)).min(30)).collect();
         assert_eq!(profile, expected);
-        let single: Vec<(u32, u64)> = profile_chain(&p, 20, &(0..=20).collect::<Vec<_>>(), 1_000_000, None).unwrap();
+        let (single, flow) = profile_chain(&p, 20, &(0..=20).collect::<Vec<_>>(), 1_000_000, None).unwrap();
         let single: Vec<u64> = single.into_iter().map(|(_, c)| c).collect();
         assert_eq!(profile, single);
+        // The chain's final flow is an earliest-arrival flow: as many vehicles arrived by
+        // every step as the maximum flow of that step's horizon.
+        let (horizon, plan) = flow.expect("everyone carried");
+        assert_eq!(horizon, 16);
+        assert!(crate::verify::verify(&p, &plan).is_empty());
+        for (t, &most) in profile.iter().enumerate() {
+            let arrived: u64 =
+                plan.groups.iter().filter(|g| g.arrival_step(&p) as usize <= t).map(|g| u64::from(g.vehicles)).sum();
+            assert_eq!(arrived, most, "step {t}");
+        }
+        let (plan, every) = earliest_arrival(&p, 20, 1, 1_000_000, None).unwrap().expect("no deadline");
+        assert_eq!(every, profile);
+        assert_eq!(plan.groups.iter().map(|g| g.arrival_step(&p) * g.vehicles).sum::<u32>(), {
+            (0..profile.len()).map(|t| 30 - profile[t] as u32).sum::<u32>()
+        });
         // Every other horizon: the steps between take the next computed value.
         let (coarse, _) = arrival_profile(&p, 20, 2, 1_000_000, None).unwrap();
         assert!(coarse.iter().zip(&profile).all(|(c, f)| c >= f), "{coarse:?}");

@@ -280,28 +280,38 @@ impl Starts {
 /// The least-exposure plan of the exit problem and the exposure bound of its profile.
 #[derive(Debug, Clone)]
 pub struct LeastExposure {
-    /// The earliest-arrival flow out of the zone, driven on to destinations.
-    pub plan: Plan,
-    /// The bound of [`weighted_profile_bound`] on its profile, which has every step: without
-    /// exposure weights the least exposure of any plan.
+    /// The earliest-arrival flow out of the zone, driven on to destinations over roads
+    /// between safe nodes (`None` when the profile is partial).
+    pub plan: Option<Plan>,
+    /// The bound of [`weighted_profile_bound`] on its profile: where every step was computed
+    /// and without exposure weights, the least exposure of any plan.
     pub bound: f64,
+    /// Whether the profile reached a horizon by which everyone is out (else the deadline
+    /// passed: the bound is partial, still valid, and there is no plan).
+    pub complete: bool,
 }
 
-/// The exit problem of `p` is small enough for [`least_exposure`], one chain over every
-/// horizon: at most this many node-steps (nodes short of safety × `upper`). Above it that
-/// chain is the longest stage (the 2,400-node river case, where 4,683 of 4,689 nodes are in
-/// the zone, 0.9 M: over 60 s, against 29 s for [`flow_exposure_bound`], whose two chains of
-/// every k-th horizon run on both cores), and only the bound is computed.
+/// Weight and vehicles of each source of the exit problem.
+fn weights(x: &ExitProblem) -> Vec<(f64, u64)> {
+    x.problem.sources.iter().map(|s| (s.exposure_weight, u64::from(s.vehicles))).collect()
+}
+
+/// The exit problem of `p` is small enough for [`least_exposure`] to compute every horizon
+/// in one chain: at most this many node-steps (nodes short of safety × `upper`). Above it
+/// that chain is the longest stage (the 2,400-node river case, where 4,683 of 4,689 nodes
+/// are in the zone, 0.9 M: over 60 s, against 29 s for the two chains of every k-th horizon
+/// of [`flow_exposure_bound`] on two cores), and the flow of those is taken instead.
 pub const LEAST_EXPOSURE_NODE_STEPS: u64 = 500_000;
 
 /// The earliest-arrival flow of the exit problem ([`exact::earliest_arrival`]: the most
 /// vehicles at safe nodes by every step at once, so the least total of exit steps), driven
 /// on from the exits over roads between safe nodes only, and the bound of its profile.
-/// Every horizon is computed, so without exposure weights its exits are as early as any
-/// plan's can be: the plan's exposure is the bound, the least possible, unless waiting
-/// moved. `upper`: a step by which everyone can be out (an exposure-first plan's last
-/// exit). `Ok(None)` at the deadline, or when the exit problem is larger than
-/// [`LEAST_EXPOSURE_NODE_STEPS`].
+/// Up to [`LEAST_EXPOSURE_NODE_STEPS`] every horizon is computed, so without exposure
+/// weights its exits are as early as any plan's can be: the plan's exposure is the bound,
+/// the least possible, unless waiting moved. Above, every k-th horizon (k = upper / 64), as
+/// for [`flow_exposure_bound`], whose bound it then gives: its exits are the earliest at
+/// those horizons and within k steps of them in between. `upper`: a step by which everyone
+/// can be out (an exposure-first plan's last exit). `Ok(None)` at the deadline.
 pub fn least_exposure(
     p: &Problem,
     upper: u32,
@@ -310,21 +320,32 @@ pub fn least_exposure(
 ) -> Result<Option<LeastExposure>, PlanError> {
     let x = exit_problem(p);
     let short_of_safety = x.sink.iter().filter(|&&s| !s).count() as u64;
-    if short_of_safety * u64::from(upper) > LEAST_EXPOSURE_NODE_STEPS {
-        return Ok(None);
-    }
-    // Everyone at a safe node already: nobody need be exposed.
+    let every_step = short_of_safety * u64::from(upper) <= LEAST_EXPOSURE_NODE_STEPS;
     let (exits, profile) = if x.problem.sources.is_empty() {
+        // Everyone at a safe node already: nobody need be exposed.
         (Plan::default(), Vec::new())
-    } else {
+    } else if every_step {
         match exact::earliest_arrival(&x.problem, upper, 1, max_states, deadline) {
             Ok(Some(found)) => found,
             Ok(None) | Err(_) => return Ok(None),
         }
+    } else {
+        // Every k-th horizon, in two chains on two cores: the flow of the chain that
+        // carried everyone first, the profile of both (the bound of flow_exposure_bound).
+        let stride = upper.div_ceil(64).max(1);
+        let (profile, complete, flow) =
+            match exact::arrival_profile_and_flow(&x.problem, upper, stride, max_states, deadline) {
+                Ok(found) => found,
+                Err(_) => return Ok(None),
+            };
+        let bound = weighted_profile_bound(&profile, &weights(&x));
+        match flow {
+            Some(flow) if complete => (flow, profile),
+            // Out of time: the bound stands (a partial profile still bounds), no plan.
+            _ => return Ok(Some(LeastExposure { plan: None, bound, complete: false })),
+        }
     };
-    let weights: Vec<(f64, u64)> =
-        x.problem.sources.iter().map(|s| (s.exposure_weight, u64::from(s.vehicles))).collect();
-    let bound = weighted_profile_bound(&profile, &weights);
+    let bound = weighted_profile_bound(&profile, &weights(&x));
     let mut plan = on_from_the_exits(p, &x, exits.groups.clone(), Onward::StayOutside, deadline)?;
     // The quickest way on from those exits, proven: an earlier clearance with the same
     // exposure, often within the balanced objective's slack where CCRP's was not.
@@ -333,7 +354,7 @@ pub fn least_exposure(
     {
         plan = quicker;
     }
-    Ok(Some(LeastExposure { plan, bound }))
+    Ok(Some(LeastExposure { plan: Some(plan), bound, complete: true }))
 }
 
 /// The exits of `exits` (a plan of the exit problem `x`) driven on to destinations with the

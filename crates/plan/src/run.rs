@@ -437,8 +437,10 @@ fn safety_first(
         if let Some(upper) = least_so_far.or(upper) {
             let deadline = Instant::now() + options.exact_budget;
             if let Ok(Some(least)) = exposure::least_exposure(p, upper, options.max_states, Some(deadline)) {
-                plans.push(("least exposure (earliest-arrival exits)".into(), least.plan));
-                exact_bound = Some(least.bound);
+                if let Some(plan) = least.plan {
+                    plans.push(("least exposure (earliest-arrival exits)".into(), plan));
+                }
+                exact_bound = Some((least.bound, least.complete));
             }
         }
     }
@@ -479,9 +481,10 @@ fn safety_first(
         .then(|| exposure::last_exit_step(p, &plans[best_exposure].1));
     let bound = || {
         let mut bound = (exposure::free_flow_exposure_bound(p), "free-flow exit".to_string());
-        if let Some(b) = exact_bound {
+        if let Some((b, complete)) = exact_bound {
             if b >= bound.0 {
-                bound = (b, "earliest-arrival flow out of the zone".to_string());
+                let kind = if complete { "" } else { " (partial)" };
+                bound = (b, format!("earliest-arrival flow out of the zone{kind}"));
             }
             return bound;
         }

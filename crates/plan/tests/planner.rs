@@ -382,10 +382,12 @@ fn exposure_bound_matches_brute_force_on_a_tiny_network() {
         assert_eq!(bound, brute_force_least_exposure(&p, vehicles) as f64, "{vehicles} vehicles");
         // The least-exposure plan reaches it: the earliest-arrival flow out of the zone,
         // driven on, is a valid plan with exactly the least exposure.
-        let least = exposure::least_exposure(&p, 20, 1_000_000, None).unwrap().expect("small enough");
-        assert!(verify(&p, &least.plan).is_empty(), "{vehicles} vehicles: {:?}", verify(&p, &least.plan));
+        let least = exposure::least_exposure(&p, 20, 1_000_000, None).unwrap().expect("no deadline");
+        assert!(least.complete);
+        let least_plan = least.plan.expect("a complete profile has its flow");
+        assert!(verify(&p, &least_plan).is_empty(), "{vehicles} vehicles: {:?}", verify(&p, &least_plan));
         assert_eq!(least.bound, bound);
-        assert_eq!(least.plan.exposure_vehicle_steps(&p), bound, "{vehicles} vehicles");
+        assert_eq!(least_plan.exposure_vehicle_steps(&p), bound, "{vehicles} vehicles");
         let least =
             evac_plan::run::run(&p, RunOptions { objective: Objective::Exposure, ..RunOptions::default() }).unwrap();
         assert!(least.plan.exposure_vehicle_steps(&p) >= bound);
