@@ -1,7 +1,8 @@
 //! Exposure, checked independently: plan.json is read with serde_json alone and every
 //! group's exposure recomputed from its legs, the edges and the nodes' zone flags — no
 //! planner code — and compared with the figures evac printed and wrote. The same check in
-//! Python: scripts/check_exposure.py (run here too).
+//! Python: scripts/check_exposure.py (run here too); and the least exposure by linear
+//! programming, scripts/exposure_lp.py (SciPy's HiGHS), against the bound and the plan.
 
 mod common;
 use common::*;
@@ -103,6 +104,24 @@ fn check_in(dir: &std::path::Path, objective: &str) -> serde_json::Value {
         .output()
         .expect("python3");
     assert!(o.status.success(), "check_exposure.py: {}", String::from_utf8_lossy(&o.stdout));
+    // The least exposure by linear programming (SciPy's HiGHS, no evac code): never above
+    // the plan's, never below the bound, equal to a complete bound.
+    let o = Command::new("python3")
+        .arg(repo().join("scripts/exposure_lp.py"))
+        .arg(out.join("plan.json"))
+        .output()
+        .expect("python3");
+    if o.status.code() == Some(2) {
+        assert!(std::env::var("CI").is_err(), "CI installs SciPy: {}", String::from_utf8_lossy(&o.stderr));
+        eprintln!("skipped the LP check: {}", String::from_utf8_lossy(&o.stderr));
+    } else {
+        assert!(
+            o.status.success(),
+            "exposure_lp.py: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
     plan
 }
 
