@@ -1,7 +1,7 @@
 //! The PostgreSQL engine (the `postgres` driver): several `evac serve` processes may share
 //! one database. Each process has one writer connection (group commit as with SQLite) and a
 //! small pool of readers; the batches of all processes are serialised by the row that holds
-//! the commit sequence number (a batch takes it first when one of its writes checks and
+//! the commit sequence number (a batch takes it before its first write that checks and
 //! then writes, otherwise just before it extends the audit chain and commits: see
 //! `writer::Order`), so the audit chain and the order numbers stay one sequence however
 //! many servers write.
@@ -169,7 +169,10 @@ impl Sql for PgConn {
 impl WriteConn for PgConn {
     fn begin_batch(&mut self) -> Result<(), StoreError> {
         self.reconnect_if_closed()?;
-        self.batch("BEGIN")
+        // Stated, not left to the database's default: the writes of `Order::Any` batches are
+        // right under READ COMMITTED (a conflicting insert waits for the other transaction
+        // and then sees its row); under a stricter default they would fail and re-run.
+        self.batch("BEGIN ISOLATION LEVEL READ COMMITTED")
     }
 
     fn committed(&mut self, _seq: i64) {}

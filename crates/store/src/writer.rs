@@ -5,11 +5,13 @@
 //! trait and keeps its own typed reply channel, so the thread runs `Box<dyn Job>` and each
 //! caller gets back exactly the `T` its closure returned, never a dynamically typed value.
 //! Each batch takes the next commit sequence number (on PostgreSQL the row lock that
-//! serialises the batches of every server on the database): first, when one of its writes
-//! reads what another server's batch may change ([`Order::Serial`], the default); otherwise
-//! only after its writes, before its audit records are chained and committed, so that on
-//! PostgreSQL the batches of several servers do their writes side by side and wait for one
-//! another only for the audit chain and the commit.
+//! serialises the batches of every server on the database): before its first write that
+//! reads what another server's batch may change ([`Order::Serial`], the default; the
+//! writes needing no order run first), or, when there is none, only after its writes,
+//! before its audit records are chained and committed: on PostgreSQL the batches of several
+//! servers do their registrations side by side and wait for one another only for the
+//! serial writes, the audit chain and the commit. A batch PostgreSQL rolls back to break a
+//! deadlock or serialization conflict with another server's runs again from the start.
 
 use crate::StoreError;
 use crate::db::{Sql, WriteConn};
@@ -20,8 +22,9 @@ const MAX_BATCH: usize = 256;
 
 /// One write waiting for the writer thread.
 trait Job: Send {
-    /// Run the write; true if it succeeded. A write may run twice (see [`run_batches`]):
-    /// only its last run's result is answered.
+    /// Run the write; true if it succeeded. A write may run more than once (see
+    /// [`run_batches`]: again with savepoints when another write of its batch failed, and
+    /// the whole batch again on contention): only its last run's result is answered.
     fn run(&mut self, tx: &mut dyn Sql) -> bool;
     /// Answer the caller once the batch's fate is known: `Ok` if the write's last run
     /// succeeded and is part of the committed batch, so the write's own result stands.
@@ -38,7 +41,7 @@ trait Job: Send {
 pub(crate) enum Order {
     /// It reads something another batch may change and decides on it (a number taken from
     /// a maximum, a state checked then changed): its batch holds the commit sequence row
-    /// from its start, so no other batch commits while it runs.
+    /// from before it runs, so no other batch commits meanwhile.
     Serial,
     /// Its statements are correct whatever commits beside them (an insert that meets a
     /// unique key with `ON CONFLICT`, an update conditioned on the row's version in its
@@ -143,6 +146,7 @@ impl Writer {
 fn batch_error(what: &str, e: StoreError) -> StoreError {
     match e {
         StoreError::Unavailable(m) => StoreError::Unavailable(format!("{what}: {m}")),
+        StoreError::Contention(m) => StoreError::Contention(format!("{what}: {m}")),
         other => StoreError::Failed(format!("{what}: {other}")),
     }
 }
@@ -175,24 +179,37 @@ fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>
                 Err(_) => break,
             }
         }
-        let mut committed = Err(StoreError::Failed("the batch did not run".into()));
+        // The writes that need no order first: a batch holds the sequence row from its first
+        // serial write on, so another server's batch of registrations waiting for that row
+        // is never also waited for by this batch's registrations (a deadlock PostgreSQL
+        // would take a second to break). The writes of one batch were sent at the same
+        // time, so their order among themselves is any.
+        batch.sort_by_key(|job| job.order() == Order::Serial);
+        let mut committed =
+            Err(StoreError::Contention("the batch kept meeting other servers' writes; try again".into()));
         for attempt in 0..=CONTENTION_RETRIES {
             if attempt > 0 {
                 // Let the other server's transaction finish before this one runs again.
                 std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
             }
-            committed = match run_batch(conn.as_mut(), &mut batch, false) {
-                Pass::Done(outcome) => outcome,
-                Pass::Contended => continue,
+            let pass = match run_batch(conn.as_mut(), &mut batch, false) {
+                Pass::WriteFailed if batch.len() > 1 => run_batch(conn.as_mut(), &mut batch, true),
                 // Alone in its batch, the failed write has nothing to spare: it is answered
                 // with its own error (the transaction is rolled back), without a second run.
-                Pass::WriteFailed if batch.len() == 1 => Ok(()),
-                Pass::WriteFailed => match run_batch(conn.as_mut(), &mut batch, true) {
-                    Pass::Contended => continue,
-                    pass => pass.outcome(),
-                },
+                Pass::WriteFailed => Pass::Done(Ok(())),
+                pass => pass,
             };
-            break;
+            match pass {
+                Pass::Done(outcome) => {
+                    committed = outcome;
+                    break;
+                }
+                Pass::Contended => continue,
+                Pass::WriteFailed => {
+                    committed = Err(StoreError::Failed("the batch could not be written".into()));
+                    break;
+                }
+            }
         }
         for job in batch {
             job.answer(committed.clone());
@@ -224,22 +241,15 @@ enum Pass {
     Contended,
 }
 
-impl Pass {
-    fn outcome(self) -> Result<(), StoreError> {
-        match self {
-            Pass::Done(outcome) => outcome,
-            Pass::WriteFailed => Err(StoreError::Failed("the batch could not be written".into())),
-            Pass::Contended => Err(StoreError::Contention("the batch kept meeting other servers' writes".into())),
-        }
-    }
-}
-
 /// One pass over `batch` in a fresh transaction: each write in its own savepoint if
 /// `savepoints`, otherwise straight in the transaction (stopping at the first that fails).
 fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: bool) -> Pass {
-    let serial = batch.iter().any(|job| job.order() == Order::Serial);
+    // With savepoints the row is taken first if any write is serial (taken inside a job's
+    // savepoint, rolling the job back would release it); without, just before the first
+    // serial write (the batch is sorted: writes needing no order come first).
+    let serial_first = savepoints && batch.iter().any(|job| job.order() == Order::Serial);
     let begun = conn.begin_batch();
-    let mut seq = match begun.and_then(|()| if serial { next_seq(conn).map(Some) } else { Ok(None) }) {
+    let mut seq = match begun.and_then(|()| if serial_first { next_seq(conn).map(Some) } else { Ok(None) }) {
         Ok(seq) => seq,
         Err(e) => {
             let _ = conn.batch("ROLLBACK");
@@ -255,6 +265,19 @@ fn run_batch(conn: &mut dyn WriteConn, batch: &mut [Box<dyn Job>], savepoints: b
     let mut open = false;
     for (i, job) in batch.iter_mut().enumerate() {
         if !savepoints {
+            if seq.is_none() && job.order() == Order::Serial {
+                match next_seq(conn) {
+                    Ok(n) => seq = Some(n),
+                    Err(e) => {
+                        let _ = conn.batch("ROLLBACK");
+                        forget_audits(conn, 0);
+                        if matches!(e, StoreError::Contention(_)) {
+                            return Pass::Contended;
+                        }
+                        return Pass::Done(Err(batch_error("cannot take the commit sequence", e)));
+                    }
+                }
+            }
             if !job.run(conn) {
                 let _ = conn.batch("ROLLBACK");
                 forget_audits(conn, 0);
@@ -473,5 +496,41 @@ mod tests {
         assert!(matches!(&r, Err(StoreError::Failed(m)) if m.contains("commit failed")), "{r:?}");
         let conn = Connection::open(dir.path().join("w.sqlite")).unwrap();
         assert_eq!(conn.query_row("SELECT count(*) FROM c", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
+    }
+
+    /// A write that meets another server's transaction in a deadlock runs again with its
+    /// whole batch, and is answered with its result once a run goes through; one that
+    /// keeps meeting it is answered with the contention (503), never with a success.
+    #[test]
+    fn a_contended_batch_runs_again_and_says_so_when_it_keeps_failing() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (dir, w) = writer();
+        let runs = std::sync::Arc::new(AtomicUsize::new(0));
+        let r = {
+            let runs = runs.clone();
+            w.write(move |tx| {
+                tx.exec("INSERT INTO t (v) VALUES (1)", &[])?;
+                if runs.fetch_add(1, Ordering::SeqCst) < 2 {
+                    return Err(StoreError::Contention("deadlock detected (40P01)".into()));
+                }
+                Ok(7)
+            })
+        };
+        assert_eq!(r.unwrap(), 7);
+        assert_eq!(runs.load(Ordering::SeqCst), 3, "two contended runs, then one that commits");
+        let always = w.write(|tx| -> Result<(), StoreError> {
+            tx.exec("INSERT INTO t (v) VALUES (2)", &[])?;
+            Err(StoreError::Contention("deadlock detected (40P01)".into()))
+        });
+        assert!(matches!(always, Err(StoreError::Contention(_))), "{always:?}");
+        let conn = Connection::open(dir.path().join("w.sqlite")).unwrap();
+        let rows: Vec<i64> = conn
+            .prepare("SELECT v FROM t ORDER BY v")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .flatten()
+            .collect();
+        assert_eq!(rows, vec![1], "the write that never went through left nothing");
     }
 }
