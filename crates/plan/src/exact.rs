@@ -797,12 +797,15 @@ fn profile_chain(
 
 /// An earliest-arrival flow of `p` as a plan, and its arrival profile: the maximum flow of
 /// the horizons `stride - 1`, `2·stride - 1`, … in turn (and `upper`), each augmenting the
-/// last, until everyone is carried. Augmenting paths end at the super-sink and never run
-/// back along an arc into it, so the vehicles that reached a destination without a room
-/// limit by step t under horizon t still do under every later horizon: with `stride` 1 the
-/// final flow has the most vehicles possible arrived by every step at once, and so the
-/// least total of arrival steps of any plan (for the exit problem, whose safe nodes have no
-/// limit: the least exposure). With a larger stride it has that at the computed horizons.
+/// last, until everyone is carried. Every destination of `p` must be without a room limit
+/// (the exit problem's sinks are). Then a destination's aggregate node is one level before
+/// the super-sink in every phase, so Dinic's shortest augmenting paths go from it straight
+/// to the super-sink and never back along its arrival arcs: the vehicles that arrived by
+/// step t under horizon t still do under every later horizon. With `stride` 1 the final
+/// flow has the most vehicles possible arrived by every step at once, and so the least
+/// total of arrival steps of any plan (for the exit problem: the least exposure). With a
+/// larger stride it has that at the computed horizons. (With a room limit an augmenting
+/// path may move an earlier arrival elsewhere, and the flow is only a maximum flow.)
 /// `profile[t]` is the most vehicles any plan can have arrived by t for a computed horizon
 /// t, and the next computed one's value in between (as [`arrival_profile`]). `None` at the
 /// deadline.
@@ -813,6 +816,7 @@ pub fn earliest_arrival(
     max_states: usize,
     deadline: Option<std::time::Instant>,
 ) -> Result<Option<(Plan, Vec<u64>)>, ExactError> {
+    debug_assert!(p.destinations.iter().all(|d| d.capacity_vehicles.is_none()), "sinks without room limits");
     let stride = stride.max(1);
     let mut te = build(p, upper, max_states)?;
     let total = p.total_vehicles();

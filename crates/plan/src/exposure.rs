@@ -200,14 +200,12 @@ fn on_from_the_exits(
     Ok(plan)
 }
 
-/// The roads between safe nodes (and centres), and the position of each in `p`.
+/// The roads between safe nodes, and the position of each in `p`. (A centre inside the
+/// zone is a sink of the exit problem but not safe: no road leads on from it or to it
+/// here, so a vehicle that reached it stays, and none is sent back into the zone.)
 fn outside_roads(p: &Problem, x: &ExitProblem) -> (Vec<PlanEdge>, Vec<EdgeIx>) {
-    p.edges
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| x.sink[e.from as usize] && x.sink[e.to as usize])
-        .map(|(i, e)| (*e, EdgeIx(i as u32)))
-        .unzip()
+    let safe = |v: u32| x.sink[v as usize] && !p.in_zone[v as usize];
+    p.edges.iter().enumerate().filter(|(_, e)| safe(e.from) && safe(e.to)).map(|(i, e)| (*e, EdgeIx(i as u32))).unzip()
 }
 
 /// Vehicles gathered by where and when they go on from: one [`Start`] per (node, step),
@@ -289,6 +287,9 @@ pub struct LeastExposure {
     /// Whether the profile reached a horizon by which everyone is out (else the deadline
     /// passed: the bound is partial, still valid, and there is no plan).
     pub complete: bool,
+    /// Every how many steps a horizon was computed (1: every step, the exact least
+    /// exposure without weights; more: a weaker bound).
+    pub stride: u32,
 }
 
 /// Weight and vehicles of each source of the exit problem.
@@ -342,19 +343,25 @@ pub fn least_exposure(
         match flow {
             Some(flow) if complete => (flow, profile),
             // Out of time: the bound stands (a partial profile still bounds), no plan.
-            _ => return Ok(Some(LeastExposure { plan: None, bound, complete: false })),
+            _ => return Ok(Some(LeastExposure { plan: None, bound, complete: false, stride })),
         }
     };
+    let stride = if every_step { 1 } else { upper.div_ceil(64).max(1) };
     let bound = weighted_profile_bound(&profile, &weights(&x));
-    let mut plan = on_from_the_exits(p, &x, exits.groups.clone(), Onward::StayOutside, deadline)?;
-    // The quickest way on from those exits, proven: an earlier clearance with the same
-    // exposure, often within the balanced objective's slack where CCRP's was not.
+    // Going on may fail where the exits' bound does not (centres reachable outside the zone
+    // full): the bound stands, without a plan.
+    let Ok(mut plan) = on_from_the_exits(p, &x, exits.groups.clone(), Onward::StayOutside, deadline) else {
+        return Ok(Some(LeastExposure { plan: None, bound, complete: true, stride }));
+    };
+    // The quickest way on from those exits, proven: an earlier clearance, often within the
+    // balanced objective's slack where CCRP's was not, and never more exposure.
     if let Ok(Some(quicker)) = onward_exact(p, &x, &exits.groups, plan.clearance_steps(p), max_states, deadline)
         && quicker.clearance_steps(p) < plan.clearance_steps(p)
+        && quicker.exposure_vehicle_steps(p) <= plan.exposure_vehicle_steps(p)
     {
         plan = quicker;
     }
-    Ok(Some(LeastExposure { plan: Some(plan), bound, complete: true }))
+    Ok(Some(LeastExposure { plan: Some(plan), bound, complete: true, stride }))
 }
 
 /// The exits of `exits` (a plan of the exit problem `x`) driven on to destinations with the
@@ -682,5 +689,26 @@ mod tests {
         assert_eq!(route(true, Vec::new()), 0);
         // Ending inside (a destination in the zone): until it arrives.
         assert_eq!(route(true, vec![leg(0, 0), leg(1, 2)]), 3);
+    }
+
+    /// A centre inside the zone is a sink of the exit problem (arriving there ends the
+    /// exposure) but no way on: from a safe node the least-exposure plan never drives back
+    /// into the zone to reach it, however near it is.
+    #[test]
+    fn the_least_exposure_plan_does_not_go_on_into_the_zone() {
+        // 0 inside (a, 2 vehicles) → 1 outside (b, 2 vehicles) → 2 outside, a centre 5
+        // steps on; 1 → 3, a centre inside the zone one step on.
+        let edges = vec![edge(0, 1, 1, 9.0), edge(1, 2, 5, 9.0), edge(1, 3, 1, 9.0)];
+        let sources = vec![Source::first_origin("a", 0, 2), Source::first_origin("b", 1, 2)];
+        let centre =
+            |id: &str, node: u32| Destination { id: id.into(), name: id.into(), node, capacity_vehicles: None };
+        let destinations = vec![centre("out", 2), centre("in", 3)];
+        let p = Problem::from_edges(60.0, 4, edges, sources, destinations, vec![true, false, false, true]);
+        let least = least_exposure(&p, 10, 1_000_000, None).unwrap().expect("no deadline");
+        assert_eq!((least.bound, least.complete, least.stride), (2.0, true, 1));
+        let plan = least.plan.expect("a plan");
+        assert!(crate::verify::verify(&p, &plan).is_empty());
+        assert_eq!(plan.exposure_vehicle_steps(&p), 2.0, "out at step 1 and staying out");
+        assert!(plan.groups.iter().all(|g| g.destination == 0), "{:?}", plan.groups);
     }
 }

@@ -375,6 +375,20 @@ fn speculative_candidates(p: &Problem, options: &RunOptions) -> Speculative {
     Speculative { exposure_first: Some(exposure_first), inner_first, as_planned }
 }
 
+/// `exposure_bound_kind` of a bound from the earliest-arrival profile: "earliest-arrival
+/// flow out of the zone" only when every step was computed to the end (then, without
+/// weights, it is the least exposure itself; scripts/exposure_lp.py checks it equal).
+fn flow_bound_kind(complete: bool, stride: u32) -> String {
+    let mut kind = "earliest-arrival flow out of the zone".to_string();
+    if stride > 1 {
+        kind.push_str(&format!(", every {stride} steps"));
+    }
+    if !complete {
+        kind.push_str(" (partial)");
+    }
+    kind
+}
+
 struct Safety {
     plan: Plan,
     plan_kind: String,
@@ -428,19 +442,14 @@ fn safety_first(
     // bound. Not for the heuristic only or the clearance objective (see the bound below).
     let mut exact_bound = None;
     if options.method != Method::Heuristic && options.objective != Objective::Clearance {
-        let upper = plans.iter().map(|(_, plan)| exposure::last_exit_step(p, plan)).min_by_key(|&u| u);
-        let least_so_far = plans
-            .iter()
-            .map(|(_, plan)| plan)
-            .min_by_key(|plan| Ordered(plan.exposure_vehicle_steps(p)))
-            .map(|plan| exposure::last_exit_step(p, plan));
-        if let Some(upper) = least_so_far.or(upper) {
+        // Any plan's last exit is a horizon by which everyone can be out: the earliest.
+        if let Some(upper) = plans.iter().map(|(_, plan)| exposure::last_exit_step(p, plan)).min() {
             let deadline = Instant::now() + options.exact_budget;
             if let Ok(Some(least)) = exposure::least_exposure(p, upper, options.max_states, Some(deadline)) {
                 if let Some(plan) = least.plan {
                     plans.push(("least exposure (earliest-arrival exits)".into(), plan));
                 }
-                exact_bound = Some((least.bound, least.complete));
+                exact_bound = Some((least.bound, least.complete, least.stride));
             }
         }
     }
@@ -481,10 +490,9 @@ fn safety_first(
         .then(|| exposure::last_exit_step(p, &plans[best_exposure].1));
     let bound = || {
         let mut bound = (exposure::free_flow_exposure_bound(p), "free-flow exit".to_string());
-        if let Some((b, complete)) = exact_bound {
+        if let Some((b, complete, stride)) = exact_bound {
             if b >= bound.0 {
-                let kind = if complete { "" } else { " (partial)" };
-                bound = (b, format!("earliest-arrival flow out of the zone{kind}"));
+                bound = (b, flow_bound_kind(complete, stride));
             }
             return bound;
         }
@@ -493,12 +501,7 @@ fn safety_first(
             if let Ok((b, complete)) = exposure::flow_exposure_bound(p, upper, options.max_states, Some(deadline))
                 && b >= bound.0
             {
-                let kind = if complete {
-                    "earliest-arrival flow out of the zone"
-                } else {
-                    "earliest-arrival flow out of the zone (partial)"
-                };
-                bound = (b, kind.to_string());
+                bound = (b, flow_bound_kind(complete, upper.div_ceil(64).max(1)));
             }
         }
         bound
