@@ -359,6 +359,13 @@ mod tests {
     use crate::db::vals;
     use rusqlite::Connection;
 
+    /// The values in table t of the test database in `dir`, in order.
+    fn values_of_t(dir: &std::path::Path) -> Vec<i64> {
+        let conn = Connection::open(dir.join("w.sqlite")).unwrap();
+        let mut statement = conn.prepare("SELECT v FROM t ORDER BY v").unwrap();
+        statement.query_map([], |r| r.get(0)).unwrap().flatten().collect()
+    }
+
     fn writer() -> (tempfile::TempDir, Writer) {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::sqlite::connect(&dir.path().join("w.sqlite"), false).unwrap();
@@ -412,14 +419,7 @@ mod tests {
                 Err(e) => panic!("{i}: {e}"),
             }
         }
-        let conn = Connection::open(dir.path().join("w.sqlite")).unwrap();
-        let rows: Vec<i64> = conn
-            .prepare("SELECT v FROM t ORDER BY v")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .flatten()
-            .collect();
+        let rows = values_of_t(dir.path());
         assert_eq!(rows, (0..64).filter(|i| i % 3 != 0).collect::<Vec<_>>());
     }
 
@@ -523,14 +523,7 @@ mod tests {
             Err(StoreError::Contention("deadlock detected (40P01)".into()))
         });
         assert!(matches!(always, Err(StoreError::Contention(_))), "{always:?}");
-        let conn = Connection::open(dir.path().join("w.sqlite")).unwrap();
-        let rows: Vec<i64> = conn
-            .prepare("SELECT v FROM t ORDER BY v")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .flatten()
-            .collect();
+        let rows = values_of_t(dir.path());
         assert_eq!(rows, vec![1], "the write that never went through left nothing");
     }
 }
