@@ -437,9 +437,10 @@ fn safety_first(
         }
         limited_as_planned = speculative.as_planned;
     }
-    // The least-exposure plan: the earliest-arrival flow out of the zone (exact, every step),
-    // up to the last exit of the least-exposure plan so far; its profile is the exposure
-    // bound. Not for the heuristic only or the clearance objective (see the bound below).
+    // The least-exposure plan: the earliest-arrival flow out of the zone (every step where
+    // the exit problem is small enough, else every k-th), up to the earliest last exit of
+    // the plans so far; its profile is the exposure bound. Not for the heuristic only or
+    // the clearance objective (see the bound below).
     let mut exact_bound = None;
     if options.method != Method::Heuristic && options.objective != Objective::Clearance {
         // Any plan's last exit is a horizon by which everyone can be out: the earliest.
