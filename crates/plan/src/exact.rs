@@ -796,35 +796,31 @@ fn profile_chain(
 }
 
 /// An earliest-arrival flow of `p` as a plan, and its arrival profile: the maximum flow of
-/// the horizons `stride - 1`, `2·stride - 1`, … in turn (and `upper`), each augmenting the
-/// last, until everyone is carried. Every destination of `p` must be without a room limit
-/// (the exit problem's sinks are). Then a destination's aggregate node is one level before
-/// the super-sink in every phase, so Dinic's shortest augmenting paths go from it straight
-/// to the super-sink and never back along its arrival arcs: the vehicles that arrived by
-/// step t under horizon t still do under every later horizon. With `stride` 1 the final
-/// flow has the most vehicles possible arrived by every step at once, and so the least
-/// total of arrival steps of any plan (for the exit problem: the least exposure). With a
-/// larger stride it has that at the computed horizons. (With a room limit an augmenting
-/// path may move an earlier arrival elsewhere, and the flow is only a maximum flow.)
-/// `profile[t]` is the most vehicles any plan can have arrived by t for a computed horizon
-/// t, and the next computed one's value in between (as [`arrival_profile`]). `None` at the
-/// deadline.
+/// every horizon 0, 1, 2, … in turn, each augmenting the last, until everyone is carried (by
+/// `upper` at the latest). Every destination of `p` must be without a room limit (the exit
+/// problem's sinks are). Then a destination's aggregate node is one level before the
+/// super-sink in every phase, so Dinic's shortest augmenting paths go from it straight to
+/// the super-sink and never back along its arrival arcs: the vehicles that arrived by step
+/// t under horizon t still do under every later horizon. So the final flow has the most
+/// vehicles possible arrived by every step at once, and the least total of arrival steps of
+/// any plan (for the exit problem: the least exposure). (With a room limit an augmenting
+/// path may move an earlier arrival elsewhere, and the flow is only a maximum flow; every
+/// k-th horizon only: [`arrival_profile_and_flow`].) `profile[t]` is the most vehicles any
+/// plan can have arrived by step t. `None` at the deadline.
 pub fn earliest_arrival(
     p: &Problem,
     upper: u32,
-    stride: u32,
     max_states: usize,
     deadline: Option<std::time::Instant>,
 ) -> Result<Option<(Plan, Vec<u64>)>, ExactError> {
     debug_assert!(p.destinations.iter().all(|d| d.capacity_vehicles.is_none()), "sinks without room limits");
-    let stride = stride.max(1);
     let mut te = build(p, upper, max_states)?;
     let total = p.total_vehicles();
     let mut carried = 0u64;
     let mut profile = Vec::new();
-    for horizon in (0..=upper).filter(|h| (h + 1) % stride == 0 || *h == upper) {
+    for horizon in 0..=upper {
         carried = te.maximise_at(horizon, carried, total);
-        profile.resize(horizon as usize + 1, carried);
+        profile.push(carried);
         if carried == total {
             return Ok(Some((decompose(&mut te), profile)));
         }
@@ -986,7 +982,7 @@ mod tests {
                 plan.groups.iter().filter(|g| g.arrival_step(&p) as usize <= t).map(|g| u64::from(g.vehicles)).sum();
             assert_eq!(arrived, most, "step {t}");
         }
-        let (plan, every) = earliest_arrival(&p, 20, 1, 1_000_000, None).unwrap().expect("no deadline");
+        let (plan, every) = earliest_arrival(&p, 20, 1_000_000, None).unwrap().expect("no deadline");
         assert_eq!(every, profile);
         assert_eq!(plan.groups.iter().map(|g| g.arrival_step(&p) * g.vehicles).sum::<u32>(), {
             (0..profile.len()).map(|t| 30 - profile[t] as u32).sum::<u32>()

@@ -326,7 +326,7 @@ pub fn least_exposure(
         // Everyone at a safe node already: nobody need be exposed.
         (Plan::default(), Vec::new())
     } else if every_step {
-        match exact::earliest_arrival(&x.problem, upper, 1, max_states, deadline) {
+        match exact::earliest_arrival(&x.problem, upper, max_states, deadline) {
             Ok(Some(found)) => found,
             Ok(None) | Err(_) => return Ok(None),
         }

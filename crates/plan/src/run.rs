@@ -4,6 +4,7 @@
 use crate::error::PlanError;
 use crate::plan::{Plan, Waiting};
 use crate::problem::Problem;
+use crate::timing::OrdF64;
 use crate::{baseline, bound, exact, exposure, heuristic, routes};
 use std::time::Instant;
 
@@ -460,7 +461,7 @@ fn safety_first(
     let pick = |admissible: &dyn Fn(&Plan) -> bool| -> usize {
         (0..plans.len())
             .filter(|&i| admissible(&plans[i].1))
-            .min_by_key(|&i| (Ordered(exposure_of(&plans[i].1)), plans[i].1.clearance_steps(p), i))
+            .min_by_key(|&i| (OrdF64(exposure_of(&plans[i].1)), plans[i].1.clearance_steps(p), i))
             .unwrap_or(0)
     };
     let best_exposure = pick(&|_| true);
@@ -544,7 +545,7 @@ fn safety_first(
         }
         // A plan keeping the limit beats one that does not.
         let score = |l: &routes::Limited| {
-            let (c, x) = (Ordered(f64::from(l.plan.clearance_steps(p))), Ordered(exposure_of(&l.plan)));
+            let (c, x) = (OrdF64(f64::from(l.plan.clearance_steps(p))), OrdF64(exposure_of(&l.plan)));
             let over = l.plan.max_routes(p) > n as usize;
             match options.objective {
                 Objective::Clearance => (over, 0, c, x),
@@ -587,23 +588,4 @@ fn safety_first(
         route_limit = Some(cost);
     }
     Ok(Safety { plan, plan_kind: kind, clearance_limit, best, exposure_lower_bound, exposure_bound_kind, route_limit })
-}
-
-/// An exposure (weighted vehicle-steps, never NaN) as a sort key: ordered by `total_cmp`,
-/// which on whole numbers is their integer order, so unweighted plans are chosen as before.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Ordered(f64);
-
-impl Eq for Ordered {}
-
-impl PartialOrd for Ordered {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Ordered {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
 }

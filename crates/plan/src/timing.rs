@@ -77,9 +77,10 @@ pub fn seconds_to(node_count: usize, edges: &[(u32, u32, f64)], roots: &[u32]) -
     dist
 }
 
-/// Seconds ordered totally (distances here are never NaN).
+/// An `f64` ordered totally (`total_cmp`; on whole numbers their integer order): seconds
+/// in the heap here, exposures and clearances as sort keys in `run`. Never NaN where used.
 #[derive(Debug, Clone, Copy)]
-struct OrdF64(f64);
+pub(crate) struct OrdF64(pub(crate) f64);
 impl PartialEq for OrdF64 {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other).is_eq()
