@@ -33,6 +33,10 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub db: PathBuf,
+    /// The outputs folder the server reads (plan, transit) when the test named none: an
+    /// empty one, so that what a user ran in `scenarios/<name>/out` does not change the
+    /// tests' answers.
+    _out: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -50,15 +54,16 @@ impl Server {
     pub fn spawn(mut command: Command, scenario: &str, db: impl AsRef<std::ffi::OsStr>, extra: &[&str]) -> Server {
         let port = free_port();
         let db = db.as_ref();
-        let mut child = command
+        let out = (!extra.contains(&"--out")).then(|| tempfile::tempdir().unwrap());
+        command
             .args(["serve", repo().join(scenario).to_str().unwrap(), "--db"])
             .arg(db)
             .args(["--bind", &format!("127.0.0.1:{port}")])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .args(extra);
+        if let Some(o) = &out {
+            command.arg("--out").arg(o.path());
+        }
+        let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
         let base = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -71,7 +76,7 @@ impl Server {
             assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child, base, db: PathBuf::from(db) }
+        Server { child, base, db: PathBuf::from(db), _out: out }
     }
 
     pub fn kill(&mut self) {
