@@ -144,9 +144,6 @@ pub(crate) trait WriteConn: Sql + Send {
     /// Called after a batch with commit sequence number `seq` is durably committed, before
     /// any caller is answered.
     fn committed(&mut self, seq: i64);
-    /// Called after each batch's callers are answered: housekeeping that must not delay an
-    /// acknowledgment.
-    fn after_batch(&mut self) {}
 }
 
 /// SQLite's `?N` parameters as PostgreSQL's `$N` (outside string literals).

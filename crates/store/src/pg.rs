@@ -12,6 +12,7 @@ use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 use std::collections::HashMap;
+use std::sync::mpsc;
 
 impl ToSql for Value {
     fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
@@ -57,12 +58,16 @@ pub(crate) struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
     audit: crate::audit::Buffer,
-    /// When the writer last looked whether the household tables need fresh statistics.
-    statistics_checked: std::time::Instant,
+    /// Held by the writer's connection: the statistics thread stops when it is dropped.
+    _statistics: Option<mpsc::Sender<()>>,
 }
 
-/// How often the writer looks at the household tables' statistics.
-const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+/// How often a server looks at the household tables' statistics.
+const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The advisory lock a server holds while it refreshes the statistics (the migration's is
+/// 7261001).
+const STATISTICS_LOCK: i64 = 7261002;
 
 impl PgConn {
     pub(crate) fn connect(url: &str) -> Result<PgConn, StoreError> {
@@ -81,7 +86,7 @@ impl PgConn {
             client,
             statements: HashMap::new(),
             audit: Default::default(),
-            statistics_checked: std::time::Instant::now(),
+            _statistics: None,
         })
     }
 
@@ -94,22 +99,44 @@ impl PgConn {
         Ok(st)
     }
 
-    /// Analyse the household tables when they changed by a fifth (and 500 rows) since their
-    /// statistics were taken. Autovacuum does the same but looks only once a minute, and a
+    /// Analyse the household tables when they changed by more than 500 rows and more rows
+    /// than they had when their statistics were taken. Autovacuum does the same but looks only once a minute, and a
     /// young operation fills its tables faster than that: the cached plans made while they
     /// were nearly empty then scan instead of seeking (measured: 20,000 registrations into
     /// one settlement fell from 520/s to 160/s between 2,000 and 4,000 until autovacuum's
     /// ANALYZE re-planned them). ANALYZE invalidates those plans on every connection.
+    ///
+    /// Only plans made on a nearly empty table go wrong (a larger table favours the indexes
+    /// more), so the threshold doubles with the table: a few analyses over an operation's
+    /// life, not one every few seconds (each reads up to 30,000 rows: 160 ms of the
+    /// database's CPU at 25,000 households, with this server's writes waiting). The
+    /// statistics are the database's, not the server's: an advisory lock lets one server
+    /// take them while the others, seeing it held, go on writing.
     fn refresh_statistics(&mut self) -> Result<(), StoreError> {
-        let stale = self.query_opt(
-            "SELECT 1 FROM pg_stat_user_tables WHERE relname IN ('households', 'household_keys')
-               AND n_mod_since_analyze > 500 + n_live_tup / 5 LIMIT 1",
-            &[],
-        )?;
-        if stale.is_some() {
-            self.batch("ANALYZE households, household_keys")?;
+        self.batch("BEGIN")?;
+        let result = (|| {
+            let mine =
+                self.query_one("SELECT pg_try_advisory_xact_lock(?1)", &[Value::Int(STATISTICS_LOCK)])?.int(0)? == 1;
+            if !mine {
+                return Ok(());
+            }
+            let stale = self.query_opt(
+                "SELECT 1 FROM pg_stat_user_tables WHERE relname IN ('households', 'household_keys')
+                   AND n_mod_since_analyze > 500 + (n_live_tup - n_mod_since_analyze) LIMIT 1",
+                &[],
+            )?;
+            if stale.is_some() {
+                self.batch("ANALYZE households, household_keys")?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.batch("COMMIT"),
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
+                Err(e)
+            }
         }
-        Ok(())
     }
 
     /// After the server closed the connection (a restart, a network cut), the next batch
@@ -176,30 +203,89 @@ impl WriteConn for PgConn {
     }
 
     fn committed(&mut self, _seq: i64) {}
+}
 
-    /// Between batches, not before the answers: an ANALYZE of a large table takes tens of
-    /// milliseconds.
-    fn after_batch(&mut self) {
-        if self.statistics_checked.elapsed() >= STATISTICS_EVERY {
-            self.statistics_checked = std::time::Instant::now();
-            // Statistics only speed plans up: a failure here fails nothing (the batch is
-            // committed and answered); the next look tries again.
-            let _ = self.refresh_statistics();
+/// Refresh the household tables' statistics every [`STATISTICS_EVERY`] on a connection of
+/// its own until `stop`'s sender is dropped: an ANALYZE of a large table takes tens of
+/// milliseconds, which on the writer's connection every write of this server would wait.
+fn keep_statistics_fresh(url: String, stop: mpsc::Receiver<()>) {
+    let mut conn = None;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(STATISTICS_EVERY) {
+        if conn.as_ref().is_none_or(|c: &PgConn| c.client.is_closed()) {
+            conn = PgConn::connect(&url).ok();
+        }
+        if let Some(c) = conn.as_mut() {
+            // Statistics only speed plans up: a failure here fails nothing; the next look
+            // tries again.
+            let _ = c.refresh_statistics();
         }
     }
 }
 
 /// Open the writer's connection and bring the schema up to date (one server at a time:
-/// the migration holds an advisory lock).
+/// the migration holds an advisory lock); a thread beside it keeps the statistics fresh.
 pub(crate) fn open_writer(url: &str) -> Result<PgConn, StoreError> {
     let mut conn = PgConn::connect(url)?;
     crate::migrations::migrate(&mut conn)?;
+    let (statistics, stop) = mpsc::channel();
+    let url = url.to_string();
+    std::thread::Builder::new()
+        .name("evac-db-statistics".into())
+        .spawn(move || keep_statistics_fresh(url, stop))
+        .map_err(|e| StoreError::Failed(format!("cannot start the statistics thread: {e}")))?;
+    conn._statistics = Some(statistics);
     Ok(conn)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The statistics are refreshed once the tables have grown, by one server at a time:
+    /// while another connection holds the lock, nothing is analysed.
+    #[test]
+    fn statistics_are_refreshed_by_one_server_at_a_time() {
+        let Some(admin) = std::env::var("EVAC_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {
+            assert!(std::env::var("CI").is_err(), "CI must reach PostgreSQL at EVAC_TEST_POSTGRES");
+            eprintln!("skipped: no PostgreSQL reachable (set EVAC_TEST_POSTGRES)");
+            return;
+        };
+        let name = format!("evac_statistics{}", std::process::id());
+        let mut c = Client::connect(&admin, NoTls).unwrap();
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let url = format!("{}/{name}", &admin[..admin.rfind('/').unwrap()]);
+        // Not `open_writer`: its statistics thread would race the test's.
+        let mut conn = PgConn::connect(&url).unwrap();
+        crate::migrations::migrate(&mut conn).unwrap();
+        conn.batch(
+            "INSERT INTO users (username, role, password_hash, created_at, username_key) VALUES ('olena', 'registrar', 'x', 't', 'olena');
+             INSERT INTO households (settlement_id, head_name, name_key, members, needs, created_by, created_at)
+             SELECT 's1', 'Коваленко ' || i, 'коваленко', 1, '[]', (SELECT id FROM users), 't' FROM generate_series(1, 700) AS i;
+             SELECT pg_stat_force_next_flush();",
+        )
+        .unwrap();
+        conn.batch("SELECT 1").unwrap();
+        let analysed = |conn: &mut PgConn| {
+            conn.query_one("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'households'", &[])
+                .unwrap()
+                .int(0)
+                .unwrap()
+                == 1
+        };
+        assert!(!analysed(&mut conn));
+
+        let mut other = Client::connect(&url, NoTls).unwrap();
+        other.batch_execute(&format!("SELECT pg_advisory_lock({STATISTICS_LOCK})")).unwrap();
+        conn.refresh_statistics().unwrap();
+        assert!(!analysed(&mut conn), "another server is at it");
+        other.batch_execute(&format!("SELECT pg_advisory_unlock({STATISTICS_LOCK})")).unwrap();
+        conn.refresh_statistics().unwrap();
+        assert!(analysed(&mut conn), "700 new rows: analysed");
+
+        drop((conn, other));
+        c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).unwrap();
+    }
 
     #[test]
     fn passwords_are_not_shown() {

@@ -214,7 +214,6 @@ fn run_batches(mut conn: Box<dyn WriteConn>, queue: mpsc::Receiver<Box<dyn Job>>
         for job in batch {
             job.answer(committed.clone());
         }
-        conn.after_batch();
     }
 }
 
