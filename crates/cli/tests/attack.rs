@@ -459,29 +459,54 @@ fn fill_the_disk(base: &str) -> (Vec<i64>, Value, String) {
     panic!("the disk never filled")
 }
 
-#[test]
-fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
-    // A real full file system: a 4 MiB tmpfs mounted for the test (needs root).
+/// A real full file system: a tmpfs of `size` (e.g. "4m") mounted for the test (needs
+/// root), unmounted when the guard drops. None outside CI when it cannot be mounted.
+fn small_file_system(size: &str) -> Option<SmallFileSystem> {
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("small");
     std::fs::create_dir(&mnt).unwrap();
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt.to_str().unwrap()])
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs", mnt.to_str().unwrap()])
         .output()
         .is_ok_and(|o| o.status.success());
     if !mounted {
         assert!(std::env::var("CI").is_err(), "CI runs as root and must be able to mount a tmpfs");
         eprintln!("skipped: cannot mount a tmpfs (not root)");
-        return;
+        return None;
     }
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-        }
+    Some(SmallFileSystem { mnt, _dir: dir })
+}
+
+struct SmallFileSystem {
+    mnt: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmallFileSystem {
+    /// The operator frees space.
+    fn grow(&self) {
+        assert!(Command::new("mount").args(["-o", "remount,size=64m"]).arg(&self.mnt).status().unwrap().success());
     }
-    let _unmount = Unmount(mnt.clone());
-    let path = mnt.join("evac.sqlite");
+}
+
+impl Drop for SmallFileSystem {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.mnt).status();
+    }
+}
+
+/// The households of `base`'s Kupiansk city, by id.
+fn household_ids(base: &str) -> std::collections::HashSet<i64> {
+    let token = login(&agent(), base, "coord", "coordinator-pass");
+    let (_, list) =
+        call(&agent(), "get", &format!("{base}/api/households?settlement_id={KUPIANSK}"), Some(&token), None);
+    list.as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect()
+}
+
+#[test]
+fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
+    let Some(small) = small_file_system("4m") else { return };
+    let path = small.mnt.join("evac.sqlite");
     add_user(&path, "coord", "coordinator", "coordinator-pass");
     let mut s = Server::start("scenarios/kupiansk", &path);
     let (acked, e, token) = fill_the_disk(&s.base);
@@ -493,13 +518,9 @@ fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
     assert_eq!(call(&agent(), "get", &format!("{}/api/settlements", s.base), Some(&token), None).0, 200);
     s.kill();
     // Room again (the operator frees space), restart: everything acknowledged is there.
-    assert!(Command::new("mount").args(["-o", "remount,size=64m"]).arg(&mnt).status().unwrap().success());
+    small.grow();
     let s2 = Server::start("scenarios/kupiansk", &path);
-    let token = login(&agent(), &s2.base, "coord", "coordinator-pass");
-    let (_, list) =
-        call(&agent(), "get", &format!("{}/api/households?settlement_id={KUPIANSK}", s2.base), Some(&token), None);
-    let present: std::collections::HashSet<i64> =
-        list.as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect();
+    let present = household_ids(&s2.base);
     let lost: Vec<_> = acked.iter().filter(|id| !present.contains(id)).collect();
     assert!(lost.is_empty(), "lost {lost:?}");
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -507,6 +528,70 @@ fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
     assert_eq!(check, "ok");
     eprintln!(
         "disk full (4 MiB tmpfs): {} acknowledged, then 503 \"{message}\"; all present after restart",
+        acked.len()
+    );
+}
+
+/// SQL as the PostgreSQL superuser (over the local socket, as `postgres`): a tablespace
+/// needs one. False when that is not possible here.
+fn as_postgres_superuser(sql: &str) -> bool {
+    Command::new("su")
+        .args(["postgres", "-c", &format!("psql -v ON_ERROR_STOP=1 -qc \"{sql}\"")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn disk_full_answers_503_and_loses_nothing_acknowledged_postgresql() {
+    let Some(db) = TestDb::postgres() else { return };
+    let Some(small) = small_file_system("4m") else { return };
+    // evac's tables (not PostgreSQL's catalogs or its WAL) on the small file system: a
+    // tablespace there, the default for evac's role in this database.
+    let tablespace = format!("evac_small_{}", std::process::id());
+    let TestDb::Postgres { name, .. } = &db else { unreachable!() };
+    let user = db.arg().split("://").nth(1).unwrap().split(':').next().unwrap().to_string();
+    assert!(Command::new("chown").args(["postgres:postgres"]).arg(&small.mnt).status().unwrap().success());
+    let created = as_postgres_superuser(&format!(
+        "CREATE TABLESPACE {tablespace} OWNER {user} LOCATION '{}'",
+        small.mnt.display()
+    ));
+    if !created {
+        assert!(std::env::var("CI").is_err(), "CI runs as root and must be able to create a tablespace");
+        eprintln!("skipped: cannot create a tablespace as postgres");
+        return;
+    }
+    // On the way out, even after a failure: the database, then its tablespace, then (the
+    // guard declared before) the file system.
+    struct DropTablespace(String, String);
+    impl Drop for DropTablespace {
+        fn drop(&mut self) {
+            as_postgres_superuser(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1));
+            as_postgres_superuser(&format!("DROP TABLESPACE IF EXISTS {}", self.0));
+        }
+    }
+    let _tablespace = DropTablespace(tablespace.clone(), name.clone());
+    assert!(as_postgres_superuser(&format!(
+        "ALTER ROLE {user} IN DATABASE {name} SET default_tablespace = {tablespace}"
+    )));
+
+    coordinator(&db);
+    let mut s = Server::start("scenarios/kupiansk", db.arg());
+    let (acked, e, token) = fill_the_disk(&s.base);
+    let message = e["error"].as_str().unwrap();
+    assert!(message.contains("disk is full") && message.contains("Nothing of this request was saved"), "{e}");
+    assert!(acked.len() > 50, "{}", acked.len());
+    assert_eq!(call(&agent(), "get", &format!("{}/api/settlements", s.base), Some(&token), None).0, 200);
+    s.kill();
+    small.grow();
+    let s2 = Server::start("scenarios/kupiansk", db.arg());
+    let present = household_ids(&s2.base);
+    let lost: Vec<_> = acked.iter().filter(|id| !present.contains(id)).collect();
+    assert!(lost.is_empty(), "lost {lost:?}");
+    let out = evac(&["audit", "verify", "--db", &db.arg()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    drop(s2);
+    eprintln!(
+        "PostgreSQL disk full (4 MiB tablespace): {} acknowledged, then 503 \"{message}\"; all present after restart",
         acked.len()
     );
 }

@@ -106,7 +106,9 @@ impl From<postgres::Error> for StoreError {
                     Some(d) => format!("{}: {d}", db.message()),
                     None => db.message().to_string(),
                 };
-                if ["53", "08", "57P", "58"].iter().any(|c| code.starts_with(c)) {
+                if code == "53100" {
+                    StoreError::Unavailable(format!("the database server's disk is full: {message} ({code})"))
+                } else if ["53", "08", "57P", "58"].iter().any(|c| code.starts_with(c)) {
                     StoreError::Unavailable(format!("{message} ({code})"))
                 } else if code.starts_with("40") && code != "40002" && code != "40003" {
                     // 40001 serialization failure, 40P01 deadlock (not 40002 integrity
