@@ -143,7 +143,10 @@ impl PgConn {
     /// connects again instead of failing for ever.
     fn reconnect_if_closed(&mut self) -> Result<(), StoreError> {
         if self.client.is_closed() {
-            *self = PgConn::connect(&self.url.clone())?;
+            // The statistics thread goes on with the new connection.
+            let mut fresh = PgConn::connect(&self.url)?;
+            fresh._statistics = self._statistics.take();
+            *self = fresh;
         }
         Ok(())
     }
