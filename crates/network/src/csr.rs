@@ -51,6 +51,8 @@ impl Csr {
         Self::from_pairs(rows, || keys.clone().enumerate().map(|(i, k)| (k, i as u32)))
     }
 
+    /// (Inlined across crates: the planner's max flow reads rows in its innermost loop.)
+    #[inline]
     pub fn row(&self, v: u32) -> &[u32] {
         &self.values[self.offsets[v as usize] as usize..self.offsets[v as usize + 1] as usize]
     }

@@ -77,6 +77,15 @@ struct Te<'p> {
     generation: u32,
 }
 
+/// A state's node and step with its adjacency (see [`Te::at`]).
+struct At<'a> {
+    v: u32,
+    t: u32,
+    dests: &'a [u32],
+    out: &'a [u32],
+    inn: &'a [u32],
+}
+
 /// An arc out of a state in the residual network. Each destination has an aggregate
 /// state (after the (v, t) states): arrivals flow into it at any step, and it drains into
 /// the super sink up to the destination's capacity. Its reverse arcs let a later
@@ -218,17 +227,83 @@ impl<'p> Te<'p> {
         self.arc(self.state_node[x], self.time_of(x), k)
     }
 
+    /// The heads of the arcs of state `x` with residual room, in the order of
+    /// [`Te::arc_of`] (`None`: the super sink). The same arcs as calling `arc_of(x, k)` for
+    /// k = 0, 1, … and skipping those without room, but the state's node, step and
+    /// adjacency are looked up once instead of once per arc: the breadth-first search of
+    /// every Dinic phase visits every arc of every reachable state, and on issue 14's river
+    /// case that lookup was most of the exposure stage's time.
+    fn for_each_open_head(&self, x: usize, mut f: impl FnMut(Option<usize>)) {
+        if x >= self.state_node.len() {
+            let mut k = 0;
+            while let Some((_, head, room)) = self.arc_of(x, k) {
+                k += 1;
+                if room > 0 {
+                    f(head);
+                }
+            }
+            return;
+        }
+        let p = self.p;
+        let v = self.state_node[x];
+        let t = self.time_of(x);
+        for &d in &self.dest_at[v as usize] {
+            f(Some(self.aggregate(d)));
+        }
+        for &e in p.out(v) {
+            let edge = &p.edges[e as usize];
+            if let (Some(head), Some(i)) = (self.state(edge.to, t + edge.travel_steps), self.flow_index(e, t))
+                && edge.capacity_at(t) > self.flow[i]
+            {
+                f(Some(head));
+            }
+        }
+        if let Some(head) = self.state(v, t + 1) {
+            f(Some(head));
+        }
+        for &e in p.inn(v) {
+            let edge = &p.edges[e as usize];
+            if let Some(t0) = t.checked_sub(edge.travel_steps)
+                && let (Some(head), Some(i)) = (self.state(edge.from, t0), self.flow_index(e, t0))
+                && self.flow[i] > 0
+            {
+                f(Some(head));
+            }
+        }
+        if let Some(head) = t.checked_sub(1).and_then(|t0| self.state(v, t0))
+            && self.hold[head] > 0
+        {
+            f(Some(head));
+        }
+        let j = self.src_pos[v as usize];
+        if j != NONE && self.launch[j as usize].get(t as usize).is_some_and(|&n| n > 0) {
+            f(Some(self.source_aggregate(j)));
+        }
+    }
+
     /// The k-th arc of state (v, t).
     fn arc(&self, v: u32, t: u32, k: u32) -> Option<(Arc, Option<usize>, u64)> {
+        self.arc_at(&self.at(v, t), k)
+    }
+
+    /// What the arcs of state (v, t) are read from, looked up once per state.
+    fn at(&self, v: u32, t: u32) -> At<'_> {
         let p = self.p;
-        let dests = &self.dest_at[v as usize];
+        At { v, t, dests: &self.dest_at[v as usize], out: p.out(v), inn: p.inn(v) }
+    }
+
+    /// The k-th arc of a state, from its looked-up adjacency.
+    fn arc_at(&self, at: &At<'_>, k: u32) -> Option<(Arc, Option<usize>, u64)> {
+        let p = self.p;
+        let (v, t) = (at.v, at.t);
+        let dests = at.dests;
         let mut k = k as usize;
         if k < dests.len() {
             let d = dests[k];
             return Some((Arc::Arrive(d), Some(self.aggregate(d)), u64::MAX));
         }
         k -= dests.len();
-        let out = p.out(v);
+        let out = at.out;
         if k < out.len() {
             let e = out[k];
             let edge = &p.edges[e as usize];
@@ -246,7 +321,7 @@ impl<'p> Te<'p> {
             return Some((Arc::Hold, head, if head.is_some() { u64::MAX } else { 0 }));
         }
         k -= 1;
-        let inn = p.inn(v);
+        let inn = at.inn;
         if k < inn.len() {
             let e = inn[k];
             let edge = &p.edges[e as usize];
@@ -274,6 +349,48 @@ impl<'p> Te<'p> {
             return Some((Arc::Unlaunch { j, t }, Some(self.source_aggregate(j)), u64::from(room)));
         }
         None
+    }
+
+    /// From arc `from` of state `x` on, the first admissible arc of a Dinic phase (room
+    /// left, and to the next level or, from the level before it, the super sink) and its
+    /// position; the position past the last arc if none.
+    fn next_admissible(
+        &self,
+        x: usize,
+        from: u32,
+        sink_level: u32,
+        g: u32,
+    ) -> (u32, Option<(Arc, Option<usize>, u64)>) {
+        let admissible = |arc: Arc, head: Option<usize>, room: u64| {
+            if room == 0 {
+                return None;
+            }
+            match head {
+                None if self.level[x] + 1 == sink_level => Some((arc, None, room)),
+                Some(h) if self.stamp[h] == g && self.level[h] == self.level[x] + 1 && self.level[h] < sink_level => {
+                    Some((arc, Some(h), room))
+                }
+                _ => None,
+            }
+        };
+        let mut k = from;
+        if x < self.state_node.len() {
+            let at = self.at(self.state_node[x], self.time_of(x));
+            while let Some((arc, head, room)) = self.arc_at(&at, k) {
+                if let Some(found) = admissible(arc, head, room) {
+                    return (k, Some(found));
+                }
+                k += 1;
+            }
+        } else {
+            while let Some((arc, head, room)) = self.arc_of(x, k) {
+                if let Some(found) = admissible(arc, head, room) {
+                    return (k, Some(found));
+                }
+                k += 1;
+            }
+        }
+        (k, None)
     }
 
     fn augment(&mut self, x: usize, arc: Arc, amount: u32) {
@@ -416,17 +533,15 @@ impl<'p> Te<'p> {
             }
         }
         let mut sink_level = NONE;
+        let mut heads: Vec<Option<usize>> = Vec::new();
         while let Some(x) = queue.pop_front() {
             let lx = self.level[x];
             if sink_level != NONE && lx + 1 >= sink_level {
                 continue;
             }
-            let mut k = 0;
-            while let Some((_, head, room)) = self.arc_of(x, k) {
-                k += 1;
-                if room == 0 {
-                    continue;
-                }
+            heads.clear();
+            self.for_each_open_head(x, |h| heads.push(h));
+            for &head in &heads {
                 match head {
                     None => sink_level = sink_level.min(lx + 1),
                     Some(h) => {
@@ -455,27 +570,8 @@ impl<'p> Te<'p> {
             path.clear();
             let mut x = s;
             while self.supply_left[j] > 0 {
-                let mut next = None;
-                while let Some((arc, head, room)) = self.arc_of(x, self.cursor[x]) {
-                    if room > 0 {
-                        match head {
-                            None if self.level[x] + 1 == sink_level => {
-                                next = Some((arc, None, room));
-                                break;
-                            }
-                            Some(h)
-                                if self.stamp[h] == g
-                                    && self.level[h] == self.level[x] + 1
-                                    && self.level[h] < sink_level =>
-                            {
-                                next = Some((arc, Some(h), room));
-                                break;
-                            }
-                            _ => {}
-                        }
-                    }
-                    self.cursor[x] += 1;
-                }
+                let (cursor, next) = self.next_admissible(x, self.cursor[x], sink_level, g);
+                self.cursor[x] = cursor;
                 let Some((arc, head, room)) = next else {
                     // Dead end: retire the state and step back.
                     self.level[x] = NONE;
@@ -957,6 +1053,67 @@ mod tests {
         let source = Source::first_origin("a", 0, vehicles);
         let destination = Destination { id: "d".into(), name: "d".into(), node: 2, capacity_vehicles: None };
         Problem::from_edges(60.0, 3, edges, vec![source], vec![destination], vec![true, true, false])
+    }
+
+    /// The breadth-first search's one-pass walk over a state's arcs finds exactly the
+    /// arcs with room that `arc_of` lists one by one, in the same order, on every state of
+    /// a network with flow on it (saturated roads, reverse arcs, a full destination), at
+    /// every horizon; and the depth-first search's `next_admissible` stops at the first of
+    /// them that leads one level on.
+    #[test]
+    fn a_states_arcs_read_at_once_are_the_arcs_read_one_by_one() {
+        // Two sources (0: 12 vehicles, 1: 9) merging at 2, on to the destinations 3 (room
+        // for 10) and 4 over roads of one to two vehicles a step, and a slow road 0 → 4.
+        let edges = vec![
+            PlanEdge::road(0, 2, 1, 2.0),
+            PlanEdge::road(1, 2, 1, 1.0),
+            PlanEdge::road(2, 3, 1, 1.5),
+            PlanEdge::road(2, 4, 2, 1.0),
+            PlanEdge::road(0, 4, 4, 1.0),
+            PlanEdge::road(1, 0, 0, 1.0),
+        ];
+        let sources = vec![Source::first_origin("a", 0, 12), Source::first_origin("b", 1, 9)];
+        let destinations = vec![
+            Destination { id: "c".into(), name: "c".into(), node: 3, capacity_vehicles: Some(10) },
+            Destination { id: "d".into(), name: "d".into(), node: 4, capacity_vehicles: None },
+        ];
+        let p = Problem::from_edges(60.0, 5, edges, sources, destinations, vec![true, true, true, false, false]);
+        let mut te = build(&p, 30, 1_000_000).unwrap();
+        let mut carried = 0;
+        for horizon in [2, 4, 7, 12, 30] {
+            carried = te.maximise_at(horizon, carried, 21);
+            let states = te.state_node.len() + p.destinations.len() + te.src_nodes.len();
+            for x in 0..states {
+                let mut at_once = Vec::new();
+                te.for_each_open_head(x, |h| at_once.push(h));
+                let mut one_by_one = Vec::new();
+                let mut k = 0;
+                while let Some((_, head, room)) = te.arc_of(x, k) {
+                    if room > 0 {
+                        one_by_one.push((k, head));
+                    }
+                    k += 1;
+                }
+                assert_eq!(
+                    at_once,
+                    one_by_one.iter().map(|&(_, h)| h).collect::<Vec<_>>(),
+                    "state {x}, horizon {horizon}"
+                );
+                // With every state on level 0 and the sink on level 1, `next_admissible`
+                // stops at each arc to the sink in turn, and only there.
+                te.level.fill(0);
+                te.stamp.fill(7);
+                let mut k = 0;
+                while let (at, Some((_, head, _))) = te.next_admissible(x, k, 1, 7) {
+                    assert_eq!(head, None, "only the sink is one level on");
+                    assert!(one_by_one.contains(&(at, None)), "state {x}: arc {at}");
+                    k = at + 1;
+                }
+                // Unvisited again for the next phases (they count generations from 1).
+                te.stamp.fill(0);
+            }
+        }
+        assert_eq!(carried, 21);
     }
 
     /// The profile made by interleaved chains (two on two cores) is the one made by a
