@@ -102,9 +102,10 @@ impl PgConn {
     /// Analyse the household tables when they changed by more than 500 rows and more rows
     /// than they had when their statistics were taken. Autovacuum does the same but looks
     /// only once a minute, and a young operation fills its tables faster than that: the
-    /// cached plans made while they were nearly empty then scan instead of seeking (measured: 20,000 registrations into
-    /// one settlement fell from 520/s to 160/s between 2,000 and 4,000 until autovacuum's
-    /// ANALYZE re-planned them). ANALYZE invalidates those plans on every connection.
+    /// cached plans made while they were nearly empty then scan instead of seeking
+    /// (measured: 20,000 registrations into one settlement fell from 520/s to 160/s
+    /// between 2,000 and 4,000 until autovacuum's ANALYZE re-planned them). ANALYZE
+    /// invalidates those plans on every connection.
     ///
     /// Only plans made on a nearly empty table go wrong (a larger table favours the indexes
     /// more), so the threshold doubles with the table: a few analyses over an operation's
