@@ -146,6 +146,23 @@ pub(crate) trait WriteConn: Sql + Send {
     fn committed(&mut self, seq: i64);
 }
 
+/// Run `work` in a transaction opened with `begin` ("BEGIN", "BEGIN IMMEDIATE"): committed
+/// if it succeeds, rolled back (and its error returned) if not.
+pub(crate) fn in_transaction<C: Sql + ?Sized>(
+    conn: &mut C,
+    begin: &str,
+    work: impl FnOnce(&mut C) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    conn.batch(begin)?;
+    match work(conn) {
+        Ok(()) => conn.batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 /// SQLite's `?N` parameters as PostgreSQL's `$N` (outside string literals).
 pub(crate) fn to_dollar_params(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());

@@ -326,42 +326,31 @@ pub(crate) fn migrate(conn: &mut dyn Sql) -> Result<(), StoreError> {
             conn.batch("PRAGMA foreign_keys = ON")?;
             done
         }
-        Engine::Postgres => {
-            conn.batch("BEGIN")?;
-            let step = (|| {
-                conn.batch("SELECT pg_advisory_xact_lock(7261001)")?;
-                conn.batch("CREATE TABLE IF NOT EXISTS evac_schema (version BIGINT NOT NULL)")?;
-                let version = match conn.query_opt("SELECT version FROM evac_schema", &[])? {
-                    Some(r) => r.int(0)? as usize,
-                    None => {
-                        conn.exec("INSERT INTO evac_schema (version) VALUES (0)", &[])?;
-                        0
-                    }
-                };
-                for (i, sql) in POSTGRES.iter().enumerate().skip(version) {
-                    conn.batch(sql)?;
-                    if i + 1 == 2 {
-                        crate::search::fill_index(conn)?;
-                    }
-                    conn.exec("UPDATE evac_schema SET version = ?1", crate::db::vals![(i + 1) as i64])?;
+        Engine::Postgres => crate::db::in_transaction(conn, "BEGIN", |conn| {
+            conn.batch("SELECT pg_advisory_xact_lock(7261001)")?;
+            conn.batch("CREATE TABLE IF NOT EXISTS evac_schema (version BIGINT NOT NULL)")?;
+            let version = match conn.query_opt("SELECT version FROM evac_schema", &[])? {
+                Some(r) => r.int(0)? as usize,
+                None => {
+                    conn.exec("INSERT INTO evac_schema (version) VALUES (0)", &[])?;
+                    0
                 }
-                Ok(())
-            })();
-            match step {
-                Ok(()) => conn.batch("COMMIT"),
-                Err(e) => {
-                    let _ = conn.batch("ROLLBACK");
-                    Err(e)
+            };
+            for (i, sql) in POSTGRES.iter().enumerate().skip(version) {
+                conn.batch(sql)?;
+                if i + 1 == 2 {
+                    crate::search::fill_index(conn)?;
                 }
+                conn.exec("UPDATE evac_schema SET version = ?1", crate::db::vals![(i + 1) as i64])?;
             }
-        }
+            Ok(())
+        }),
     }
 }
 
 fn migrate_sqlite(conn: &mut dyn Sql, version: usize) -> Result<(), StoreError> {
     for (i, sql) in SQLITE.iter().enumerate().skip(version) {
-        conn.batch("BEGIN IMMEDIATE")?;
-        let step = (|| {
+        crate::db::in_transaction(conn, "BEGIN IMMEDIATE", |conn| {
             conn.batch(sql)?;
             if i + 1 == 2 {
                 fill_keys(conn)?;
@@ -374,14 +363,7 @@ fn migrate_sqlite(conn: &mut dyn Sql, version: usize) -> Result<(), StoreError> 
                 return Err(StoreError::Failed(format!("migration {}: a broken reference in {:?}", i + 1, r.0)));
             }
             conn.batch(&format!("PRAGMA user_version = {}", i + 1))
-        })();
-        match step {
-            Ok(()) => conn.batch("COMMIT")?,
-            Err(e) => {
-                let _ = conn.batch("ROLLBACK");
-                return Err(e);
-            }
-        }
+        })?;
     }
     Ok(())
 }

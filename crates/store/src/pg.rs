@@ -114,30 +114,22 @@ impl PgConn {
     /// statistics are the database's, not the server's: an advisory lock lets one server
     /// take them while the others, seeing it held, go on writing.
     fn refresh_statistics(&mut self) -> Result<(), StoreError> {
-        self.batch("BEGIN")?;
-        let result = (|| {
+        crate::db::in_transaction(self, "BEGIN", |conn| {
             let mine =
-                self.query_one("SELECT pg_try_advisory_xact_lock(?1)", &[Value::Int(STATISTICS_LOCK)])?.int(0)? == 1;
+                conn.query_one("SELECT pg_try_advisory_xact_lock(?1)", &[Value::Int(STATISTICS_LOCK)])?.int(0)? == 1;
             if !mine {
                 return Ok(());
             }
-            let stale = self.query_opt(
+            let stale = conn.query_opt(
                 "SELECT 1 FROM pg_stat_user_tables WHERE relname IN ('households', 'household_keys')
                    AND n_mod_since_analyze > 500 + (n_live_tup - n_mod_since_analyze) LIMIT 1",
                 &[],
             )?;
             if stale.is_some() {
-                self.batch("ANALYZE households, household_keys")?;
+                conn.batch("ANALYZE households, household_keys")?;
             }
             Ok(())
-        })();
-        match result {
-            Ok(()) => self.batch("COMMIT"),
-            Err(e) => {
-                let _ = self.batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        })
     }
 
     /// After the server closed the connection (a restart, a network cut), the next batch
