@@ -503,26 +503,35 @@ fn household_ids(base: &str) -> std::collections::HashSet<i64> {
     list.as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect()
 }
 
-#[test]
-fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
-    let Some(small) = small_file_system("4m") else { return };
-    let path = small.mnt.join("evac.sqlite");
-    add_user(&path, "coord", "coordinator", "coordinator-pass");
-    let mut s = Server::start("scenarios/kupiansk", &path);
+/// A server on `db` (on the small file system) registers until the disk is full: 503 with a
+/// message saying `full_says` and that nothing was saved, after room for some
+/// registrations; reads go on. Then room again (the operator frees space) and a restart:
+/// every acknowledged registration is there. The acknowledged ids, the message and the
+/// restarted server.
+fn fill_then_make_room(db: &str, small: &SmallFileSystem, full_says: &str) -> (Vec<i64>, String, Server) {
+    let mut s = Server::start("scenarios/kupiansk", db);
     let (acked, e, token) = fill_the_disk(&s.base);
-    let message = e["error"].as_str().unwrap();
-    assert!(message.contains("full") && message.contains("Nothing of this request was saved"), "{e}");
+    let message = e["error"].as_str().unwrap().to_string();
+    assert!(message.contains(full_says) && message.contains("Nothing of this request was saved"), "{e}");
     // Room for some registrations before it filled (each also writes its search keys).
     assert!(acked.len() > 50, "{}", acked.len());
     // The server stays up and keeps answering reads (a login is a write: it waits for room).
     assert_eq!(call(&agent(), "get", &format!("{}/api/settlements", s.base), Some(&token), None).0, 200);
     s.kill();
-    // Room again (the operator frees space), restart: everything acknowledged is there.
     small.grow();
-    let s2 = Server::start("scenarios/kupiansk", &path);
+    let s2 = Server::start("scenarios/kupiansk", db);
     let present = household_ids(&s2.base);
     let lost: Vec<_> = acked.iter().filter(|id| !present.contains(id)).collect();
     assert!(lost.is_empty(), "lost {lost:?}");
+    (acked, message, s2)
+}
+
+#[test]
+fn disk_full_answers_503_and_loses_nothing_acknowledged_sqlite() {
+    let Some(small) = small_file_system("4m") else { return };
+    let path = small.mnt.join("evac.sqlite");
+    add_user(&path, "coord", "coordinator", "coordinator-pass");
+    let (acked, message, _s2) = fill_then_make_room(path.to_str().unwrap(), &small, "full");
     let conn = rusqlite::Connection::open(&path).unwrap();
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
@@ -575,18 +584,7 @@ fn disk_full_answers_503_and_loses_nothing_acknowledged_postgresql() {
     )));
 
     coordinator(&db);
-    let mut s = Server::start("scenarios/kupiansk", db.arg());
-    let (acked, e, token) = fill_the_disk(&s.base);
-    let message = e["error"].as_str().unwrap();
-    assert!(message.contains("disk is full") && message.contains("Nothing of this request was saved"), "{e}");
-    assert!(acked.len() > 50, "{}", acked.len());
-    assert_eq!(call(&agent(), "get", &format!("{}/api/settlements", s.base), Some(&token), None).0, 200);
-    s.kill();
-    small.grow();
-    let s2 = Server::start("scenarios/kupiansk", db.arg());
-    let present = household_ids(&s2.base);
-    let lost: Vec<_> = acked.iter().filter(|id| !present.contains(id)).collect();
-    assert!(lost.is_empty(), "lost {lost:?}");
+    let (acked, message, s2) = fill_then_make_room(&db.arg(), &small, "disk is full");
     let out = evac(&["audit", "verify", "--db", &db.arg()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     drop(s2);
