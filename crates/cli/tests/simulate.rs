@@ -92,6 +92,37 @@ fn andorra_mini_plan_and_baseline_in_sumo() {
     assert!((planned_exposure - plan["exposure_vehicle_minutes"].as_f64().unwrap()).abs() < 1e-6);
     assert!(r["saving_s"]["simulated"].is_number());
     assert!(!r["plan"]["queues"].as_array().unwrap().is_empty());
+    // The planner's own queues, recomputed from plan.json: a group waits on a road from
+    // reaching its end until it enters the next road (junction gates in between count).
+    let travel: std::collections::HashMap<String, (f64, bool)> = plan["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].to_string(), (e["travel_steps"].as_f64().unwrap(), !e["junction"].is_null())))
+        .collect();
+    let mut waiting_steps = 0.0;
+    for g in plan["groups"].as_array().unwrap() {
+        let roads: Vec<(f64, f64)> = g["legs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| {
+                let (t, gate) = travel[&l["edge"].to_string()];
+                (!gate).then(|| (l["enter_step"].as_f64().unwrap(), t))
+            })
+            .collect();
+        for w in roads.windows(2) {
+            waiting_steps += g["vehicles"].as_f64().unwrap() * (w[1].0 - (w[0].0 + w[0].1)).max(0.0);
+        }
+    }
+    let reported = r["plan"]["planned_waiting_vehicle_hours"].as_f64().unwrap();
+    assert!((reported - waiting_steps * step_s / 3600.0).abs() < 1e-6, "{reported} vs {waiting_steps} steps");
+    for run in ["plan", "baseline"] {
+        let listed = r[run]["planned_queues"].as_array().unwrap();
+        assert!(listed.len() <= 10);
+        let hours: Vec<f64> = listed.iter().map(|q| q["planned_waiting_vehicle_hours"].as_f64().unwrap()).collect();
+        assert!(hours.iter().all(|&h| h > 0.0) && hours.windows(2).all(|w| w[0] >= w[1]), "{run}: {hours:?}");
+    }
     let svg = std::fs::read_to_string(out.join("simulation.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("naive baseline, SUMO micro") && svg.contains("OpenStreetMap"));
 

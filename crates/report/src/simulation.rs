@@ -219,6 +219,24 @@ pub fn summary_text(r: &SimReport) -> String {
                 if q.in_zone { "  (in the zone)" } else { "" }
             );
         }
+        if !run.planned_queues.is_empty() {
+            let _ = writeln!(
+                out,
+                "where the planner queues, {} (vehicle-hours waiting as planned | lost in SUMO on the same road; all roads: {:.1} | {:.1}):",
+                run.label, run.planned_waiting_vehicle_hours, run.simulated_time_loss_vehicle_hours
+            );
+            for q in &run.planned_queues {
+                let _ = writeln!(
+                    out,
+                    "  {}{:<62} {:>7.1} | {:>5.1} veh-h{}",
+                    if q.planner_bottleneck { "*" } else { " " },
+                    q.label.chars().take(62).collect::<String>(),
+                    q.planned_waiting_vehicle_hours,
+                    q.time_loss_vehicle_hours,
+                    if q.in_zone { "  (in the zone)" } else { "" }
+                );
+            }
+        }
     }
     for w in &r.warnings {
         let _ = writeln!(out, "warning: {w}");
@@ -323,12 +341,28 @@ mod tests {
                 sumo_edges: vec!["12#0".into()],
                 time_loss_vehicle_hours: 1.5,
                 waiting_vehicle_hours: 1.0,
+                planned_waiting_vehicle_hours: 4.0,
                 vehicles: 10,
                 in_zone: false,
                 planner_bottleneck: true,
                 lat: 47.0,
                 lon: 9.5,
             }],
+            planned_queues: vec![Queue {
+                label: "Landstrasse".into(),
+                edge: None,
+                sumo_edges: Vec::new(),
+                time_loss_vehicle_hours: 0.2,
+                waiting_vehicle_hours: 0.0,
+                planned_waiting_vehicle_hours: 6.5,
+                vehicles: 0,
+                in_zone: true,
+                planner_bottleneck: false,
+                lat: 47.1,
+                lon: 9.5,
+            }],
+            planned_waiting_vehicle_hours: 10.5,
+            simulated_time_loss_vehicle_hours: 3.0,
             planner_bottlenecks: vec!["Rhein bridge, Rheinstrasse".into()],
             sumo_seconds: 1.0,
             sumo_config: "/tmp/plan.sumocfg".into(),
@@ -391,6 +425,10 @@ mod tests {
         assert!(saves.ends_with("0:08      0:01"), "{saves}");
         assert!(text.contains("*Rhein bridge, Rheinstrasse"), "{text}");
         assert!(text.contains("19 mapped exactly (95.0%)"), "{text}");
+        // The planner's queues beside SUMO's lost time on the same road.
+        assert!(text.contains("all roads: 10.5 | 3.0"), "{text}");
+        let line = text.lines().find(|l| l.contains("Landstrasse")).unwrap();
+        assert!(line.ends_with("6.5 |   0.2 veh-h  (in the zone)"), "{line}");
     }
 
     #[test]

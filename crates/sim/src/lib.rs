@@ -127,6 +127,9 @@ pub struct Queue {
     pub time_loss_vehicle_hours: f64,
     /// Time spent standing (speed < 0.1 m/s), vehicle-hours.
     pub waiting_vehicle_hours: f64,
+    /// Time the planner's model has vehicles standing on it waiting for room on the next
+    /// road (or junction), vehicle-hours: the same queue as the planner sees it.
+    pub planned_waiting_vehicle_hours: f64,
     pub vehicles: u64,
     /// Does the queue stand inside the mandatory zone (its end is)?
     pub in_zone: bool,
@@ -171,6 +174,12 @@ pub struct RunReport {
     pub travel: TravelTimes,
     /// The 10 roads where SUMO's vehicles lost the most time.
     pub queues: Vec<Queue>,
+    /// The 10 roads where the planner's model has vehicles wait the longest (with SUMO's
+    /// lost time on the same road beside): where the two models disagree about queues.
+    pub planned_queues: Vec<Queue>,
+    /// All waiting on roads in the planner's model, and all time SUMO lost, vehicle-hours.
+    pub planned_waiting_vehicle_hours: f64,
+    pub simulated_time_loss_vehicle_hours: f64,
     /// The planner's bottleneck list (plan.json), to set beside the queues.
     pub planner_bottlenecks: Vec<String>,
     pub sumo_seconds: f64,
@@ -535,7 +544,9 @@ impl Context<'_> {
             depart_delay_max_s: delay_max,
         };
         let simulated = figures(&arrivals, trips.len() as u64, exposure_s, step_s);
-        let queues = self.queues(&out.edges, &mapper, &plan.bottlenecks);
+        let planned_waiting = plan.planned_waiting_steps();
+        let (queues, planned_queues) =
+            self.queues(&out.edges, &mapper, &plan.bottlenecks, &planned_waiting, step_s / 3600.0);
         Ok(RunReport {
             label: plan.label.clone(),
             vehicles: plan.vehicles(),
@@ -547,6 +558,9 @@ impl Context<'_> {
             unfinished,
             travel,
             queues,
+            planned_queues,
+            planned_waiting_vehicle_hours: planned_waiting.values().sum::<f64>() * step_s / 3600.0,
+            simulated_time_loss_vehicle_hours: out.edges.values().map(|t| t.time_loss_s.max(0.0)).sum::<f64>() / 3600.0,
             planner_bottlenecks: plan.bottlenecks.clone(),
             sumo_seconds: out.seconds,
             sumo_config: out.config,
@@ -595,14 +609,25 @@ impl Context<'_> {
         times[exit.min(times.len())..].iter().copied().find(|&t| t >= 0.0).or(arrival).unwrap_or(self.settings.end_s)
     }
 
-    /// The roads with the most lost time, each named as evac names it and set against the
-    /// planner's bottleneck list.
+    /// The roads with the most lost time in SUMO, and those with the most waiting in the
+    /// planner's model, each named as evac names it, with both figures, and set against
+    /// the planner's bottleneck list.
     fn queues(
         &self,
         totals: &HashMap<String, sumo::EdgeTotals>,
         mapper: &mapping::Mapper<'_>,
         bottlenecks: &[String],
-    ) -> Vec<Queue> {
+        planned_waiting_steps: &HashMap<EdgeId, f64>,
+        hours_per_step: f64,
+    ) -> (Vec<Queue>, Vec<Queue>) {
+        // A junction bottleneck ("junction of A and B") names the roads it joins.
+        let on_list = |label: &str| {
+            bottlenecks.iter().any(|b| {
+                b == label
+                    || (b.starts_with("junction ")
+                        && (b.ends_with(&format!(" {label}")) || b.contains(&format!(" {label} and "))))
+            })
+        };
         // Sum the SUMO edges of one network edge (a contracted chain is several of them).
         let mut per_road: HashMap<(Option<EdgeId>, String), Queue> = HashMap::new();
         for (id, t) in totals {
@@ -620,17 +645,15 @@ impl Context<'_> {
             let key = (evac, if evac.is_some() { String::new() } else { label.clone() });
             let end = self.junction_points[edge.to as usize];
             let q = per_road.entry(key).or_insert_with(|| Queue {
-                // A junction bottleneck ("junction of A and B") names the roads it joins.
-                planner_bottleneck: bottlenecks.iter().any(|b| {
-                    b == &label
-                        || (b.starts_with("junction ")
-                            && (b.ends_with(&format!(" {label}")) || b.contains(&format!(" {label} and "))))
-                }),
+                planner_bottleneck: on_list(&label),
                 label,
                 edge: evac,
                 sumo_edges: Vec::new(),
                 time_loss_vehicle_hours: 0.0,
                 waiting_vehicle_hours: 0.0,
+                planned_waiting_vehicle_hours: evac
+                    .and_then(|ev| planned_waiting_steps.get(&ev))
+                    .map_or(0.0, |w| w * hours_per_step),
                 vehicles: 0,
                 in_zone: self.junction_in_zone[edge.to as usize],
                 lat: end.lat,
@@ -641,18 +664,41 @@ impl Context<'_> {
             q.waiting_vehicle_hours += t.waiting_s / 3600.0;
             q.vehicles = q.vehicles.max(t.entered);
         }
-        let mut list: Vec<Queue> = per_road.into_values().collect();
-        list.sort_by(|a, b| {
-            b.time_loss_vehicle_hours.total_cmp(&a.time_loss_vehicle_hours).then_with(|| a.label.cmp(&b.label))
-        });
-        // One line per road name, as the planner's bottleneck list has it.
-        let mut seen = std::collections::HashSet::new();
-        list.retain(|q| seen.insert(q.label.clone()));
-        list.truncate(10);
-        for q in &mut list {
-            q.sumo_edges.sort();
+        // Roads the planner queues on where SUMO lost no time.
+        for (&ev, &steps) in planned_waiting_steps {
+            per_road.entry((Some(ev), String::new())).or_insert_with(|| {
+                let label = self.label(ev);
+                let to = self.network.edge(ev).to as usize;
+                let end = &self.network.nodes()[to];
+                Queue {
+                    planner_bottleneck: on_list(&label),
+                    label,
+                    edge: Some(ev),
+                    sumo_edges: Vec::new(),
+                    time_loss_vehicle_hours: 0.0,
+                    waiting_vehicle_hours: 0.0,
+                    planned_waiting_vehicle_hours: steps * hours_per_step,
+                    vehicles: 0,
+                    in_zone: self.node_in_zone.get(to).copied().unwrap_or(false),
+                    lat: end.lat,
+                    lon: end.lon,
+                }
+            });
         }
-        list
+        let all: Vec<Queue> = per_road.into_values().collect();
+        let top = |key: fn(&Queue) -> f64| {
+            let mut list: Vec<Queue> = all.iter().filter(|q| key(q) > 0.0).cloned().collect();
+            list.sort_by(|a, b| key(b).total_cmp(&key(a)).then_with(|| a.label.cmp(&b.label)));
+            // One line per road name, as the planner's bottleneck list has it.
+            let mut seen = std::collections::HashSet::new();
+            list.retain(|q| seen.insert(q.label.clone()));
+            list.truncate(10);
+            for q in &mut list {
+                q.sumo_edges.sort();
+            }
+            list
+        };
+        (top(|q| q.time_loss_vehicle_hours), top(|q| q.planned_waiting_vehicle_hours))
     }
 
     /// The road's name as the planner's bottleneck list writes it.

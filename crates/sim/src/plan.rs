@@ -22,6 +22,8 @@ pub struct SimGroup {
     pub nodes: Vec<u32>,
     /// Network edges in order.
     pub edges: Vec<EdgeId>,
+    /// The step at which each edge is entered, as planned.
+    pub enter_steps: Vec<f64>,
     /// The step at which the end of each edge is reached, as planned.
     pub reach_steps: Vec<f64>,
     /// The route's free-flow time in the plan's model (its edges' travel steps added up),
@@ -43,6 +45,24 @@ pub struct PlanInput {
 impl PlanInput {
     pub fn vehicles(&self) -> u64 {
         self.groups.iter().map(|g| u64::from(g.vehicles)).sum()
+    }
+
+    /// Vehicle-steps the planner's model has vehicles standing on each road, waiting for
+    /// room on the next one (a junction gate's wait included): where its queues stand, to
+    /// set beside SUMO's lost time per road. Waiting at home is on no road.
+    pub fn planned_waiting_steps(&self) -> std::collections::HashMap<EdgeId, f64> {
+        let mut out: std::collections::HashMap<EdgeId, f64> = std::collections::HashMap::new();
+        for g in &self.groups {
+            for k in 0..g.edges.len().saturating_sub(1) {
+                let (Some(&reached), Some(&next)) = (g.reach_steps.get(k), g.enter_steps.get(k + 1)) else {
+                    continue;
+                };
+                if next > reached {
+                    *out.entry(g.edges[k]).or_default() += f64::from(g.vehicles) * (next - reached);
+                }
+            }
+        }
+        out
     }
 
     /// Read `plan.json` as `evac plan` writes it, checking it belongs to `network`.
@@ -163,6 +183,7 @@ impl PlanInput {
                 arrive_step,
                 nodes,
                 edges: ids,
+                enter_steps: enter,
                 reach_steps,
                 free_flow_steps,
             });
@@ -198,6 +219,7 @@ impl PlanInput {
                     arrive_step: f64::from(g.arrival_step(problem)),
                     nodes,
                     edges: roads.iter().map(|l| problem.edge(l.edge).id).collect(),
+                    enter_steps: roads.iter().map(|l| f64::from(l.enter_step)).collect(),
                     reach_steps: roads
                         .iter()
                         .map(|l| f64::from(l.enter_step + problem.edge(l.edge).travel_steps))
@@ -302,6 +324,30 @@ mod tests {
         assert_eq!(g.reach_steps, vec![3.25, 4.5]);
         assert_eq!(g.free_flow_steps, None);
         assert_eq!(p.bottlenecks, vec!["Zollstrasse".to_string()]);
+    }
+
+    #[test]
+    fn waiting_stands_on_the_road_before_the_one_with_no_room() {
+        let net = build_network(&grid(3, 3, 0.001)).unwrap();
+        let e1 = net.out_edge_ids(0).next().unwrap();
+        let mid = net.edges()[e1 as usize].to;
+        let e2 = net.out_edge_ids(mid).find(|&e| net.edges()[e as usize].to != 0).unwrap();
+        let end = net.edges()[e2 as usize].to;
+        let edges = format!(
+            r#"[{{"id": {e1}, "from": 0, "to": {mid}, "travel_steps": 0.5}}, {{"id": {e2}, "from": {mid}, "to": {end}, "travel_steps": 1}}]"#
+        );
+        // Five vehicles leave home at step 2 (waiting at home is on no road), reach the end
+        // of the first road at 2.5 and enter the second at 4: 1.5 steps each on the first.
+        // Three more drive through without waiting.
+        let text = format!(
+            r#"{{"step_s": 60, "sources": [{{"id": "a#1", "node": 0}}], "edges": {edges}, "groups": [
+                {{"source": "a#1", "vehicles": 5, "legs": [{{"edge": {e1}, "enter_step": 2}}, {{"edge": {e2}, "enter_step": 4}}]}},
+                {{"source": "a#1", "vehicles": 3, "legs": [{{"edge": {e1}, "enter_step": 0}}, {{"edge": {e2}, "enter_step": 0.5}}]}}]}}"#
+        );
+        let p = PlanInput::parse(&text, &net).unwrap();
+        let waiting = p.planned_waiting_steps();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[&EdgeId(e1)], 7.5);
     }
 
     #[test]
