@@ -51,7 +51,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
         evaluations: a.evaluations,
     };
     eprintln!(
-        "{:>3}  {:>6}  {:<58}  planned vs SUMO (min): plan last, 90%; baseline last, 90%",
+        "{:>3}  {:>6}  {:<64}  planned vs SUMO (min): plan last, 90%; baseline last, 90%",
         "#", "error", "calibration"
     );
     let report = calibrate(&scenario, &network, start, &options, |t, n| {
@@ -59,7 +59,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
         let pairs: Vec<String> =
             t.planned_min.iter().zip(&t.simulated_min).map(|(p, s)| format!("{p:.0}/{s:.0}")).collect();
         eprintln!(
-            "{n:>3}  {:>5.1}%  speed {:.2} capacity {:.2}/{:.2}/{:.2}/{:.2} junction {:.2} / {:.0}  {}",
+            "{n:>3}  {:>5.1}%  speed {:.2} capacity {:.2}/{:.2}/{:.2}/{:.2} junction {:.2} / {:.0} / {:.0} s  {}",
             t.error * 100.0,
             c.speed_factor,
             c.primary_capacity_factor,
@@ -68,6 +68,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
             c.minor_capacity_factor,
             c.junctions.priority_factor,
             c.junctions.minor_vph,
+            c.junctions.minor_delay_s,
             pairs.join("  ")
         );
     })?;

@@ -102,15 +102,17 @@ fn andorra_mini_plan_and_baseline_in_sumo() {
         .collect();
     let mut waiting_steps = 0.0;
     for g in plan["groups"].as_array().unwrap() {
-        let roads: Vec<(f64, f64)> = g["legs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|l| {
-                let (t, gate) = travel[&l["edge"].to_string()];
-                (!gate).then(|| (l["enter_step"].as_f64().unwrap(), t))
-            })
-            .collect();
+        // (enter step, steps until the next road may be entered: the road's and its
+        // junction gates' travel)
+        let mut roads: Vec<(f64, f64)> = Vec::new();
+        for l in g["legs"].as_array().unwrap() {
+            let (t, gate) = travel[&l["edge"].to_string()];
+            match (gate, roads.last_mut()) {
+                (true, Some(last)) => last.1 += t,
+                (true, None) => {}
+                (false, _) => roads.push((l["enter_step"].as_f64().unwrap(), t)),
+            }
+        }
         for w in roads.windows(2) {
             waiting_steps += g["vehicles"].as_f64().unwrap() * (w[1].0 - (w[0].0 + w[0].1)).max(0.0);
         }

@@ -8,6 +8,8 @@
 //!     --no-exact: skip the exact optimum (the heuristic, bound and baseline only)
 //!     --cold: also time the exact solver from an empty flow (by default it starts from the
 //!             heuristic plan, as `evac plan` does)
+//!     --no-junctions: without the junction gates (the model before 5 December 2026), to
+//!             show what the junction model costs
 
 use evac_network::testing::road;
 use evac_network::{Network, RoadClass, build_network};
@@ -74,7 +76,9 @@ fn radius_case(name: String, net: &Network, vehicles: u32, radius_m: f64) -> Cas
         .collect();
     let in_zone =
         nodes.iter().map(|n| evac_geo::distance_m(centre, evac_model::LatLon::new(n.lat, n.lon)) <= radius_m).collect();
-    Case { name, problem: Problem::new(net, None, 60.0, sources, destinations, in_zone) }
+    let mut calibration = evac_plan::problem::Calibration::default();
+    calibration.junctions.enabled = !std::env::args().any(|a| a == "--no-junctions");
+    Case { name, problem: Problem::calibrated(net, None, 60.0, sources, destinations, in_zone, calibration) }
 }
 
 /// A w x w grid of streets 150 m apart; every 10th line is a 2-lane arterial.

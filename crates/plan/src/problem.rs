@@ -119,7 +119,7 @@ fn junction_gates(
         edges.push(PlanEdge {
             id: EdgeId(u32::MAX),
             junction: Some(v as u32),
-            free_flow_s: 0.0,
+            free_flow_s: if major[v] { 0.0 } else { model.minor_delay_s as f32 },
             from: v as u32,
             to: exit[v],
             travel_steps: 0,
@@ -287,7 +287,8 @@ impl Calibration {
         check("tertiary_capacity_factor", self.tertiary_capacity_factor, 0.1, 4.0)?;
         check("minor_capacity_factor", self.minor_capacity_factor, 0.1, 4.0)?;
         check("junctions.priority_factor", self.junctions.priority_factor, 0.1, 4.0)?;
-        check("junctions.minor_vph", self.junctions.minor_vph, 60.0, 10_000.0)
+        check("junctions.minor_vph", self.junctions.minor_vph, 60.0, 10_000.0)?;
+        check("junctions.minor_delay_s", self.junctions.minor_delay_s, 0.0, 120.0)
     }
 
     /// The scenario's profile (`[files] calibration`), or the shipped default.
@@ -335,17 +336,26 @@ fn is_minor(class: u8) -> bool {
 /// merging traffic cannot add to the major stream's capacity; and the minor roads entering
 /// it yield, keeping `priority_factor` of their capacity. Where only minor roads meet
 /// (residential, unclassified, service…: right before left in most of Europe) the gate
-/// passes `minor_vph` for all movements together. Fitted against SUMO by `evac calibrate`.
+/// passes `minor_vph` for all movements together, and passing it takes `minor_delay_s`:
+/// a driver must be able to stop for traffic from the right, so slows down at every such
+/// junction whether or not anyone comes. Fitted against SUMO by `evac calibrate`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct JunctionModel {
     pub enabled: bool,
     pub priority_factor: f64,
     pub minor_vph: f64,
+    /// Seconds to pass a junction where only minor roads meet. A profile written before
+    /// this key existed was fitted without it: 0 there.
+    #[serde(default)]
+    pub minor_delay_s: f64,
 }
 
 impl Default for JunctionModel {
     fn default() -> Self {
-        JunctionModel { enabled: true, priority_factor: 0.805, minor_vph: 700.0 }
+        // minor_delay_s: on the Rhine scenario against SUMO micro (seed 42), the plan's last
+        // vehicle 0:57 planned / 1:10 simulated with 0 s, 0:58 / 1:04 with 10 s, 0:58 / 1:00
+        // with 15 s, 0:58 / 0:59–1:02 with 20–30 s (docs/simulation.md).
+        JunctionModel { enabled: true, priority_factor: 0.805, minor_vph: 700.0, minor_delay_s: 15.0 }
     }
 }
 
@@ -768,6 +778,65 @@ mod tests {
         );
         assert!(plain.edges().iter().all(|e| e.junction.is_none()));
         assert_eq!(plain.node_count(), net.nodes().len());
+    }
+
+    #[test]
+    fn passing_a_junction_of_minor_roads_takes_its_delay() {
+        // The same shape with residential streets only: right before left.
+        let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (5, 46.99, 9.01)];
+        let street = || road(RoadClass::Residential, 30.0, 1, 600.0);
+        let net = build_network(&input(
+            &nodes,
+            vec![
+                (10, vec![1, 2], street()),
+                (11, vec![2, 4], street()),
+                (12, vec![3, 2], street()),
+                (13, vec![5, 2], street()),
+            ],
+        ))
+        .unwrap();
+        let with_delay = |s: f64| {
+            let c = Calibration {
+                junctions: JunctionModel { minor_delay_s: s, ..JunctionModel::default() },
+                ..Calibration::default()
+            };
+            problem(&net, c)
+        };
+        let p = with_delay(20.0);
+        let gate = *p.edges().iter().find(|e| e.junction.is_some()).unwrap();
+        assert_eq!(gate.free_flow_s, 20.0);
+        assert!((gate.capacity_per_step - JunctionModel::default().minor_vph / 60.0).abs() < 1e-9);
+        // From the source through the junction to the destination: 20 s more than without.
+        let seconds = |p: &Problem| {
+            let timed: Vec<(u32, u32, f64)> =
+                p.edges().iter().map(|e| (e.from, e.to, f64::from(e.free_flow_s))).collect();
+            let dest = p.destinations[0].node;
+            crate::timing::seconds_to(p.node_count(), &timed, &[dest])[p.sources[0].node as usize]
+        };
+        assert!((seconds(&p) - seconds(&with_delay(0.0)) - 20.0).abs() < 1e-3);
+        // A junction where a major road meets others has no delay: the major stream has way.
+        assert_eq!(
+            problem(&merge(), Calibration::default())
+                .edges()
+                .iter()
+                .find(|e| e.junction.is_some())
+                .unwrap()
+                .free_flow_s,
+            0.0
+        );
+        // Profiles written before the key existed were fitted without it.
+        let mut old = Calibration::default().to_toml("old");
+        old = old.lines().filter(|l| !l.starts_with("minor_delay_s")).collect::<Vec<_>>().join("\n");
+        let back: Calibration = toml::from_str(&old).unwrap();
+        assert_eq!(back.junctions.minor_delay_s, 0.0);
+        assert!(
+            Calibration {
+                junctions: JunctionModel { minor_delay_s: -1.0, ..JunctionModel::default() },
+                ..Calibration::default()
+            }
+            .validate()
+            .is_err()
+        );
     }
 
     #[test]

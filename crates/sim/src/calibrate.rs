@@ -84,7 +84,8 @@ pub fn calibrate(
     let mut best = 0;
     // (how to read a parameter, how to set it)
     type Knob = (fn(&Calibration) -> f64, fn(&mut Calibration, f64));
-    let knobs: [Knob; 7] = [
+    // (A knob at 0 stays there: the steps are relative.)
+    let knobs: [Knob; 8] = [
         (|c| c.junctions.priority_factor, |c, v| c.junctions.priority_factor = v),
         (|c| c.primary_capacity_factor, |c, v| c.primary_capacity_factor = v),
         (|c| c.secondary_capacity_factor, |c, v| c.secondary_capacity_factor = v),
@@ -92,6 +93,7 @@ pub fn calibrate(
         (|c| c.minor_capacity_factor, |c, v| c.minor_capacity_factor = v),
         (|c| c.speed_factor, |c, v| c.speed_factor = v),
         (|c| c.junctions.minor_vph, |c, v| c.junctions.minor_vph = v),
+        (|c| c.junctions.minor_delay_s, |c, v| c.junctions.minor_delay_s = v),
     ];
     let mut step = 0.15;
     while trials.len() < options.evaluations {

@@ -26,6 +26,9 @@ pub struct SimGroup {
     pub enter_steps: Vec<f64>,
     /// The step at which the end of each edge is reached, as planned.
     pub reach_steps: Vec<f64>,
+    /// Steps the junction model takes to pass the junction after each edge (its gate's
+    /// travel time; 0 where there is no gate).
+    pub junction_steps: Vec<f64>,
     /// The route's free-flow time in the plan's model (its edges' travel steps added up),
     /// when the plan says what they are.
     pub free_flow_steps: Option<f64>,
@@ -57,6 +60,7 @@ impl PlanInput {
                 let (Some(&reached), Some(&next)) = (g.reach_steps.get(k), g.enter_steps.get(k + 1)) else {
                     continue;
                 };
+                let reached = reached + g.junction_steps.get(k).copied().unwrap_or(0.0);
                 if next > reached {
                     *out.entry(g.edges[k]).or_default() += f64::from(g.vehicles) * (next - reached);
                 }
@@ -82,6 +86,12 @@ impl PlanInput {
         let edges = network.edges();
         let another = "plan.json was made on another road network: re-run `evac plan` on this scenario";
         let mut travel: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+        let gate_travel: std::collections::HashMap<String, f64> = file
+            .edges
+            .iter()
+            .filter(|e| e.junction.is_some())
+            .map(|e| (e.id.as_str().map_or_else(|| e.id.to_string(), str::to_string), e.travel_steps))
+            .collect();
         // Junction gates (`"id": "j<node>"`) lead from a junction to its exit node; roads
         // leaving a junction start at that exit. SUMO models junctions itself: gates are
         // skipped and exits read as their junction.
@@ -121,6 +131,15 @@ impl PlanInput {
             let mut nodes = vec![source_node];
             let mut ids = Vec::with_capacity(g.legs.len());
             let mut enter = Vec::with_capacity(g.legs.len());
+            // Gate legs (string ids) after each road leg: their travel is the junction's.
+            let mut junction_steps: Vec<f64> = Vec::new();
+            for l in &g.legs {
+                if l.edge.as_u64().is_some_and(|i| u32::try_from(i).is_ok()) {
+                    junction_steps.push(0.0);
+                } else if let (Some(gate), Some(last)) = (l.edge.as_str(), junction_steps.last_mut()) {
+                    *last += gate_travel.get(gate).copied().unwrap_or(0.0);
+                }
+            }
             let roads: Vec<LegRec> = g
                 .legs
                 .iter()
@@ -185,6 +204,7 @@ impl PlanInput {
                 edges: ids,
                 enter_steps: enter,
                 reach_steps,
+                junction_steps,
                 free_flow_steps,
             });
         }
@@ -220,6 +240,18 @@ impl PlanInput {
                     nodes,
                     edges: roads.iter().map(|l| problem.edge(l.edge).id).collect(),
                     enter_steps: roads.iter().map(|l| f64::from(l.enter_step)).collect(),
+                    junction_steps: {
+                        let mut steps: Vec<f64> = Vec::new();
+                        for l in &g.legs {
+                            let e = problem.edge(l.edge);
+                            match (e.junction, steps.last_mut()) {
+                                (Some(_), Some(last)) => *last += f64::from(e.travel_steps),
+                                (Some(_), None) => {}
+                                (None, _) => steps.push(0.0),
+                            }
+                        }
+                        steps
+                    },
                     reach_steps: roads
                         .iter()
                         .map(|l| f64::from(l.enter_step + problem.edge(l.edge).travel_steps))
