@@ -953,6 +953,13 @@ pub fn safe_over_time_svg(title: &str, step_s: f64, curves: &[(&str, &str, Vec<u
 }
 
 /// The plan in a few lines of text.
+/// A figure rounded to a whole number for printing: half away from zero, as anyone
+/// recomputing it rounds (`{:.0}` alone rounds a tie to even: ring weights of 0.5 make
+/// half vehicle-minutes).
+fn whole(x: f64) -> f64 {
+    x.round()
+}
+
 pub fn summary_text(s: &PlanSummary) -> String {
     let mut out = String::new();
     let min = |steps: u32| minutes_label(steps, s.step_s);
@@ -1003,13 +1010,13 @@ pub fn summary_text(s: &PlanSummary) -> String {
     let _ = writeln!(
         out,
         "  exposure inside the mandatory zone: {:.0} vehicle-minutes{}{weighted}",
-        s.exposure_vehicle_minutes,
-        s.baseline_exposure_vehicle_minutes.map(|b| format!(" (baseline {b:.0})")).unwrap_or_default()
+        whole(s.exposure_vehicle_minutes),
+        s.baseline_exposure_vehicle_minutes.map(|b| format!(" (baseline {:.0})", whole(b))).unwrap_or_default()
     );
     let _ = writeln!(
         out,
         "  exposure lower bound {:.0} vehicle-minutes ({}); gap {}",
-        s.exposure_lower_bound,
+        whole(s.exposure_lower_bound),
         s.exposure_bound_kind,
         if s.exposure_gap.is_finite() { format!("{:.1}%", s.exposure_gap * 100.0) } else { "-".into() }
     );
@@ -1032,7 +1039,7 @@ pub fn summary_text(s: &PlanSummary) -> String {
             "    {:<30} {:>9}   {:>18.0}   {:>6}  {}",
             b.objective,
             min(b.clearance_steps),
-            b.exposure_vehicle_minutes,
+            whole(b.exposure_vehicle_minutes),
             b.max_routes,
             b.plan
         );
@@ -1044,8 +1051,8 @@ pub fn summary_text(s: &PlanSummary) -> String {
             c.max_routes,
             min(c.unlimited_clearance_steps),
             min(c.limited_clearance_steps),
-            c.unlimited_exposure_vehicle_minutes,
-            c.limited_exposure_vehicle_minutes,
+            whole(c.unlimited_exposure_vehicle_minutes),
+            whole(c.limited_exposure_vehicle_minutes),
             c.unlimited_max_routes,
             c.limited_max_routes,
             if c.unconstrained_sources.is_empty() {
