@@ -13,7 +13,7 @@
 
 use evac_network::testing::road;
 use evac_network::{Network, RoadClass, build_network};
-use evac_plan::problem::{Destination, Problem, Source};
+use evac_plan::problem::{Calibration, Destination, Problem, Source};
 use evac_plan::{baseline, bound, exact, heuristic};
 use std::time::Instant;
 
@@ -22,15 +22,15 @@ struct Case {
     problem: Problem,
 }
 
-fn extract_case(file: &str, vehicles: u32) -> Case {
+fn extract_case(file: &str, vehicles: u32, calibration: Calibration) -> Case {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/osm").join(file);
     let net = evac_osm::import(&path, &Default::default()).expect("bundled extract imports");
-    radius_case(file.split('-').next().unwrap_or(file).to_string(), &net, vehicles, 2_500.0)
+    radius_case(file.split('-').next().unwrap_or(file).to_string(), &net, vehicles, 2_500.0, calibration)
 }
 
 /// Sources: up to 40 nodes within `radius_m` of the network's middle node; destinations:
 /// the node farthest from the middle in each quadrant (safe exits, unlimited).
-fn radius_case(name: String, net: &Network, vehicles: u32, radius_m: f64) -> Case {
+fn radius_case(name: String, net: &Network, vehicles: u32, radius_m: f64, calibration: Calibration) -> Case {
     let nodes = net.nodes();
     let (lat, lon) = (
         nodes.iter().map(|n| n.lat).sum::<f64>() / nodes.len() as f64,
@@ -76,13 +76,11 @@ fn radius_case(name: String, net: &Network, vehicles: u32, radius_m: f64) -> Cas
         .collect();
     let in_zone =
         nodes.iter().map(|n| evac_geo::distance_m(centre, evac_model::LatLon::new(n.lat, n.lon)) <= radius_m).collect();
-    let mut calibration = evac_plan::problem::Calibration::default();
-    calibration.junctions.enabled = !std::env::args().any(|a| a == "--no-junctions");
     Case { name, problem: Problem::calibrated(net, None, 60.0, sources, destinations, in_zone, calibration) }
 }
 
 /// A w x w grid of streets 150 m apart; every 10th line is a 2-lane arterial.
-fn grid_case(w: usize, vehicles: u32) -> Case {
+fn grid_case(w: usize, vehicles: u32, calibration: Calibration) -> Case {
     let spacing = 0.00135; // ~150 m in latitude
     let mut nodes = Vec::with_capacity(w * w);
     for y in 0..w {
@@ -114,13 +112,15 @@ fn grid_case(w: usize, vehicles: u32) -> Case {
     }
     let net = build_network(&evac_network::testing::input(&nodes, roads)).expect("grid builds");
     let radius = 150.0 * w as f64 / 4.0;
-    radius_case(format!("grid {}k", w * w / 1000), &net, vehicles, radius)
+    radius_case(format!("grid {}k", w * w / 1000), &net, vehicles, radius, calibration)
 }
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let no_exact = args.iter().any(|a| a == "--no-exact");
     let cold = args.iter().any(|a| a == "--cold");
+    let mut calibration = Calibration::default();
+    calibration.junctions.enabled = !args.iter().any(|a| a == "--no-junctions");
     args.retain(|a| !a.starts_with("--"));
     let wanted = |c: &str| {
         if args.is_empty() {
@@ -140,26 +140,26 @@ fn main() {
             ("helsinki-centre-2019-04.osm.pbf", 1500),
             ("moscow-north-2013-11.osm.gz", 2000),
         ] {
-            cases.push(extract_case(f, v));
+            cases.push(extract_case(f, v, calibration));
         }
     }
     if wanted("grid10k") {
-        cases.push(grid_case(100, 10_000));
+        cases.push(grid_case(100, 10_000, calibration));
     }
     if wanted("grid30k") {
-        cases.push(grid_case(173, 20_000));
+        cases.push(grid_case(173, 20_000, calibration));
     }
     if wanted("grid30k4h") {
         // Enough vehicles for a four-hour clearance.
-        let mut case = grid_case(173, 31_000);
+        let mut case = grid_case(173, 31_000, calibration);
         case.name.push_str(" 4h");
         cases.push(case);
     }
     if wanted("grid100k") {
-        cases.push(grid_case(316, 50_000));
+        cases.push(grid_case(316, 50_000, calibration));
     }
     if wanted("grid1m") {
-        cases.push(grid_case(1000, 100_000));
+        cases.push(grid_case(1000, 100_000, calibration));
     }
     println!(
         "{:<16} {:>8} {:>8} | {:>9} {:>8} | {:>8} {:<20} | {:>8} {:>8} {:>8} {:>9} | {:>7} {:>7} | {:>8}",

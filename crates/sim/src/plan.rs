@@ -131,25 +131,23 @@ impl PlanInput {
             let mut nodes = vec![source_node];
             let mut ids = Vec::with_capacity(g.legs.len());
             let mut enter = Vec::with_capacity(g.legs.len());
-            // Gate legs (string ids) after each road leg: their travel is the junction's.
-            let mut junction_steps: Vec<f64> = Vec::new();
+            // Road legs (numeric ids); the gate legs (string ids) after a road add their
+            // travel to its junction time.
+            let mut roads: Vec<LegRec> = Vec::with_capacity(g.legs.len());
+            let mut junction_steps: Vec<f64> = Vec::with_capacity(g.legs.len());
             for l in &g.legs {
-                if l.edge.as_u64().is_some_and(|i| u32::try_from(i).is_ok()) {
-                    junction_steps.push(0.0);
-                } else if let (Some(gate), Some(last)) = (l.edge.as_str(), junction_steps.last_mut()) {
-                    *last += gate_travel.get(gate).copied().unwrap_or(0.0);
+                match l.edge.as_u64().and_then(|i| u32::try_from(i).ok()) {
+                    Some(edge) => {
+                        roads.push(LegRec { edge, enter_step: l.enter_step });
+                        junction_steps.push(0.0);
+                    }
+                    None => {
+                        if let (Some(gate), Some(last)) = (l.edge.as_str(), junction_steps.last_mut()) {
+                            *last += gate_travel.get(gate).copied().unwrap_or(0.0);
+                        }
+                    }
                 }
             }
-            let roads: Vec<LegRec> = g
-                .legs
-                .iter()
-                .filter_map(|l| {
-                    l.edge
-                        .as_u64()
-                        .and_then(|i| u32::try_from(i).ok())
-                        .map(|edge| LegRec { edge, enter_step: l.enter_step })
-                })
-                .collect();
             if roads.is_empty() {
                 return Err(format!("{at}: no road legs"));
             }
@@ -227,9 +225,19 @@ impl PlanInput {
             .filter(|g| !g.legs.is_empty())
             .map(|g| {
                 let source = &problem.sources()[g.source as usize];
-                // Junction gates are the model's, not roads SUMO drives.
-                let roads: Vec<&evac_plan::Leg> =
-                    g.legs.iter().filter(|l| problem.edge(l.edge).junction.is_none()).collect();
+                // Junction gates are the model's, not roads SUMO drives: their travel is the
+                // junction time after the road before them.
+                let mut roads: Vec<&evac_plan::Leg> = Vec::with_capacity(g.legs.len());
+                let mut junction_steps: Vec<f64> = Vec::with_capacity(g.legs.len());
+                for l in &g.legs {
+                    let e = problem.edge(l.edge);
+                    if e.junction.is_none() {
+                        roads.push(l);
+                        junction_steps.push(0.0);
+                    } else if let Some(last) = junction_steps.last_mut() {
+                        *last += f64::from(e.travel_steps);
+                    }
+                }
                 let mut nodes = vec![source.node];
                 nodes.extend(roads.iter().map(|l| problem.network_node(problem.edge(l.edge).to)));
                 SimGroup {
@@ -240,18 +248,7 @@ impl PlanInput {
                     nodes,
                     edges: roads.iter().map(|l| problem.edge(l.edge).id).collect(),
                     enter_steps: roads.iter().map(|l| f64::from(l.enter_step)).collect(),
-                    junction_steps: {
-                        let mut steps: Vec<f64> = Vec::new();
-                        for l in &g.legs {
-                            let e = problem.edge(l.edge);
-                            match (e.junction, steps.last_mut()) {
-                                (Some(_), Some(last)) => *last += f64::from(e.travel_steps),
-                                (Some(_), None) => {}
-                                (None, _) => steps.push(0.0),
-                            }
-                        }
-                        steps
-                    },
+                    junction_steps,
                     reach_steps: roads
                         .iter()
                         .map(|l| f64::from(l.enter_step + problem.edge(l.edge).travel_steps))
