@@ -56,6 +56,33 @@ struct Found {
 /// Up to this many distinct exit nodes get a potential each (memory: 4 bytes per node each).
 const MAX_EXIT_GROUPS: usize = 16;
 
+/// How many roads (and junction gates) back from an exit the arrival floors look.
+const FLOOR_DEPTH: u8 = 4;
+
+/// The nodes from which an exit group is at most [`FLOOR_DEPTH`] edges away, each with that
+/// number of edges, the farthest first.
+fn approach_layers(p: &Problem, nodes: &[u32]) -> Vec<(u32, u8)> {
+    let mut layer_of: std::collections::HashMap<u32, u8> = nodes.iter().map(|&v| (v, 0)).collect();
+    let mut frontier: Vec<u32> = nodes.to_vec();
+    let mut list: Vec<(u32, u8)> = nodes.iter().map(|&v| (v, 0)).collect();
+    for layer in 1..=FLOOR_DEPTH {
+        let mut next = Vec::new();
+        for &w in &frontier {
+            for &e in p.inn(w) {
+                let u = p.edges[e as usize].from;
+                if let std::collections::hash_map::Entry::Vacant(slot) = layer_of.entry(u) {
+                    slot.insert(layer);
+                    list.push((u, layer));
+                    next.push(u);
+                }
+            }
+        }
+        frontier = next;
+    }
+    list.reverse();
+    list
+}
+
 pub struct Heuristic<'p> {
     p: &'p Problem,
     /// Free-flow steps to the nearest destination (the smallest over the groups).
@@ -65,6 +92,14 @@ pub struct Heuristic<'p> {
     groups: Vec<Vec<u32>>,
     /// Free-flow steps from each node to each group, node-major (`v * groups.len() + g`).
     h_group: Vec<u32>,
+    /// Per exit group, its approach (see [`approach_layers`]).
+    approach: Vec<Vec<(u32, u8)>>,
+    /// Scratch for the arrival floors: per node, a lower bound on the arrival, its layer and
+    /// the floor computation that set them.
+    floor_lb: Vec<u32>,
+    floor_layer: Vec<u8>,
+    floor_stamp: Vec<u32>,
+    floor_generation: u32,
     dest_at: Vec<Vec<u32>>,
     remaining_dest: Vec<Option<u32>>,
     open_dest_node: Vec<bool>,
@@ -109,11 +144,17 @@ impl<'p> Heuristic<'p> {
                 h[v] = h[v].min(d);
             }
         }
+        let approach = groups.iter().map(|g| approach_layers(p, g)).collect();
         Heuristic {
             p,
             h,
             groups,
             h_group,
+            approach,
+            floor_lb: vec![0; p.node_count],
+            floor_layer: vec![0; p.node_count],
+            floor_stamp: vec![0; p.node_count],
+            floor_generation: 0,
             dest_at,
             remaining_dest,
             open_dest_node,
@@ -152,32 +193,77 @@ impl<'p> Heuristic<'p> {
         self.dest_at[v as usize].iter().copied().find(|&d| self.remaining_dest[d as usize] != Some(0))
     }
 
-    /// Per exit group, the step before which no vehicle from `source` can reach an open
-    /// destination of the group: it cannot enter a road into one before the free-flow time
-    /// to the road's start, and from then on must wait for the first step with room.
-    /// Together with the free-flow time this lower-bounds every arrival, and it is what
-    /// keeps the search narrow once the exits are congested.
-    fn arrival_floors(&self, res: &Reservations, source: u32, floors: &mut Vec<u32>) {
+    /// Per exit group, the step before which no vehicle from `source`, leaving at `start`
+    /// or later, can reach an open destination of the group. A vehicle cannot be at a node
+    /// `u` before `start` plus the free-flow time from the source, which is at least the
+    /// free-flow time to the group minus that from `u` (triangle inequality); over the last
+    /// [`FLOOR_DEPTH`] edges before the exit it must moreover wait, road by road and gate by
+    /// gate, for the first step with room. Together with the free-flow time this
+    /// lower-bounds every arrival, and it is what keeps the search narrow once the exits —
+    /// or the junctions just before them — are congested.
+    fn arrival_floors(&mut self, res: &Reservations, source: u32, start: u32, floors: &mut Vec<u32>) {
         let p = self.p;
         let k = self.groups.len();
         floors.clear();
-        for (g, nodes) in self.groups.iter().enumerate() {
+        for g in 0..k {
             let to_group = self.h_group[source as usize * k + g];
-            let mut floor = u32::MAX;
-            for &node in nodes {
-                if !self.open_dest_node[node as usize] || to_group == u32::MAX {
-                    continue;
-                }
-                for &e in p.inn(node) {
-                    let travel = p.edges[e as usize].travel_steps;
-                    // Free-flow steps to the road's start are at least those to the group minus the road.
-                    let earliest_entry = to_group.saturating_sub(travel);
-                    floor = floor.min(res.earliest_free(p, e, earliest_entry).saturating_add(travel));
-                }
-                if node == source {
-                    floor = 0;
-                }
+            if to_group == u32::MAX {
+                floors.push(u32::MAX);
+                continue;
             }
+            self.floor_generation = self.floor_generation.wrapping_add(1);
+            if self.floor_generation == 0 {
+                self.floor_stamp.fill(0);
+                self.floor_generation = 1;
+            }
+            let generation = self.floor_generation;
+            let h_group = &self.h_group;
+            let weak = |u: u32| {
+                let h = h_group[u as usize * k + g];
+                (h != u32::MAX).then(|| start.saturating_add(to_group.saturating_sub(h)))
+            };
+            for &(w, layer) in &self.approach[g] {
+                self.floor_stamp[w as usize] = generation;
+                self.floor_layer[w as usize] = layer;
+            }
+            for &(w, layer) in &self.approach[g] {
+                let Some(weak_w) = weak(w) else {
+                    self.floor_lb[w as usize] = u32::MAX;
+                    continue;
+                };
+                let lb = if w == source {
+                    start
+                } else if layer == FLOOR_DEPTH {
+                    weak_w
+                } else {
+                    let mut best = u32::MAX;
+                    for &e in p.inn(w) {
+                        let u = p.edges[e as usize].from;
+                        let at_u = if self.floor_stamp[u as usize] == generation
+                            && self.floor_layer[u as usize] == layer + 1
+                        {
+                            self.floor_lb[u as usize]
+                        } else {
+                            match weak(u) {
+                                Some(t) => t,
+                                None => continue,
+                            }
+                        };
+                        if at_u == u32::MAX {
+                            continue;
+                        }
+                        best = best.min(res.earliest_free(p, e, at_u).saturating_add(p.edges[e as usize].travel_steps));
+                    }
+                    best.max(weak_w)
+                };
+                self.floor_lb[w as usize] = lb;
+            }
+            let floor = self.groups[g]
+                .iter()
+                .filter(|&&node| self.open_dest_node[node as usize])
+                .map(|&node| self.floor_lb[node as usize])
+                .min()
+                .unwrap_or(u32::MAX);
             floors.push(floor);
         }
     }
@@ -194,7 +280,7 @@ impl<'p> Heuristic<'p> {
     fn earliest_arrival(&mut self, res: &Reservations, source: u32, start: u32, preferred: &[u32]) -> Option<Found> {
         self.searches += 1;
         let mut floors = std::mem::take(&mut self.floors);
-        self.arrival_floors(res, source, &mut floors);
+        self.arrival_floors(res, source, start, &mut floors);
         let found = self.search_from(res, source, start, preferred, &floors);
         self.floors = floors;
         found
@@ -595,11 +681,11 @@ mod tests {
     use proptest::prelude::*;
 
     /// Earliest arrival by plain time-dependent Dijkstra: no potential, no floors.
-    fn dijkstra_arrival(p: &Problem, res: &Reservations, open: &[bool], source: u32) -> Option<u32> {
+    fn dijkstra_arrival(p: &Problem, res: &Reservations, open: &[bool], source: u32, start: u32) -> Option<u32> {
         let mut label = vec![u32::MAX; p.node_count];
         let mut heap = BinaryHeap::new();
-        label[source as usize] = 0;
-        heap.push(Reverse((0u32, source)));
+        label[source as usize] = start;
+        heap.push(Reverse((start, source)));
         while let Some(Reverse((t, v))) = heap.pop() {
             if t > label[v as usize] {
                 continue;
@@ -619,15 +705,16 @@ mod tests {
         None
     }
 
-    type Instance = (usize, Vec<(u32, u32, u32, u32)>, Vec<(u32, Option<u32>)>, Vec<(usize, u32, u32)>);
+    type Instance = (usize, Vec<(u32, u32, u32, u32)>, Vec<(u32, Option<u32>)>, Vec<(usize, u32, u32)>, u32);
 
     fn instance() -> impl Strategy<Value = Instance> {
         (3usize..14).prop_flat_map(|n| {
-            let edges = prop::collection::vec((0..n as u32, 0..n as u32, 1u32..6, 1u32..4), n..4 * n);
+            let edges = prop::collection::vec((0..n as u32, 0..n as u32, 0u32..6, 1u32..4), n..4 * n);
             let dests = prop::collection::vec((0..n as u32, prop::option::of(0u32..3)), 1..5);
             // (edge, first step, steps): the edge is full over that run of steps.
             let jams = prop::collection::vec((0usize..64, 0u32..30, 1u32..30), 0..30);
-            (Just(n), edges, dests, jams)
+            // Zero-step edges (junction gates) included; searches leave at a later step too.
+            (Just(n), edges, dests, jams, 0u32..8)
         })
     }
 
@@ -636,7 +723,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         /// The A* with exit floors and label correction finds exactly the earliest arrival.
         #[test]
-        fn search_matches_plain_dijkstra((n, edges, dests, jams) in instance()) {
+        fn search_matches_plain_dijkstra((n, edges, dests, jams, start) in instance()) {
             let edges: Vec<PlanEdge> = edges
                 .iter()
                 .enumerate()
@@ -673,12 +760,12 @@ mod tests {
                 open[d.node as usize] |= d.capacity_vehicles != Some(0);
             }
             for v in 0..n as u32 {
-                let expected = dijkstra_arrival(&p, &res, &open, v);
-                let found = h.earliest_arrival(&res, v, 0, &[]);
+                let expected = dijkstra_arrival(&p, &res, &open, v, start);
+                let found = h.earliest_arrival(&res, v, start, &[]);
                 prop_assert_eq!(found.as_ref().map(|f| f.arrival), expected, "from node {}", v);
                 if let Some(f) = found {
-                    // The route is contiguous and, followed from step 0, arrives when promised.
-                    let (_, arrival) = res.timed_route(&p, &f.edges, 0);
+                    // The route is contiguous and, followed from the start, arrives when promised.
+                    let (_, arrival) = res.timed_route(&p, &f.edges, start);
                     prop_assert_eq!(arrival, f.arrival);
                     let end = f.edges.last().map_or(v, |&e| p.edges[e as usize].to);
                     prop_assert_eq!(end, p.destinations[f.destination as usize].node);
