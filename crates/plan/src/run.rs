@@ -556,6 +556,10 @@ fn safety_first(
         };
         let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
         let limited = tried.swap_remove(best);
+        // Then other routes from the plans made so far, swapped in while the score improves.
+        let pool: Vec<&Plan> = std::iter::once(&plan).chain(plans.iter().map(|(_, c)| c)).collect();
+        let deadline = Instant::now() + options.heuristic_budget / 6;
+        let limited = routes::improve_route_choice(p, limited, &pool, n, waiting, score, deadline);
         // A settlement the chosen plan leaves over the limit is named with its origins,
         // however the plan was made: the report never claims a limit the plan breaks.
         let mut unconstrained_sources = limited.unconstrained_sources;
