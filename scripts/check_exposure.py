@@ -27,7 +27,8 @@ import sys
 def exposure(plan):
     """Vehicle-steps of exposure per settlement, from the plan's groups alone."""
     in_zone = {n["id"]: n["in_zone"] for n in plan["nodes"]}
-    # Edge ids: the network's edge id (a number) or "j<node>" for a junction's gate.
+    # Edge ids: the network's edge id (a number), "j<node>" for a junction's gate, or
+    # "j<node>-<from>-<to>" for the other edges of a junction with turn bans.
     edges = {json.dumps(e["id"]): (e["to"], e["travel_steps"]) for e in plan["edges"]}
     sources = {s["id"]: (s["node"], s["settlement"], s.get("exposure_weight", 1.0)) for s in plan["sources"]}
     per_settlement = {}

@@ -294,6 +294,13 @@ fn stats_text(s: &NetworkStats) -> String {
         s.dropped.components, s.dropped.nodes, s.dropped.edges, s.dropped.km
     );
     let _ = writeln!(out, "degree-2 contraction: {} -> {} nodes", s.nodes_before_contraction, s.nodes);
+    if let Some(r) = &s.turn_restrictions {
+        let _ = writeln!(
+            out,
+            "turn restrictions: {} read, {} placed ({} banned turns), {} not placed (via node or ways not kept)",
+            r.read, r.placed, r.banned_turns, r.not_placed
+        );
+    }
     if let Some(r) = &s.layers {
         let _ = writeln!(
             out,

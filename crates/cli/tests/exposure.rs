@@ -21,7 +21,7 @@ fn recompute(plan: &serde_json::Value, weighted: bool) -> HashMap<String, f64> {
         .iter()
         .map(|n| (n["id"].as_u64().unwrap(), n["in_zone"].as_bool().unwrap()))
         .collect();
-    // Edge ids are the network's (numbers) or "j<node>" for a junction gate.
+    // Edge ids are the network's (numbers) or "j<node>…" for a junction's edges.
     let edges: HashMap<String, (u64, u64)> = plan["edges"]
         .as_array()
         .unwrap()

@@ -170,6 +170,7 @@ fn network_input(
     let ids: Vec<i64> = (1..=set.coords.len() as i64).collect();
     NetworkInput {
         roads,
+        restrictions: Vec::new(),
         rails: Vec::new(),
         waterways,
         stations: Vec::new(),

@@ -101,10 +101,26 @@ impl NodeCoords {
     }
 }
 
+/// A turn restriction: an OSM `type=restriction` relation with a via node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputRestriction {
+    pub relation_id: i64,
+    pub from_way: i64,
+    pub via_node: i64,
+    pub to_way: i64,
+    /// `only_*`: every other turn from `from_way` at the via node is banned; else
+    /// (`no_*`) this one.
+    pub only: bool,
+    /// `*_u_turn`: the turn back onto the same road.
+    pub u_turn: bool,
+}
+
 /// Everything the builder needs.
 #[derive(Debug, Clone, Default)]
 pub struct NetworkInput {
     pub roads: Vec<InputRoad>,
+    /// Turn restrictions (see [`NetworkParts::turn_bans`](crate::NetworkParts)).
+    pub restrictions: Vec<InputRestriction>,
     pub rails: Vec<InputLine>,
     /// Rivers and canals, used to name the crossings of bridges, fords and ferries.
     pub waterways: Vec<InputLine>,
@@ -141,6 +157,8 @@ struct Link {
     /// The road whose attributes the link has, and whether the link runs against its
     /// node order.
     road: u32,
+    /// The road of the link's last piece (the link may run over several ways).
+    last_road: u32,
     reversed: bool,
     coords_start: u32,
     coords_len: u32,
@@ -351,9 +369,11 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
         let mut at = start;
         let mut piece = first;
         let first_piece = &pieces[first as usize];
+        let mut last_road;
         loop {
             visited[piece as usize] = true;
             let p = &pieces[piece as usize];
+            last_road = p.road;
             let slice = &piece_coords[p.coords_start as usize..p.coords_end as usize];
             let skip = usize::from(link_coords.len() > coords_start as usize);
             if p.from == at {
@@ -378,6 +398,7 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
             from: start,
             to: at,
             road: first_piece.road,
+            last_road,
             reversed: first_piece.from != start,
             coords_start,
             coords_len: link_coords.len() as u32 - coords_start,
@@ -446,6 +467,8 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
     // Names are interned once per road, not once per link.
     let mut road_strings: Vec<Option<(u32, u32)>> = vec![None; input.roads.len()];
     let mut edges = vec![EdgeRec::zeroed(); m];
+    // The OSM way each directed edge starts and ends on, to place the turn restrictions.
+    let mut end_ways = vec![[0i64; 2]; m];
     let mut cursor = out_offsets.clone();
     for l in &links {
         let a = &input.roads[l.road as usize].attrs;
@@ -500,6 +523,13 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
                 ..base
             })
         });
+        let (first_way, last_way) = (input.roads[l.road as usize].way_id, input.roads[l.last_road as usize].way_id);
+        if let Some(f) = f {
+            end_ways[f as usize] = [first_way, last_way];
+        }
+        if let Some(b) = b {
+            end_ways[b as usize] = [last_way, first_way];
+        }
         if let (Some(f), Some(b)) = (f, b) {
             edges[f as usize].twin = b;
             edges[b as usize].twin = f;
@@ -507,6 +537,10 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
     }
     drop((links, final_id, cursor));
     let Csr { offsets: in_offsets, values: in_edges } = Csr::build(nn, edges.iter().map(|e| e.to));
+    let (turn_bans, report) =
+        place_restrictions(&input.restrictions, &node_recs, &edges, &end_ways, &out_offsets, &in_offsets, &in_edges);
+    meta.turn_restrictions = report;
+    drop(end_ways);
     let mut coords = link_coords;
     // 7. Rail lines (display) and stations (snapped to the road graph).
     let mut rail_lines = Vec::new();
@@ -566,8 +600,73 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
         strings,
         stations,
         rail_lines,
+        turn_bans,
         meta,
     })
+}
+
+/// The banned turns of `restrictions` as (in-edge, out-edge) pairs of the built graph,
+/// sorted, and how many restrictions were placed. A restriction whose via node, from way
+/// or to way is not in the graph (clipped, dropped with a small component, a via way) is
+/// counted as not placed. `end_ways[e]`: the OSM way edge `e` starts and ends on.
+fn place_restrictions(
+    restrictions: &[InputRestriction],
+    nodes: &[NodeRec],
+    edges: &[EdgeRec],
+    end_ways: &[[i64; 2]],
+    out_offsets: &[u32],
+    in_offsets: &[u32],
+    in_edges: &[u32],
+) -> (Vec<[u32; 2]>, Option<crate::network::RestrictionReport>) {
+    if restrictions.is_empty() {
+        return (Vec::new(), None);
+    }
+    let wanted: std::collections::HashSet<i64> = restrictions.iter().map(|r| r.via_node).collect();
+    let via: HashMap<i64, u32> = nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| wanted.contains(&n.osm_id))
+        .map(|(i, n)| (n.osm_id, i as u32))
+        .collect();
+    let mut bans = Vec::new();
+    let mut report = crate::network::RestrictionReport { read: restrictions.len() as u64, ..Default::default() };
+    for r in restrictions {
+        let Some(&v) = via.get(&r.via_node) else {
+            report.not_placed += 1;
+            continue;
+        };
+        let outs: Vec<u32> = (out_offsets[v as usize]..out_offsets[v as usize + 1]).collect();
+        let ins = &in_edges[in_offsets[v as usize] as usize..in_offsets[v as usize + 1] as usize];
+        let mut placed = false;
+        for &a in ins.iter().filter(|&&a| end_ways[a as usize][1] == r.from_way) {
+            let back = edges[a as usize].twin;
+            // The turns the restriction names: onto the to way; where that is the from way
+            // itself, back along it for a U-turn, else on along it.
+            let named: Vec<u32> = outs
+                .iter()
+                .copied()
+                .filter(|&b| end_ways[b as usize][0] == r.to_way && (r.from_way != r.to_way || (b == back) == r.u_turn))
+                .collect();
+            if named.is_empty() {
+                continue;
+            }
+            placed = true;
+            for &b in &outs {
+                if named.contains(&b) != r.only {
+                    bans.push([a, b]);
+                }
+            }
+        }
+        if placed {
+            report.placed += 1;
+        } else {
+            report.not_placed += 1;
+        }
+    }
+    bans.sort_unstable();
+    bans.dedup();
+    report.banned_turns = bans.len() as u64;
+    (bans, Some(report))
 }
 
 /// Finds the named river or canal a crossing's geometry intersects.

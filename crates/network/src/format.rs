@@ -6,7 +6,8 @@
 //! Header (64 bytes): magic "EVACNET\0", format version, section count
 //! Section table: one SectionEntry (kind, offset, length in bytes) per section
 //! Sections: nodes, edges, out_offsets, in_offsets, in_edges, coords,
-//!           string_offsets, string_bytes, stations, rail_lines, meta (JSON)
+//!           string_offsets, string_bytes, stations, rail_lines, meta (JSON),
+//!           turn_bans ([in-edge, out-edge] u32 pairs)
 //! ```
 //!
 //! Loading maps the file and checks sizes and alignment; the arrays are then used in place
@@ -18,7 +19,9 @@ use bytemuck::{Pod, Zeroable};
 pub const MAGIC: [u8; 8] = *b"EVACNET\0";
 /// 2: the edge flag `APPROXIMATE` (access links) and the layer-import report in the
 /// metadata; a version-1 reader would take approximate links for real roads.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: the turn-ban section (OSM turn restrictions); a version-2 reader would route
+/// through banned turns.
+pub const FORMAT_VERSION: u32 = 3;
 /// "No value" for string and edge indices.
 pub const NONE: u32 = u32::MAX;
 
@@ -55,10 +58,11 @@ pub enum Section {
     Stations = 9,
     RailLines = 10,
     Meta = 11,
+    TurnBans = 12,
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
         Section::Nodes,
         Section::Edges,
         Section::OutOffsets,
@@ -70,6 +74,7 @@ impl Section {
         Section::Stations,
         Section::RailLines,
         Section::Meta,
+        Section::TurnBans,
     ];
 }
 

@@ -19,10 +19,13 @@ pub mod snap;
 pub mod stats;
 pub mod testing;
 
-pub use build::{InputLine, InputRoad, InputStation, NetworkInput, NodeCoords, RoadAttrs, build_network, build_parts};
+pub use build::{
+    InputLine, InputRestriction, InputRoad, InputStation, NetworkInput, NodeCoords, RoadAttrs, build_network,
+    build_parts,
+};
 pub use class::{RoadClass, flags};
 pub use csr::Csr;
 pub use format::{EdgeId, EdgeRec, NONE, NodeRec, RailRec, StationRec};
-pub use network::{LayerReport, Network, NetworkError, NetworkMeta, NetworkParts};
+pub use network::{LayerReport, Network, NetworkError, NetworkMeta, NetworkParts, RestrictionReport};
 pub use route::{ClosedRoad, ClosureError, Closures, Path, Router};
 pub use snap::{Snap, Snapper};

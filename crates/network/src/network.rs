@@ -40,6 +40,22 @@ pub struct NetworkMeta {
     /// How a network built from road layers (shapefiles, GeoJSON) was joined and completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layers: Option<LayerReport>,
+    /// The OSM turn restrictions read and placed on the graph (none for road layers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_restrictions: Option<RestrictionReport>,
+}
+
+/// What became of the turn restrictions of an OSM import.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RestrictionReport {
+    /// Restriction relations with a via node that apply to cars.
+    pub read: u64,
+    /// Those whose via node, from way and to way are in the graph.
+    pub placed: u64,
+    /// The others (clipped away, in a dropped component, or not meeting at the via node).
+    pub not_placed: u64,
+    /// Banned (in-edge, out-edge) pairs they make.
+    pub banned_turns: u64,
 }
 
 /// What the layer import did to turn loose road geometries into one network: the
@@ -112,6 +128,9 @@ pub struct NetworkParts {
     pub strings: Vec<String>,
     pub stations: Vec<StationRec>,
     pub rail_lines: Vec<RailRec>,
+    /// Banned turns, (in-edge, out-edge) at the node they share, sorted: from OSM turn
+    /// restrictions (`no_left_turn`, `only_straight_on`, ...).
+    pub turn_bans: Vec<[u32; 2]>,
     pub meta: NetworkMeta,
 }
 
@@ -137,7 +156,7 @@ impl NetworkParts {
     /// sections, padding), returning the total size.
     fn emit(&self, mut sink: impl FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<usize> {
         let (string_offsets, string_bytes, meta) = self.sections();
-        let payloads: [&[u8]; 11] = [
+        let payloads: [&[u8]; 12] = [
             bytemuck::cast_slice(&self.nodes),
             bytemuck::cast_slice(&self.edges),
             bytemuck::cast_slice(&self.out_offsets),
@@ -149,6 +168,7 @@ impl NetworkParts {
             bytemuck::cast_slice(&self.stations),
             bytemuck::cast_slice(&self.rail_lines),
             &meta,
+            bytemuck::cast_slice(&self.turn_bans),
         ];
         let header =
             Header { magic: MAGIC, version: FORMAT_VERSION, section_count: payloads.len() as u32, reserved: [0; 6] };
@@ -274,6 +294,7 @@ impl Network {
             (6, 4),
             (8, std::mem::size_of::<StationRec>()),
             (9, std::mem::size_of::<RailRec>()),
+            (11, 8),
         ];
         for (i, size) in sizes_ok {
             if !self.sections[i].1.is_multiple_of(size) {
@@ -297,6 +318,12 @@ impl Network {
             .any(|v| !(v.lat.is_finite() && v.lon.is_finite() && v.lat.abs() <= 90.0 && v.lon.abs() <= 180.0))
         {
             return Err("a node lies outside -90..90, -180..180".into());
+        }
+        let edges = self.edges();
+        for (i, &[a, b]) in self.turn_bans().iter().enumerate() {
+            if a as usize >= m || b as usize >= m || edges[a as usize].to != edges[b as usize].from {
+                return Err(format!("turn ban {i} is not a turn between two edges of the network"));
+            }
         }
         let coords = self.coords().len() as u64;
         let strings = self.raw_u32(6).len().saturating_sub(1) as u32;
@@ -384,6 +411,10 @@ impl Network {
     }
     pub fn rail_lines(&self) -> &[RailRec] {
         bytemuck::cast_slice(self.section(9))
+    }
+    /// Banned turns: (in-edge, out-edge) pairs at the node they share, sorted.
+    pub fn turn_bans(&self) -> &[[u32; 2]] {
+        bytemuck::cast_slice(self.section(11))
     }
     pub fn meta(&self) -> &NetworkMeta {
         &self.meta

@@ -143,6 +143,9 @@ pub struct NetworkStats {
     /// For networks built from road layers: snapping, bridges and access links.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layers: Option<crate::network::LayerReport>,
+    /// OSM turn restrictions read and placed (none for road layers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub turn_restrictions: Option<crate::network::RestrictionReport>,
 }
 
 pub fn stats(network: &Network) -> NetworkStats {
@@ -215,5 +218,6 @@ pub fn stats(network: &Network) -> NetworkStats {
         raw_km_by_class: raw,
         file_bytes: network.size_bytes(),
         layers: meta.layers.clone(),
+        turn_restrictions: meta.turn_restrictions.clone(),
     }
 }

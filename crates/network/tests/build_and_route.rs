@@ -184,3 +184,61 @@ proptest! {
         }
     }
 }
+
+/// Turn restrictions at a junction b where a road (way 10, a – b – c) meets a side road
+/// (way 12, b – d).
+#[test]
+fn turn_restrictions_become_banned_turns_at_the_via_node() {
+    use evac_network::InputRestriction;
+    // Way 10 runs a – b – c (through the junction b), way 12 runs b – d.
+    let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.001), (3, 47.0, 9.002), (4, 47.001, 9.001)];
+    let r = road(RoadClass::Primary, 50.0, 1, 1500.0);
+    let build = |restrictions: Vec<InputRestriction>| {
+        let mut inp = input(&nodes, vec![(10, vec![1, 2, 3], r.clone()), (12, vec![2, 4], r.clone())]);
+        inp.restrictions = restrictions;
+        build_network(&inp).unwrap()
+    };
+    let rule = |to_way: i64, only: bool, u_turn: bool| InputRestriction {
+        relation_id: 1,
+        from_way: 10,
+        via_node: 2,
+        to_way,
+        only,
+        u_turn,
+    };
+    // Turns from a (osm 1) at b, by the osm node they lead to.
+    let banned_towards = |net: &Network| {
+        let mut to: Vec<i64> = net
+            .turn_bans()
+            .iter()
+            .filter(|&&[a, _]| net.nodes()[net.edges()[a as usize].from as usize].osm_id == 1)
+            .map(|&[_, b]| net.nodes()[net.edges()[b as usize].to as usize].osm_id)
+            .collect();
+        to.sort_unstable();
+        to
+    };
+    // The from way is the to way: a U-turn is the turn back, anything else the one on.
+    assert_eq!(banned_towards(&build(vec![rule(10, false, true)])), vec![1]);
+    assert_eq!(banned_towards(&build(vec![rule(10, false, false)])), vec![3]);
+    // A turn onto the side road; only that turn (U-turn and straight on banned).
+    assert_eq!(banned_towards(&build(vec![rule(12, false, false)])), vec![4]);
+    assert_eq!(banned_towards(&build(vec![rule(12, true, false)])), vec![1, 3]);
+    // From the other direction (c towards b, also way 10) the same rule applies: that
+    // approach also ends on way 10 at b.
+    let net = build(vec![rule(12, false, false)]);
+    assert_eq!(net.turn_bans().len(), 2);
+    let report = net.meta().turn_restrictions.clone().unwrap();
+    assert_eq!((report.read, report.placed, report.not_placed, report.banned_turns), (1, 1, 0, 2));
+    // A via node the graph does not have is counted, not placed; nothing is banned.
+    let mut missing = rule(12, false, false);
+    missing.via_node = 99;
+    let net = build(vec![missing]);
+    assert!(net.turn_bans().is_empty());
+    assert_eq!(net.meta().turn_restrictions.clone().unwrap().not_placed, 1);
+    // The bans survive the file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.evacnet");
+    let net = build(vec![rule(12, true, false)]);
+    net.save(&path).unwrap();
+    assert_eq!(Network::load(&path).unwrap().turn_bans(), net.turn_bans());
+}

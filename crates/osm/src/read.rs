@@ -4,7 +4,7 @@ use crate::profile::Profile;
 use crate::tags::{WayTags, road_attrs};
 use evac_model::LatLon;
 use evac_network::format::Coord;
-use evac_network::{InputLine, InputRoad, InputStation, RoadAttrs};
+use evac_network::{InputLine, InputRestriction, InputRoad, InputStation, RoadAttrs};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -40,6 +40,8 @@ pub struct Collected {
     pub waterways: Vec<InputLine>,
     pub stations: Vec<InputStation>,
     pub places: Vec<Place>,
+    /// Turn restrictions for cars with a via node.
+    pub restrictions: Vec<InputRestriction>,
     pub ways_seen: u64,
 }
 
@@ -55,6 +57,7 @@ impl Collected {
         self.waterways.append(&mut other.waterways);
         self.stations.append(&mut other.stations);
         self.places.append(&mut other.places);
+        self.restrictions.append(&mut other.restrictions);
         self.ways_seen += other.ways_seen;
     }
 
@@ -130,6 +133,62 @@ impl Collected {
         {
             self.places.push(p);
         }
+    }
+}
+
+/// A member of a relation: (type, ref, role), type "node", "way" or "relation".
+type Member<'a> = (&'a str, i64, &'a str);
+
+/// A car's turn restriction from a relation's tags and members, if it is one: `type=
+/// restriction`, `restriction` (or `restriction:motorcar`) `no_*`/`only_*`, not excepting
+/// cars, with exactly one from way, one via node and one to way. (Via ways, conditional and
+/// other vehicles' restrictions are left out.)
+pub fn restriction_from<'a>(
+    id: i64,
+    tags: impl Iterator<Item = (&'a str, &'a str)>,
+    members: impl Iterator<Item = Member<'a>>,
+) -> Option<InputRestriction> {
+    let (mut kind, mut car_kind, mut is_restriction, mut except_car) = (None, None, false, false);
+    for (k, v) in tags {
+        match k {
+            "type" => is_restriction = v == "restriction",
+            "restriction" => kind = Some(v),
+            "restriction:motorcar" => car_kind = Some(v),
+            "except" => except_car = v.split(';').any(|x| matches!(x.trim(), "motorcar" | "motor_vehicle")),
+            _ => {}
+        }
+    }
+    let kind = car_kind.or(kind)?;
+    if !is_restriction || except_car {
+        return None;
+    }
+    let only = if kind.starts_with("only_") {
+        true
+    } else if kind.starts_with("no_") {
+        false
+    } else {
+        return None;
+    };
+    let (mut from, mut via, mut to) = (Vec::new(), Vec::new(), Vec::new());
+    for (t, r, role) in members {
+        match (t, role) {
+            ("way", "from") => from.push(r),
+            ("way", "to") => to.push(r),
+            ("node", "via") => via.push(r),
+            (_, "via") => return None,
+            _ => {}
+        }
+    }
+    match (from.as_slice(), via.as_slice(), to.as_slice()) {
+        (&[from_way], &[via_node], &[to_way]) => Some(InputRestriction {
+            relation_id: id,
+            from_way,
+            via_node,
+            to_way,
+            only,
+            u_turn: kind.ends_with("_u_turn"),
+        }),
+        _ => None,
     }
 }
 
@@ -253,6 +312,7 @@ pub fn read(path: &Path, profile: &Profile, progress: &dyn ReadProgress) -> Resu
     c.waterways.sort_by_key(|l| l.way_id);
     c.stations.sort_by_key(|s| s.osm_id);
     c.places.sort_by_key(|p| (p.osm_type, p.osm_id));
+    c.restrictions.sort_by_key(|r| r.relation_id);
     c.other_highways.sort();
     Ok(c)
 }
@@ -292,6 +352,17 @@ fn read_pbf(path: &Path, profile: &Profile, progress: &dyn ReadProgress) -> Resu
                         for w in group.ways() {
                             c.on_way(w.id(), || w.refs().collect(), WayTags::from_pairs(w.tags()), profile);
                         }
+                        for r in group.relations() {
+                            let members = r.members().filter_map(|m| {
+                                let t = match m.member_type {
+                                    osmpbf::RelMemberType::Node => "node",
+                                    osmpbf::RelMemberType::Way => "way",
+                                    osmpbf::RelMemberType::Relation => "relation",
+                                };
+                                Some((t, m.member_id, m.role().ok()?))
+                            });
+                            c.restrictions.extend(restriction_from(r.id(), r.tags(), members));
+                        }
                     }
                 }
                 osmpbf::BlobDecode::OsmHeader(_) | osmpbf::BlobDecode::Unknown(_) => {}
@@ -324,11 +395,13 @@ fn read_xml<R: BufRead>(path: &Path, input: R, profile: &Profile) -> Result<Coll
         None,
         Node { id: i64, lat: i32, lon: i32 },
         Way { id: i64 },
+        Relation { id: i64 },
         Other,
     }
     let mut current = Current::None;
     let mut tags: Vec<(String, String)> = Vec::new();
     let mut refs: Vec<i64> = Vec::new();
+    let mut members: Vec<(String, i64, String)> = Vec::new();
     let mut saw_osm = false;
     let corrupt =
         |detail: String, pos: u64| ReadError::Corrupt { path: p.clone(), detail: format!("{detail} (byte {pos})") };
@@ -369,7 +442,22 @@ fn read_xml<R: BufRead>(path: &Path, input: R, profile: &Profile) -> Result<Coll
                         current = Current::None;
                     }
                 }
-                b"relation" | b"changeset" | b"bounds" if !empty => current = Current::Other,
+                b"relation" if !empty => {
+                    current = match attr(&e, b"id").and_then(|v| v.parse().ok()) {
+                        Some(id) => Current::Relation { id },
+                        None => Current::Other,
+                    };
+                    tags.clear();
+                    members.clear();
+                }
+                b"member" => {
+                    if let (Some(t), Some(r), Some(role)) =
+                        (attr(&e, b"type"), attr(&e, b"ref").and_then(|v| v.parse().ok()), attr(&e, b"role"))
+                    {
+                        members.push((t, r, role));
+                    }
+                }
+                b"changeset" | b"bounds" if !empty => current = Current::Other,
                 b"tag" => {
                     if let (Some(k), Some(v)) = (attr(&e, b"k"), attr(&e, b"v")) {
                         tags.push((k, v));
@@ -394,6 +482,14 @@ fn read_xml<R: BufRead>(path: &Path, input: R, profile: &Profile) -> Result<Coll
                 (b"way", Current::Way { id }) => {
                     let t = WayTags::from_pairs(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
                     c.on_way(*id, || std::mem::take(&mut refs), t, profile);
+                    current = Current::None;
+                }
+                (b"relation", Current::Relation { id }) => {
+                    c.restrictions.extend(restriction_from(
+                        *id,
+                        tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                        members.iter().map(|(t, r, role)| (t.as_str(), *r, role.as_str())),
+                    ));
                     current = Current::None;
                 }
                 (b"relation" | b"changeset", _) => current = Current::None,

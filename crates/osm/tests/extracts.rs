@@ -247,3 +247,59 @@ fn xml_and_pbf_of_the_same_data_give_the_same_network() {
     assert_eq!(a.nodes(), b.nodes());
     assert_eq!(a.edges(), b.edges());
 }
+
+/// Turn restrictions: the relations osmium finds are the ones read, the same from PBF and
+/// XML; Liechtenstein's two that lie inside the extract become banned turns at their via
+/// nodes, and the third (its from way is outside the extract) is counted as not placed.
+#[test]
+fn turn_restrictions_are_read_and_placed_at_their_via_nodes() {
+    let net = import_default("liechtenstein-2015-07.osm.pbf");
+    let report = net.meta().turn_restrictions.clone().expect("a report");
+    assert_eq!((report.read, report.placed, report.not_placed), (3, 2, 1), "{report:?}");
+    assert_eq!(report.banned_turns as usize, net.turn_bans().len());
+    let mut via: Vec<i64> =
+        net.turn_bans().iter().map(|&[a, _]| net.nodes()[net.edges()[a as usize].to as usize].osm_id).collect();
+    via.sort_unstable();
+    via.dedup();
+    // A no_left_turn in Vaduz; a no_u_turn between the carriageways of Im Schwibboga.
+    assert_eq!(via, vec![269468749, 1793113950]);
+    for &[a, b] in net.turn_bans() {
+        let (a, b) = (&net.edges()[a as usize], &net.edges()[b as usize]);
+        assert_eq!(a.to, b.from, "a ban is a turn at one node");
+        let ways = (a.way_id, b.way_id);
+        assert!(ways == (167992391, 24802724) || ways == (258306367, 258306365), "{ways:?}");
+    }
+    if std::process::Command::new("osmium").arg("--version").output().is_err() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["liechtenstein-2015-07.osm.pbf", "helsinki-centre-2019-04.osm.pbf"] {
+        let xml = dir.path().join("restrictions.osm");
+        let out = std::process::Command::new("osmium")
+            .args(["tags-filter", "--overwrite", "-R", "-o"])
+            .arg(&xml)
+            .arg(data(name))
+            .arg("r/type=restriction")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let listed = std::fs::read_to_string(&xml).unwrap().matches("<relation ").count() as u64;
+        let pbf = import_default(name);
+        let report = pbf.meta().turn_restrictions.clone().expect("a report");
+        // Only restrictions for cars with a via node are read.
+        assert!(report.read > 0 && report.read <= listed, "{name}: {report:?} of {listed}");
+        assert_eq!(report.placed + report.not_placed, report.read);
+        // The same from XML.
+        let full = dir.path().join("full.osm");
+        let out = std::process::Command::new("osmium")
+            .args(["cat", "--overwrite", "-o"])
+            .arg(&full)
+            .arg(data(name))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let from_xml = import(&full, &ImportOptions::default()).unwrap();
+        assert_eq!(from_xml.turn_bans(), pbf.turn_bans(), "{name}");
+        assert_eq!(from_xml.meta().turn_restrictions, pbf.meta().turn_restrictions, "{name}");
+    }
+}

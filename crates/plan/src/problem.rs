@@ -140,6 +140,123 @@ fn junction_gates(
     exit_of
 }
 
+/// Keep the network's banned turns out of every route. At a junction with bans, each
+/// approach whose set of banned turns is not empty ends at a node of its own instead of the
+/// junction, and each road out of the junction starts at a node of its own; zero-time
+/// *movement* edges (marked as the junction's, like its gate) join each approach to the
+/// roads it may turn onto: the unrestricted approaches through the junction's gate as
+/// before, each restricted group of approaches through a copy of the gate. The copy has the
+/// junction's whole capacity: the junction's capacity is shared by the unrestricted
+/// approaches only (a modelling simplification at the few junctions with bans). Movement
+/// edges can carry everything the junction's roads bring and never bind. New nodes are
+/// appended to `exit_of` with their junction. A junction that is a destination keeps its
+/// bans out: vehicles arriving there are safe and turn nowhere.
+fn apply_turn_bans(
+    network: &Network,
+    open: &[(EdgeId, &evac_network::EdgeRec)],
+    edges: &mut Vec<PlanEdge>,
+    n: usize,
+    destination_nodes: &[u32],
+    exit_of: &mut Vec<u32>,
+) {
+    let bans = network.turn_bans();
+    if bans.is_empty() {
+        return;
+    }
+    // Roads are `edges[..open.len()]`, in `open`'s order.
+    let position: std::collections::HashMap<u32, usize> =
+        open.iter().enumerate().map(|(i, (id, _))| (id.0, i)).collect();
+    // Per junction, its banned (approach, road out) pairs among the open roads.
+    let mut at: std::collections::BTreeMap<u32, Vec<(usize, usize)>> = std::collections::BTreeMap::new();
+    for &[a, b] in bans {
+        if let (Some(&a), Some(&b)) = (position.get(&a), position.get(&b))
+            && !destination_nodes.contains(&edges[a].to)
+        {
+            at.entry(edges[a].to).or_default().push((a, b));
+        }
+    }
+    if at.is_empty() {
+        return;
+    }
+    // The approaches, roads out and gate of each junction with bans, in one pass.
+    let mut ins: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
+    let mut outs: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
+    let mut gate: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for (i, e) in edges.iter().enumerate() {
+        match e.junction {
+            Some(v) if at.contains_key(&v) => {
+                gate.insert(v, i);
+            }
+            Some(_) => {}
+            None => {
+                if at.contains_key(&e.to) {
+                    ins.entry(e.to).or_default().push(i);
+                }
+                // A road out of a junction with a gate starts at the gate's exit node.
+                let junction = if (e.from as usize) < n { e.from } else { exit_of[e.from as usize - n] };
+                if at.contains_key(&junction) {
+                    outs.entry(junction).or_default().push(i);
+                }
+            }
+        }
+    }
+    let new_node = |exit_of: &mut Vec<u32>, v: u32| {
+        exit_of.push(v);
+        (n + exit_of.len() - 1) as u32
+    };
+    for (v, banned) in at {
+        let ins = ins.remove(&v).unwrap_or_default();
+        let outs = outs.remove(&v).unwrap_or_default();
+        let gate = gate.get(&v).map(|&g| edges[g]);
+        let plenty: f64 = ins.iter().chain(&outs).map(|&e| edges[e].capacity_per_step).sum();
+        let movement = |from: u32, to: u32| PlanEdge {
+            id: EdgeId(u32::MAX),
+            junction: Some(v),
+            free_flow_s: 0.0,
+            from,
+            to,
+            travel_steps: 0,
+            capacity_per_step: plenty,
+        };
+        // Where the unrestricted approaches can turn from: the gate's exit, or the junction.
+        let hub = gate.map_or(v, |g| g.to);
+        let mut start_of = std::collections::HashMap::new();
+        for &b in &outs {
+            let s = new_node(exit_of, v);
+            edges[b].from = s;
+            start_of.insert(b, s);
+            edges.push(movement(hub, s));
+        }
+        // Approaches grouped by the set of turns banned to them.
+        let mut groups: std::collections::BTreeMap<Vec<usize>, Vec<usize>> = std::collections::BTreeMap::new();
+        for &a in &ins {
+            let mut set: Vec<usize> = banned.iter().filter(|&&(x, _)| x == a).map(|&(_, b)| b).collect();
+            set.sort_unstable();
+            set.dedup();
+            if !set.is_empty() {
+                groups.entry(set).or_default().push(a);
+            }
+        }
+        for (set, approaches) in groups {
+            let entry = new_node(exit_of, v);
+            for &a in &approaches {
+                edges[a].to = entry;
+            }
+            let from = match gate {
+                Some(g) => {
+                    let exit = new_node(exit_of, v);
+                    edges.push(PlanEdge { from: entry, to: exit, ..g });
+                    exit
+                }
+                None => entry,
+            };
+            for &b in outs.iter().filter(|b| !set.contains(b)) {
+                edges.push(movement(from, start_of[&b]));
+            }
+        }
+    }
+}
+
 /// Roads below this flow rate are treated as having it: a road that a vehicle may enter
 /// only once an hour is no road, and the rate keeps every search step bounded.
 const MIN_CAPACITY_VPH: f32 = 60.0;
@@ -422,10 +539,12 @@ impl Problem {
         let mut exit_of = Vec::new();
         if junctions.enabled {
             exit_of = junction_gates(n, &open, &mut edges, junctions, rate);
-            if in_zone.len() == n {
-                let extra: Vec<bool> = exit_of.iter().map(|&v| in_zone[v as usize]).collect();
-                in_zone.extend(extra);
-            }
+        }
+        let destination_nodes: Vec<u32> = destinations.iter().map(|d| d.node).collect();
+        apply_turn_bans(network, &open, &mut edges, n, &destination_nodes, &mut exit_of);
+        if in_zone.len() == n {
+            let extra: Vec<bool> = exit_of.iter().map(|&v| in_zone[v as usize]).collect();
+            in_zone.extend(extra);
         }
         let node_count = n + exit_of.len();
         let timed: Vec<(u32, u32, f64)> = edges.iter().map(|e| (e.from, e.to, f64::from(e.free_flow_s))).collect();
@@ -740,6 +859,64 @@ mod tests {
         };
         let dst = Destination { id: "d".into(), name: "d".into(), node: node(4), capacity_vehicles: None };
         Problem::calibrated(net, None, 60.0, vec![src], vec![dst], vec![], calibration)
+    }
+
+    /// A fork at node 2: from the west (way 10) straight on east to the destination (way
+    /// 11), or left over a slower street round by the north (ways 12, 14, 15: one link).
+    /// `ban`: the straight-on turn is banned, as `no_straight_on` or as `only_left_turn`
+    /// onto way 12. (With a dead-end street off node 2 a plan may also turn into it and
+    /// come back to go straight on: the legal way round a ban, through another approach.)
+    fn cross(ban: Option<bool>) -> Network {
+        let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (6, 47.01, 9.02)];
+        let mut inp = input(
+            &nodes,
+            vec![
+                (10, vec![1, 2], road(RoadClass::Primary, 50.0, 1, 1500.0)),
+                (11, vec![2, 4], road(RoadClass::Primary, 50.0, 1, 1500.0)),
+                (12, vec![2, 3], road(RoadClass::Residential, 30.0, 1, 600.0)),
+                (14, vec![3, 6], road(RoadClass::Residential, 30.0, 1, 600.0)),
+                (15, vec![6, 4], road(RoadClass::Residential, 30.0, 1, 600.0)),
+            ],
+        );
+        if let Some(only) = ban {
+            inp.restrictions.push(evac_network::InputRestriction {
+                relation_id: 1,
+                from_way: 10,
+                via_node: 2,
+                to_way: if only { 12 } else { 11 },
+                only,
+                u_turn: false,
+            });
+        }
+        build_network(&inp).unwrap()
+    }
+
+    #[test]
+    fn no_plan_turns_where_a_turn_is_banned() {
+        for (ban, enabled) in [(None, true), (Some(false), true), (Some(true), true), (Some(false), false)] {
+            let net = cross(ban);
+            assert_eq!(net.turn_bans().len(), usize::from(ban.is_some()) * if ban == Some(true) { 2 } else { 1 });
+            let calibration = Calibration {
+                junctions: JunctionModel { enabled, ..JunctionModel::default() },
+                ..Calibration::default()
+            };
+            let p = problem(&net, calibration);
+            let (heuristic, _) = crate::heuristic::plan(&p).unwrap();
+            let lower = crate::bound::best_cheap_bound(&p).0;
+            let exact = crate::exact::solve(&p, lower, heuristic.clearance_steps(&p), 1_000_000).unwrap().plan;
+            for plan in [&heuristic, &exact] {
+                assert!(crate::verify::verify(&p, plan).is_empty(), "{:?}", crate::verify::verify(&p, plan));
+                let straight_on = plan
+                    .groups
+                    .iter()
+                    .flat_map(|g| &g.legs)
+                    .filter(|l| p.edge(l.edge).junction.is_none())
+                    .any(|l| net.edge(p.edge(l.edge).id).way_id == 11);
+                assert_eq!(straight_on, ban.is_none(), "ban {ban:?}, junctions {enabled}");
+                let vehicles: u32 = plan.groups.iter().map(|g| g.vehicles).sum();
+                assert_eq!(vehicles, 10, "nobody is lost");
+            }
+        }
     }
 
     #[test]

@@ -93,10 +93,11 @@ impl PlanInput {
             .map(|e| (e.id.as_str().map_or_else(|| e.id.to_string(), str::to_string), e.travel_steps))
             .collect();
         // Junction gates (`"id": "j<node>"`) lead from a junction to its exit node; roads
-        // leaving a junction start at that exit. SUMO models junctions itself: gates are
-        // skipped and exits read as their junction.
+        // leaving a junction start at that exit (at a junction with turn bans, at a node of
+        // their own, and restricted approaches end at one). SUMO models junctions itself:
+        // gates are skipped and every node of a junction read as the junction.
         let exit_of: std::collections::HashMap<u32, u32> =
-            file.edges.iter().filter_map(|e| e.junction.map(|j| (e.to, j))).collect();
+            file.edges.iter().filter_map(|e| e.junction.map(|j| [(e.to, j), (e.from, j)])).flatten().collect();
         let node = |v: u32| exit_of.get(&v).copied().unwrap_or(v);
         for e in &file.edges {
             if e.junction.is_some() {
@@ -105,7 +106,7 @@ impl PlanInput {
             let Some(id) = e.id.as_u64().and_then(|i| u32::try_from(i).ok()) else {
                 return Err(format!("edge {} is neither a road id nor a junction gate", e.id));
             };
-            let e = EdgeRec { id, from: node(e.from), to: e.to, travel_steps: e.travel_steps };
+            let e = EdgeRec { id, from: node(e.from), to: node(e.to), travel_steps: e.travel_steps };
             let Some(n) = edges.get(e.id as usize) else {
                 return Err(format!("edge {} is not in the network ({another})", e.id));
             };
