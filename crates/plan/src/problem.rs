@@ -85,12 +85,14 @@ fn round_to_u64(x: f64) -> u64 {
 
 /// Add a gate for every junction (a node where three or more roads meet): its out-edges
 /// now start at a new exit node, reached from the junction over the gate. Returns the
-/// junction of each exit node, in order.
+/// junction of each exit node, in order. `road_vph`: a road's capacity as the planner uses
+/// it (calibrated), so that a priority junction's gate passes what its widest road does.
 fn junction_gates(
     n: usize,
     open: &[(EdgeId, &evac_network::EdgeRec)],
     edges: &mut Vec<PlanEdge>,
     model: JunctionModel,
+    road_vph: impl Fn(&evac_network::EdgeRec) -> f64,
     rate: impl Fn(f64) -> f64,
 ) -> Vec<u32> {
     let mut neighbours: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -99,7 +101,7 @@ fn junction_gates(
     for (_, e) in open {
         neighbours[e.from as usize].push(e.to);
         neighbours[e.to as usize].push(e.from);
-        widest_in[e.to as usize] = widest_in[e.to as usize].max(f64::from(e.capacity_vph));
+        widest_in[e.to as usize] = widest_in[e.to as usize].max(road_vph(e));
         let is_major = !is_minor(e.class);
         major[e.from as usize] |= is_major;
         major[e.to as usize] |= is_major;
@@ -538,7 +540,8 @@ impl Problem {
             .collect();
         let mut exit_of = Vec::new();
         if junctions.enabled {
-            exit_of = junction_gates(n, &open, &mut edges, junctions, rate);
+            let road_vph = |e: &evac_network::EdgeRec| f64::from(e.capacity_vph) * calibration.capacity_factor(e.class);
+            exit_of = junction_gates(n, &open, &mut edges, junctions, road_vph, rate);
         }
         let destination_nodes: Vec<u32> = destinations.iter().map(|d| d.node).collect();
         apply_turn_bans(network, &open, &mut edges, n, &destination_nodes, &mut exit_of);
@@ -927,7 +930,13 @@ mod tests {
         assert_eq!(gates.len(), 1, "only node 2 joins three roads");
         let gate = gates[0];
         assert_eq!(gate.travel_steps, 0);
-        assert!((gate.capacity_per_step - 1500.0 / 60.0).abs() < 1e-9, "{}", gate.capacity_per_step);
+        // The widest incoming road's capacity as the planner uses it (the calibrated one):
+        // a gate never passes more than the road feeding it.
+        let primary = 1500.0 * Calibration::default().primary_capacity_factor;
+        assert!((gate.capacity_per_step - primary / 60.0).abs() < 1e-9, "{}", gate.capacity_per_step);
+        let road_in =
+            p.edges().iter().find(|e| e.junction.is_none() && e.to == gate.from && e.capacity_per_step > 15.0);
+        assert!((road_in.unwrap().capacity_per_step - gate.capacity_per_step).abs() < 1e-9);
         // The residential streets entering it yield to the primary road.
         let minor_in: Vec<&PlanEdge> = p
             .edges()
