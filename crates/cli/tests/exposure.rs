@@ -28,6 +28,7 @@ fn recompute(plan: &serde_json::Value, weighted: bool) -> HashMap<String, f64> {
         .iter()
         .map(|e| (e["id"].to_string(), (e["to"].as_u64().unwrap(), e["travel_steps"].as_u64().unwrap())))
         .collect();
+    assert_eq!(edges.len(), plan["edges"].as_array().unwrap().len(), "edge ids are unique");
     let sources: HashMap<&str, (u64, &str, f64)> = plan["sources"]
         .as_array()
         .unwrap()

@@ -59,13 +59,22 @@ const MAX_EXIT_GROUPS: usize = 16;
 /// How many roads (and junction gates) back from an exit the arrival floors look.
 const FLOOR_DEPTH: u8 = 4;
 
+/// An approach stops growing a layer beyond this many nodes: the floors are computed for
+/// every search, and a group of many exits (the exit problem's safe nodes) would otherwise
+/// make each search pay for thousands of nodes. Shallower floors stay valid, only weaker.
+const MAX_APPROACH: usize = 4096;
+
 /// The nodes from which an exit group is at most [`FLOOR_DEPTH`] edges away, each with that
-/// number of edges, the farthest first.
+/// number of edges, the farthest first (fewer layers where they would exceed
+/// [`MAX_APPROACH`] nodes).
 fn approach_layers(p: &Problem, nodes: &[u32]) -> Vec<(u32, u8)> {
     let mut layer_of: std::collections::HashMap<u32, u8> = nodes.iter().map(|&v| (v, 0)).collect();
     let mut frontier: Vec<u32> = nodes.to_vec();
     let mut list: Vec<(u32, u8)> = nodes.iter().map(|&v| (v, 0)).collect();
     for layer in 1..=FLOOR_DEPTH {
+        if list.len() > MAX_APPROACH {
+            break;
+        }
         let mut next = Vec::new();
         for &w in &frontier {
             for &e in p.inn(w) {

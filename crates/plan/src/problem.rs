@@ -629,6 +629,18 @@ impl Problem {
         (destination_node, edges[k..].iter().map(|&e| EdgeIx(e)).collect())
     }
 
+    /// The id of a junction's edge in plan.json (`None` for a road): `"j<node>"` for the
+    /// junction's gate (the one junction edge leaving the junction's node),
+    /// `"j<node>-<from>-<to>"` for the other edges of a junction with turn bans (its
+    /// approaches' gates and the turns allowed). Unique within the problem.
+    pub fn junction_edge_name(&self, e: EdgeIx) -> Option<String> {
+        let edge = self.edge(e);
+        let node = edge.junction?;
+        let gate = edge.from == node
+            && self.out(node).iter().filter(|&&o| self.edges[o as usize].junction.is_some()).count() == 1;
+        Some(if gate { format!("j{node}") } else { format!("j{node}-{}-{}", edge.from, edge.to) })
+    }
+
     /// The network node a problem node stands for (a junction's exit is its junction).
     pub fn network_node(&self, v: u32) -> u32 {
         if (v as usize) < self.network_nodes { v } else { self.exit_of[v as usize - self.network_nodes] }
@@ -864,13 +876,15 @@ mod tests {
         Problem::calibrated(net, None, 60.0, vec![src], vec![dst], vec![], calibration)
     }
 
-    /// A fork at node 2: from the west (way 10) straight on east to the destination (way
-    /// 11), or left over a slower street round by the north (ways 12, 14, 15: one link).
-    /// `ban`: the straight-on turn is banned, as `no_straight_on` or as `only_left_turn`
-    /// onto way 12. (With a dead-end street off node 2 a plan may also turn into it and
-    /// come back to go straight on: the legal way round a ban, through another approach.)
+    /// A junction at node 2: from the west (way 10) straight on east to the destination
+    /// (way 11), left over a slower street round by the north (ways 12, 14, 15: one link),
+    /// or right into a dead-end street (way 13). `ban`: the straight-on turn from the west
+    /// is banned, as `no_straight_on` or as `only_left_turn` onto way 12. (A plan may turn
+    /// into the dead end and come back to go straight on: the legal way round the ban,
+    /// through another approach.)
     fn cross(ban: Option<bool>) -> Network {
-        let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (6, 47.01, 9.02)];
+        let nodes =
+            [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (5, 46.99, 9.01), (6, 47.01, 9.02)];
         let mut inp = input(
             &nodes,
             vec![
@@ -879,6 +893,7 @@ mod tests {
                 (12, vec![2, 3], road(RoadClass::Residential, 30.0, 1, 600.0)),
                 (14, vec![3, 6], road(RoadClass::Residential, 30.0, 1, 600.0)),
                 (15, vec![6, 4], road(RoadClass::Residential, 30.0, 1, 600.0)),
+                (13, vec![2, 5], road(RoadClass::Residential, 30.0, 1, 600.0)),
             ],
         );
         if let Some(only) = ban {
@@ -898,7 +913,8 @@ mod tests {
     fn no_plan_turns_where_a_turn_is_banned() {
         for (ban, enabled) in [(None, true), (Some(false), true), (Some(true), true), (Some(false), false)] {
             let net = cross(ban);
-            assert_eq!(net.turn_bans().len(), usize::from(ban.is_some()) * if ban == Some(true) { 2 } else { 1 });
+            // only_left_turn bans the three other turns (straight on, right, back).
+            assert_eq!(net.turn_bans().len(), usize::from(ban.is_some()) * if ban == Some(true) { 3 } else { 1 });
             let calibration = Calibration {
                 junctions: JunctionModel { enabled, ..JunctionModel::default() },
                 ..Calibration::default()
@@ -909,16 +925,27 @@ mod tests {
             let exact = crate::exact::solve(&p, lower, heuristic.clearance_steps(&p), 1_000_000).unwrap().plan;
             for plan in [&heuristic, &exact] {
                 assert!(crate::verify::verify(&p, plan).is_empty(), "{:?}", crate::verify::verify(&p, plan));
-                let straight_on = plan
-                    .groups
-                    .iter()
-                    .flat_map(|g| &g.legs)
-                    .filter(|l| p.edge(l.edge).junction.is_none())
-                    .any(|l| net.edge(p.edge(l.edge).id).way_id == 11);
+                // The roads of each route in order (junction edges left out): way 10 then
+                // way 11 is the banned turn.
+                let straight_on = plan.groups.iter().any(|g| {
+                    let ways: Vec<i64> = g
+                        .legs
+                        .iter()
+                        .filter(|l| p.edge(l.edge).junction.is_none())
+                        .map(|l| net.edge(p.edge(l.edge).id).way_id)
+                        .collect();
+                    ways.windows(2).any(|w| w == [10, 11])
+                });
                 assert_eq!(straight_on, ban.is_none(), "ban {ban:?}, junctions {enabled}");
                 let vehicles: u32 = plan.groups.iter().map(|g| g.vehicles).sum();
                 assert_eq!(vehicles, 10, "nobody is lost");
             }
+            // plan.json names every junction edge uniquely, gate or not.
+            let names: Vec<String> =
+                (0..p.edges().len() as u32).filter_map(|e| p.junction_edge_name(EdgeIx(e))).collect();
+            let unique: std::collections::HashSet<&String> = names.iter().collect();
+            assert_eq!(unique.len(), names.len(), "{names:?}");
+            assert_eq!(names.is_empty(), ban.is_none() && !enabled, "ban {ban:?}, junctions {enabled}: {names:?}");
         }
     }
 

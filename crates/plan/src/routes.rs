@@ -240,7 +240,7 @@ fn busiest_routes<'p>(p: &'p Problem, plan: &Plan, max_routes: u32) -> BTreeMap<
 pub fn limit_routes(p: &Problem, plan: &Plan, max_routes: u32, waiting: Waiting) -> Result<Limited, PlanError> {
     let kept: BTreeMap<&str, Vec<RouteKey>> =
         busiest_routes(p, plan, max_routes).into_iter().map(|(s, (_, routes))| (s, routes)).collect();
-    plan_on_routes(p, &kept, waiting, &[], &mut HashMap::new())
+    plan_on_routes(p, &kept, waiting, &mut HashMap::new())
 }
 
 /// Plan with each origin restricted to its settlement's routes in `kept` (settlements not
@@ -249,7 +249,6 @@ fn plan_on_routes(
     p: &Problem,
     kept: &BTreeMap<&str, Vec<RouteKey>>,
     waiting: Waiting,
-    bonus: &[u32],
     trees: &mut HashMap<u32, Vec<u32>>,
 ) -> Result<Limited, PlanError> {
     let mut candidates: Vec<Vec<Vec<u32>>> = vec![Vec::new(); p.sources.len()];
@@ -272,7 +271,7 @@ fn plan_on_routes(
         .map(|(i, s)| Start { source: i as u32, node: s.node, release: 0, vehicles: s.vehicles })
         .collect();
     let mut res = Reservations::new(p);
-    let run = Heuristic::new(p).with_bonus(bonus.to_vec()).run_starts(&mut res, &starts, &candidates)?;
+    let run = Heuristic::new(p).run_starts(&mut res, &starts, &candidates)?;
     for &i in &run.escaped {
         let id = &p.sources[i as usize].id;
         if !unconstrained.contains(id) {
@@ -373,15 +372,15 @@ pub fn improve_route_choice<K: Ord>(
     score: impl Fn(&Limited) -> K,
     deadline: std::time::Instant,
 ) -> Limited {
-    // The settlements that kept the limit, and their routes.
+    if !start.unconstrained_sources.is_empty() {
+        return start;
+    }
+    // The settlements that keep the limit, and their routes.
     let mut chosen: BTreeMap<&str, Vec<RouteKey>> = busiest_routes(p, &start.plan, max_routes)
         .into_iter()
         .filter(|(_, (taken, _))| *taken <= max_routes as usize)
         .map(|(s, (_, routes))| (s, routes))
         .collect();
-    if !start.unconstrained_sources.is_empty() {
-        return start;
-    }
     let mut alternatives: BTreeMap<&str, Vec<RouteKey>> = BTreeMap::new();
     for plan in pool {
         for (s, (_, routes)) in busiest_routes(p, plan, MAX_ALTERNATIVES) {
@@ -430,7 +429,7 @@ pub fn improve_route_choice<K: Ord>(
                     }
                     let mut choice = chosen.clone();
                     choice.insert(settlement, t.clone());
-                    let Ok(limited) = plan_on_routes(p, &choice, waiting, &[], &mut trees) else { continue };
+                    let Ok(limited) = plan_on_routes(p, &choice, waiting, &mut trees) else { continue };
                     if !limited.unconstrained_sources.is_empty() {
                         continue;
                     }
@@ -553,7 +552,7 @@ mod tests {
         let over = |mid: u32| all["a"].1.iter().find(|r| p.edge(r.1[0]).to == mid).unwrap().clone();
         let mut slow = BTreeMap::new();
         slow.insert("a", vec![over(3), over(5)]);
-        let start = plan_on_routes(&p, &slow, Waiting::Home, &[], &mut HashMap::new()).unwrap();
+        let start = plan_on_routes(&p, &slow, Waiting::Home, &mut HashMap::new()).unwrap();
         let score =
             |l: &Limited| (l.plan.clearance_steps(&p), crate::timing::OrdF64(l.plan.exposure_vehicle_steps(&p)));
         let before = start.plan.clearance_steps(&p);

@@ -655,16 +655,11 @@ pub fn plan_json(
         source: &'a str,
         vehicles: u32,
     }
-    // The id of a problem edge in plan.json: the network's edge id for a road, `"j<node>"`
-    // for a junction's gate, `"j<node>-<from>-<to>"` for the other edges of a junction with
-    // turn bans (its approaches' gates and the turns allowed).
-    let key = |e: EdgeIx| {
-        let edge = p.edge(e);
-        match edge.junction {
-            Some(node) if edge.from == node => EdgeKey::Junction(format!("j{node}")),
-            Some(node) => EdgeKey::Junction(format!("j{node}-{}-{}", edge.from, edge.to)),
-            None => EdgeKey::Road(edge.id),
-        }
+    // The id of a problem edge in plan.json: the network's edge id for a road, else its
+    // junction edge name (`Problem::junction_edge_name`).
+    let key = |e: EdgeIx| match p.junction_edge_name(e) {
+        Some(name) => EdgeKey::Junction(name),
+        None => EdgeKey::Road(p.edge(e).id),
     };
     let round = |x: f64| (x * 1e6).round() / 1e6;
     let nodes: Vec<NodeRow> = (0..p.node_count() as u32)
