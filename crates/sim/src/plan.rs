@@ -334,13 +334,19 @@ mod tests {
         )
     }
 
-    #[test]
-    fn reads_routes_and_ignores_unknown_keys() {
-        let net = build_network(&grid(3, 3, 0.001)).unwrap();
-        // Two contiguous edges from node 0.
+    /// Two contiguous roads from node 0 that do not come back to it: (first, the node
+    /// between them, second).
+    fn two_roads(net: &evac_network::Network) -> (u32, u32, u32) {
         let e1 = net.out_edge_ids(0).next().unwrap();
         let mid = net.edges()[e1 as usize].to;
         let e2 = net.out_edge_ids(mid).find(|&e| net.edges()[e as usize].to != 0).unwrap();
+        (e1, mid, e2)
+    }
+
+    #[test]
+    fn reads_routes_and_ignores_unknown_keys() {
+        let net = build_network(&grid(3, 3, 0.001)).unwrap();
+        let (e1, mid, e2) = two_roads(&net);
         let text = json(&format!(
             r#"[{{"source": "a#1", "destination": "d", "vehicles": 5, "depart_step": 2, "arrive_step": 4.5,
                  "legs": [{{"edge": {e1}, "enter_step": 2}}, {{"edge": {e2}, "enter_step": 3.25, "new": true}}]}}]"#
@@ -359,9 +365,7 @@ mod tests {
     #[test]
     fn waiting_stands_on_the_road_before_the_one_with_no_room() {
         let net = build_network(&grid(3, 3, 0.001)).unwrap();
-        let e1 = net.out_edge_ids(0).next().unwrap();
-        let mid = net.edges()[e1 as usize].to;
-        let e2 = net.out_edge_ids(mid).find(|&e| net.edges()[e as usize].to != 0).unwrap();
+        let (e1, mid, e2) = two_roads(&net);
         let end = net.edges()[e2 as usize].to;
         let edges = format!(
             r#"[{{"id": {e1}, "from": 0, "to": {mid}, "travel_steps": 0.5}}, {{"id": {e2}, "from": {mid}, "to": {end}, "travel_steps": 1}}]"#
