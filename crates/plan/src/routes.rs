@@ -12,6 +12,8 @@ use crate::heuristic::{Heuristic, Start};
 use crate::plan::{Plan, Waiting};
 use crate::problem::{EdgeIx, Problem};
 use crate::reserve::Reservations;
+use crate::run::Objective;
+use crate::timing::OrdF64;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
@@ -127,26 +129,39 @@ pub(crate) fn candidate_paths(
     trees: &mut HashMap<u32, Vec<u32>>,
 ) -> Vec<Vec<u32>> {
     let parent = trees.entry(from).or_insert_with(|| fastest_tree(p, from));
+    candidate_paths_on(p, from, routes, parent)
+}
+
+/// [`candidate_paths`] with `from`'s fastest-path tree (`parent`) at hand.
+fn candidate_paths_on(p: &Problem, from: u32, routes: &[RouteKey], parent: &[u32]) -> Vec<Vec<u32>> {
     let mut out: Vec<Vec<u32>> = Vec::new();
-    for (dest_node, trunk) in routes {
-        let anchor = trunk.first().map_or(*dest_node, |e| p.edge(*e).from);
-        let Some(mut path) = path_to(p, parent, from, anchor) else { continue };
-        path.extend(trunk.iter().map(|e| e.0));
-        if !is_simple(p, from, &path) {
-            // The fastest way to the route's start runs over the route itself (an origin
-            // beside it, past where it leaves the settlement): the fastest way that keeps
-            // off the route's nodes instead, so the origin still joins the route.
-            let banned: std::collections::HashSet<u32> = trunk.iter().map(|e| p.edge(*e).to).collect();
-            let Some(mut detour) = fastest_path_avoiding(p, from, anchor, &banned) else { continue };
-            detour.extend(trunk.iter().map(|e| e.0));
-            path = detour;
-        }
-        let end = path.last().map_or(from, |&e| p.edges[e as usize].to);
-        if end == *dest_node && !path.is_empty() && is_simple(p, from, &path) && !out.contains(&path) {
+    for route in routes {
+        if let Some(path) = path_onto(p, from, route, parent)
+            && !out.contains(&path)
+        {
             out.push(path);
         }
     }
     out
+}
+
+/// The path from `from` onto `route`: the free-flow fastest way to where it starts, then
+/// the route; `None` where that passes a node twice.
+fn path_onto(p: &Problem, from: u32, (dest_node, trunk): &RouteKey, parent: &[u32]) -> Option<Vec<u32>> {
+    let anchor = trunk.first().map_or(*dest_node, |e| p.edge(*e).from);
+    let mut path = path_to(p, parent, from, anchor)?;
+    path.extend(trunk.iter().map(|e| e.0));
+    if !is_simple(p, from, &path) {
+        // The fastest way to the route's start runs over the route itself (an origin
+        // beside it, past where it leaves the settlement): the fastest way that keeps
+        // off the route's nodes instead, so the origin still joins the route.
+        let banned: std::collections::HashSet<u32> = trunk.iter().map(|e| p.edge(*e).to).collect();
+        let mut detour = fastest_path_avoiding(p, from, anchor, &banned)?;
+        detour.extend(trunk.iter().map(|e| e.0));
+        path = detour;
+    }
+    let end = path.last().map_or(from, |&e| p.edges[e as usize].to);
+    (end == *dest_node && !path.is_empty() && is_simple(p, from, &path)).then_some(path)
 }
 
 /// Plan with at most `max_routes` routes per settlement chosen as CCRP goes
@@ -251,6 +266,53 @@ fn plan_on_routes(
     waiting: Waiting,
     trees: &mut HashMap<u32, Vec<u32>>,
 ) -> Result<Limited, PlanError> {
+    fill_trees(p, kept, trees);
+    let paths = |from: u32, routes: &[RouteKey]| candidate_paths_on(p, from, routes, &trees[&from]);
+    Ok(ccrp_on_routes(p, kept, &paths)?.finish(p, waiting))
+}
+
+/// The fastest-path trees of every origin of the settlements in `kept`, in `trees`.
+fn fill_trees(p: &Problem, kept: &BTreeMap<&str, Vec<RouteKey>>, trees: &mut HashMap<u32, Vec<u32>>) {
+    use rayon::prelude::*;
+    let mut missing: Vec<u32> = p
+        .sources
+        .iter()
+        .filter(|s| kept.contains_key(s.settlement.as_str()) && !trees.contains_key(&s.node))
+        .map(|s| s.node)
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let built: Vec<(u32, Vec<u32>)> = missing.into_par_iter().map(|v| (v, fastest_tree(p, v))).collect();
+    trees.extend(built);
+}
+
+/// A route-limited plan as CCRP made it, before the waiting is placed: its clearance is
+/// already final ([`Plan::tidy_with`] and [`Plan::leave_early`] never change an arrival),
+/// so a candidate that cannot win on it is dropped before the two passes that take two
+/// thirds of the time.
+struct RawLimited {
+    plan: Plan,
+    unconstrained_sources: Vec<String>,
+}
+
+impl RawLimited {
+    fn finish(self, p: &Problem, waiting: Waiting) -> Limited {
+        let mut plan = self.plan;
+        plan.tidy_with(p, waiting);
+        if waiting == Waiting::OutsideZone {
+            plan.leave_early(p);
+        }
+        Limited { plan, unconstrained_sources: self.unconstrained_sources }
+    }
+}
+
+/// CCRP with each origin restricted to its settlement's routes in `kept`; `paths` gives
+/// an origin's paths onto a list of routes ([`candidate_paths_on`]).
+fn ccrp_on_routes<F: Fn(u32, &[RouteKey]) -> Vec<Vec<u32>>>(
+    p: &Problem,
+    kept: &BTreeMap<&str, Vec<RouteKey>>,
+    paths: &F,
+) -> Result<RawLimited, PlanError> {
     let mut candidates: Vec<Vec<Vec<u32>>> = vec![Vec::new(); p.sources.len()];
     let mut unconstrained = Vec::new();
     for (i, s) in p.sources.iter().enumerate() {
@@ -259,7 +321,7 @@ fn plan_on_routes(
             continue;
         }
         let Some(routes) = kept.get(s.settlement.as_str()) else { continue };
-        candidates[i] = candidate_paths(p, s.node, routes, trees);
+        candidates[i] = paths(s.node, routes);
         if candidates[i].is_empty() {
             unconstrained.push(s.id.clone());
         }
@@ -278,12 +340,7 @@ fn plan_on_routes(
             unconstrained.push(id.clone());
         }
     }
-    let mut plan = Plan { groups: run.groups };
-    plan.tidy_with(p, waiting);
-    if waiting == Waiting::OutsideZone {
-        plan.leave_early(p);
-    }
-    Ok(Limited { plan, unconstrained_sources: unconstrained })
+    Ok(RawLimited { plan: Plan { groups: run.groups }, unconstrained_sources: unconstrained })
 }
 
 /// Keep `plan` where it already keeps the limit and re-plan only the rest: every group of
@@ -356,25 +413,82 @@ pub fn limit_routes_locally(p: &Problem, plan: &Plan, max_routes: u32, waiting: 
     Ok(Limited { plan, unconstrained_sources: unconstrained })
 }
 
+/// How route-limited plans rank: one keeping the limit beats one that does not; then the
+/// objective decides — the earliest clearance, the least exposure, or (balanced) the least
+/// exposure among the plans within the clearance limit, else the earliest clearance.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranking {
+    pub objective: Objective,
+    pub max_routes: u32,
+    /// Balanced: the latest clearance (steps) of a plan ranked by its exposure.
+    pub clearance_limit: u32,
+}
+
+/// [`Ranking::key`] of a plan: the smaller the better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RankKey {
+    over_limit: bool,
+    /// Balanced: 1 when the clearance is over the limit.
+    tier: u8,
+    first: OrdF64,
+    second: OrdF64,
+    /// The clearance again (it is `first` or `second`), for [`Ranking::may_beat`].
+    clearance: u32,
+}
+
+impl Ranking {
+    pub fn key(&self, p: &Problem, l: &Limited) -> RankKey {
+        let over_limit = l.plan.max_routes(p) > self.max_routes as usize;
+        self.key_of(l.plan.clearance_steps(p), l.plan.exposure_vehicle_steps(p), over_limit)
+    }
+
+    fn key_of(&self, clearance: u32, exposure: f64, over_limit: bool) -> RankKey {
+        let (c, x) = (OrdF64(f64::from(clearance)), OrdF64(exposure));
+        let (tier, first, second) = match self.objective {
+            Objective::Clearance => (0, c, x),
+            Objective::Exposure => (0, x, c),
+            Objective::Balanced if clearance <= self.clearance_limit => (0, x, c),
+            Objective::Balanced => (1, c, x),
+        };
+        RankKey { over_limit, tier, first, second, clearance }
+    }
+
+    /// Whether a plan clearing at `clearance` may rank before `best` — a necessary
+    /// condition, known before the plan's waiting is placed (which never moves an arrival).
+    fn may_beat(&self, clearance: u32, best: &RankKey) -> bool {
+        if best.over_limit {
+            return true;
+        }
+        match self.objective {
+            Objective::Clearance => clearance <= best.clearance,
+            Objective::Exposure => true,
+            Objective::Balanced if best.tier == 0 => clearance <= self.clearance_limit,
+            Objective::Balanced => clearance <= best.clearance,
+        }
+    }
+}
+
 /// Improve a route-limited plan by choosing other routes: for each settlement, latest
 /// last arrival first, try each of its kept routes swapped for another route some plan in
 /// `pool` sends its vehicles on (or added, below the limit), plan again on the new choice
-/// ([`plan_on_routes`]) and keep the first choice that `score` ranks better; repeat until a
+/// and keep the first choice (in that order) that `ranking` puts first; repeat until a
 /// whole pass finds nothing better or `deadline`. Why: the routes a plan uses most are not
 /// the best few to keep — on Rhine with 3 routes the busiest left Mauren's 1,325 vehicles
-/// on one bridge.
-pub fn improve_route_choice<K: Ord>(
+/// on one bridge. The tries are planned a few at a time in parallel, and a try whose
+/// CCRP clearance already rules it out is not finished (two thirds of a try's time).
+pub fn improve_route_choice(
     p: &Problem,
     start: Limited,
     pool: &[&Plan],
-    max_routes: u32,
+    ranking: Ranking,
     waiting: Waiting,
-    score: impl Fn(&Limited) -> K,
     deadline: std::time::Instant,
 ) -> Limited {
+    use rayon::prelude::*;
     if !start.unconstrained_sources.is_empty() {
         return start;
     }
+    let max_routes = ranking.max_routes;
     // The settlements that keep the limit, and their routes.
     let mut chosen: BTreeMap<&str, Vec<RouteKey>> = busiest_routes(p, &start.plan, max_routes)
         .into_iter()
@@ -392,8 +506,38 @@ pub fn improve_route_choice<K: Ord>(
             }
         }
     }
+    // Every try restricts the same settlements to routes from the same lists: each
+    // origin's path onto each of them, once.
     let mut trees = HashMap::new();
-    let mut best_score = score(&start);
+    fill_trees(p, &chosen, &mut trees);
+    type PathsOnto = Vec<(RouteKey, Option<Vec<u32>>)>;
+    let per_source: Vec<(u32, PathsOnto)> = p
+        .sources
+        .par_iter()
+        .filter_map(|s| {
+            let kept = chosen.get(s.settlement.as_str())?;
+            let more = alternatives.get(s.settlement.as_str()).map_or(&[][..], Vec::as_slice);
+            let parent = &trees[&s.node];
+            Some((s.node, kept.iter().chain(more).map(|r| (r.clone(), path_onto(p, s.node, r, parent))).collect()))
+        })
+        .collect();
+    drop(trees);
+    // (Origins of two settlements may share a node: their routes are listed together.)
+    let mut onto: HashMap<u32, HashMap<RouteKey, Option<Vec<u32>>>> = HashMap::new();
+    for (node, paths) in per_source {
+        onto.entry(node).or_default().extend(paths);
+    }
+    let paths = |from: u32, routes: &[RouteKey]| {
+        let mut out: Vec<Vec<u32>> = Vec::new();
+        for path in routes.iter().filter_map(|r| onto[&from][r].as_ref()) {
+            if !out.contains(path) {
+                out.push(path.clone());
+            }
+        }
+        out
+    };
+    let batch = 2 * rayon::current_num_threads().max(1);
+    let mut best_key = ranking.key(p, &start);
     let mut best = start;
     loop {
         // Settlements by last arrival, latest first.
@@ -409,38 +553,48 @@ pub fn improve_route_choice<K: Ord>(
         'settlements: for (settlement, _) in order {
             let Some(routes) = chosen.get(settlement).cloned() else { continue };
             let Some(others) = alternatives.get(settlement) else { continue };
+            // Each kept route swapped for an alternative; or the alternative added.
+            let mut tries: Vec<Vec<RouteKey>> = Vec::new();
             for alt in others.iter().filter(|r| !routes.contains(r)) {
-                // Each kept route swapped for the alternative; or the alternative added.
-                let mut tries: Vec<Vec<RouteKey>> = (0..routes.len())
-                    .map(|j| {
-                        let mut t = routes.clone();
-                        t[j] = alt.clone();
-                        t
-                    })
-                    .collect();
+                for j in 0..routes.len() {
+                    let mut t = routes.clone();
+                    t[j] = alt.clone();
+                    tries.push(t);
+                }
                 if routes.len() < max_routes as usize {
                     let mut t = routes.clone();
                     t.push(alt.clone());
                     tries.push(t);
                 }
-                for t in tries {
-                    if std::time::Instant::now() > deadline {
-                        return best;
-                    }
-                    let mut choice = chosen.clone();
-                    choice.insert(settlement, t.clone());
-                    let Ok(limited) = plan_on_routes(p, &choice, waiting, &mut trees) else { continue };
-                    if !limited.unconstrained_sources.is_empty() {
-                        continue;
-                    }
-                    let s = score(&limited);
-                    if s < best_score {
-                        best_score = s;
-                        best = limited;
-                        chosen = choice;
-                        improved = true;
-                        break 'settlements;
-                    }
+            }
+            for chunk in tries.chunks(batch) {
+                if std::time::Instant::now() > deadline {
+                    return best;
+                }
+                let outcomes: Vec<Option<(RankKey, Limited)>> = chunk
+                    .par_iter()
+                    .map(|t| {
+                        let mut choice = chosen.clone();
+                        choice.insert(settlement, t.clone());
+                        let raw = ccrp_on_routes(p, &choice, &paths).ok()?;
+                        if !raw.unconstrained_sources.is_empty()
+                            || !ranking.may_beat(raw.plan.clearance_steps(p), &best_key)
+                        {
+                            return None;
+                        }
+                        let limited = raw.finish(p, waiting);
+                        let key = ranking.key(p, &limited);
+                        (key < best_key).then_some((key, limited))
+                    })
+                    .collect();
+                // The first better try in order: the same choice as one at a time.
+                if let Some((j, (key, limited))) = outcomes.into_iter().enumerate().find_map(|(j, o)| o.map(|o| (j, o)))
+                {
+                    best_key = key;
+                    best = limited;
+                    chosen.insert(settlement, chunk[j].clone());
+                    improved = true;
+                    break 'settlements;
                 }
             }
         }
@@ -553,11 +707,10 @@ mod tests {
         let mut slow = BTreeMap::new();
         slow.insert("a", vec![over(3), over(5)]);
         let start = plan_on_routes(&p, &slow, Waiting::Home, &mut HashMap::new()).unwrap();
-        let score =
-            |l: &Limited| (l.plan.clearance_steps(&p), crate::timing::OrdF64(l.plan.exposure_vehicle_steps(&p)));
+        let ranking = Ranking { objective: Objective::Clearance, max_routes: 2, clearance_limit: 0 };
         let before = start.plan.clearance_steps(&p);
         let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        let better = improve_route_choice(&p, start, &[&free], 2, Waiting::Home, score, far);
+        let better = improve_route_choice(&p, start, &[&free], ranking, Waiting::Home, far);
         assert!(crate::verify::verify(&p, &better.plan).is_empty());
         assert!(better.unconstrained_sources.is_empty());
         assert_eq!(better.plan.max_routes(&p), 2);
@@ -567,6 +720,62 @@ mod tests {
         mids.sort_unstable();
         mids.dedup();
         assert_eq!(mids, vec![4, 6]);
+        assert!(better.plan.clearance_steps(&p) < before, "{} vs {before}", better.plan.clearance_steps(&p));
+    }
+
+    proptest::proptest! {
+        /// `may_beat` only ever drops plans that rank after the best: whenever a plan's
+        /// key is smaller, its clearance alone says it may be.
+        #[test]
+        fn may_beat_never_drops_a_better_plan(
+            objective in 0usize..3,
+            limit in 0u32..50,
+            a in (0u32..60, 0u32..1000, proptest::bool::ANY),
+            b in (0u32..60, 0u32..1000, proptest::bool::ANY),
+        ) {
+            let ranking = Ranking { objective: Objective::ALL[objective], max_routes: 3, clearance_limit: limit };
+            let ka = ranking.key_of(a.0, f64::from(a.1), a.2);
+            let kb = ranking.key_of(b.0, f64::from(b.1), b.2);
+            if ka < kb {
+                proptest::prop_assert!(ranking.may_beat(a.0, &kb), "{ka:?} < {kb:?}");
+            }
+        }
+    }
+
+    /// Origins of two settlements on one node (a node on the boundary of both areas):
+    /// each keeps its own routes, and the search plans both (it once looked the node's
+    /// paths up for one settlement only and panicked).
+    #[test]
+    fn two_settlements_sharing_an_origin_node_keep_their_own_routes() {
+        let mut p = fan();
+        p.sources[1] = Source {
+            id: "b#1".into(),
+            settlement: "b".into(),
+            name: "b".into(),
+            node: 0,
+            vehicles: 10,
+            exposure_weight: 1.0,
+        };
+        let mut areas = HashMap::new();
+        areas.insert("a".to_string(), vec![0, 1, 2]);
+        areas.insert("b".to_string(), vec![0]);
+        let p = p.with_areas(areas);
+        let (free, _) = crate::heuristic::plan(&p).unwrap();
+        let all = busiest_routes(&p, &free, 4);
+        let over = |s: &str, mid: u32| all[s].1.iter().find(|r| p.edge(r.1[0]).to == mid).cloned();
+        let mut slow = BTreeMap::new();
+        slow.insert("a", vec![over("a", 3).or_else(|| over("a", 4)).unwrap()]);
+        slow.insert("b", vec![all["b"].1[0].clone()]);
+        let start = plan_on_routes(&p, &slow, Waiting::Home, &mut HashMap::new()).unwrap();
+        let before = start.plan.clearance_steps(&p);
+        let ranking = Ranking { objective: Objective::Clearance, max_routes: 2, clearance_limit: 0 };
+        let far = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let better = improve_route_choice(&p, start, &[&free], ranking, Waiting::Home, far);
+        assert!(crate::verify::verify(&p, &better.plan).is_empty());
+        assert!(better.unconstrained_sources.is_empty());
+        assert!(better.plan.max_routes(&p) <= 2);
+        let vehicles: u64 = better.plan.groups.iter().map(|g| u64::from(g.vehicles)).sum();
+        assert_eq!(vehicles, p.total_vehicles(), "nobody is lost");
         assert!(better.plan.clearance_steps(&p) < before, "{} vs {before}", better.plan.clearance_steps(&p));
     }
 

@@ -543,23 +543,14 @@ fn safety_first(
                 tried.push(routes::Limited { plan: candidate.clone(), unconstrained_sources: Vec::new() });
             }
         }
-        // A plan keeping the limit beats one that does not.
-        let score = |l: &routes::Limited| {
-            let (c, x) = (OrdF64(f64::from(l.plan.clearance_steps(p))), OrdF64(exposure_of(&l.plan)));
-            let over = l.plan.max_routes(p) > n as usize;
-            match options.objective {
-                Objective::Clearance => (over, 0, c, x),
-                Objective::Exposure => (over, 0, x, c),
-                Objective::Balanced if c.0 <= f64::from(clearance_limit) => (over, 0, x, c),
-                Objective::Balanced => (over, 1, c, x),
-            }
-        };
+        let ranking = routes::Ranking { objective: options.objective, max_routes: n, clearance_limit };
+        let score = |l: &routes::Limited| ranking.key(p, l);
         let best = (0..tried.len()).min_by_key(|&i| (score(&tried[i]), i)).unwrap_or(0);
         let limited = tried.swap_remove(best);
         // Then other routes from the plans made so far, swapped in while the score improves.
         let pool: Vec<&Plan> = std::iter::once(&plan).chain(plans.iter().map(|(_, c)| c)).collect();
-        let deadline = Instant::now() + options.heuristic_budget / 6;
-        let limited = routes::improve_route_choice(p, limited, &pool, n, waiting, score, deadline);
+        let deadline = Instant::now() + options.heuristic_budget / 3;
+        let limited = routes::improve_route_choice(p, limited, &pool, ranking, waiting, deadline);
         // A settlement the chosen plan leaves over the limit is named with its origins,
         // however the plan was made: the report never claims a limit the plan breaks.
         let mut unconstrained_sources = limited.unconstrained_sources;
