@@ -59,7 +59,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
         let pairs: Vec<String> =
             t.planned_min.iter().zip(&t.simulated_min).map(|(p, s)| format!("{p:.0}/{s:.0}")).collect();
         eprintln!(
-            "{n:>3}  {:>5.1}%  speed {:.2} capacity {:.2}/{:.2}/{:.2}/{:.2} junction {:.2} / {:.0} / {:.0} s  {}",
+            "{n:>3}  {:>5.1}%  speed {:.2} capacity {:.2}/{:.2}/{:.2}/{:.2} junction {:.2} / {:.0} / {:.0} s, signals {:.2}  {}",
             t.error * 100.0,
             c.speed_factor,
             c.primary_capacity_factor,
@@ -69,6 +69,7 @@ pub fn run(a: CalibrateArgs) -> Result<()> {
             c.junctions.priority_factor,
             c.junctions.minor_vph,
             c.junctions.minor_delay_s,
+            c.junctions.signal_share,
             pairs.join("  ")
         );
     })?;

@@ -186,12 +186,27 @@ fn clearance_and_exposure_objectives_recomputed_from_plan_json() {
 }
 
 /// `--max-routes 2`: no settlement takes more than two routes (counted from plan.json's
-/// schedules), and the cost of the limit is printed.
+/// schedules), and the cost of the limit is printed. (With the valley's traffic signals
+/// at the default green share every plan leaves by one route and no limit binds: the
+/// profile here opens the signals, `signal_share = 1`, so that the plans spread.)
 #[test]
 fn at_most_two_routes_per_settlement() {
     let dir = andorra_mini();
     let out = dir.path().join("out");
-    let o = evac(&["plan", dir.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "--max-routes", "2"]);
+    let mut open_signals = evac_plan::Calibration::default();
+    open_signals.junctions.signal_share = 1.0;
+    let profile = dir.path().join("open-signals.toml");
+    std::fs::write(&profile, open_signals.to_toml("signals open")).unwrap();
+    let o = evac(&[
+        "plan",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--max-routes",
+        "2",
+        "--calibration",
+        profile.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8(o.stdout).unwrap();
     let plan: serde_json::Value =

@@ -171,6 +171,8 @@ fn network_input(
     NetworkInput {
         roads,
         restrictions: Vec::new(),
+        // (The road layers carry no signals: their junctions are priority ones.)
+        signals: Vec::new(),
         rails: Vec::new(),
         waterways,
         stations: Vec::new(),

@@ -121,6 +121,9 @@ pub struct NetworkInput {
     pub roads: Vec<InputRoad>,
     /// Turn restrictions (see [`NetworkParts::turn_bans`](crate::NetworkParts)).
     pub restrictions: Vec<InputRestriction>,
+    /// Nodes with traffic signals (OSM ids): the edges that end at one where it is a node
+    /// of the graph get [`flags::SIGNALS`].
+    pub signals: Vec<i64>,
     pub rails: Vec<InputLine>,
     /// Rivers and canals, used to name the crossings of bridges, fords and ferries.
     pub waterways: Vec<InputLine>,
@@ -464,6 +467,10 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
         (strings.len() - 1) as u32
     };
     let crossings = CrossingFinder::new(&input.waterways, nodes);
+    // The graph nodes with traffic signals.
+    let signal_ids: std::collections::HashSet<i64> = input.signals.iter().copied().collect();
+    let signalled: Vec<bool> = node_recs.iter().map(|n| signal_ids.contains(&n.osm_id)).collect();
+    drop(signal_ids);
     // Names are interned once per road, not once per link.
     let mut road_strings: Vec<Option<(u32, u32)>> = vec![None; input.roads.len()];
     let mut edges = vec![EdgeRec::zeroed(); m];
@@ -506,10 +513,12 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
             edges[slot as usize] = e;
             slot
         };
+        let signals_at = |v: u32| if signalled[v as usize] { flags::SIGNALS } else { 0 };
         let f = forward.then(|| {
             place(EdgeRec {
                 lanes: lanes_forward.max(1),
                 capacity_vph: f32::from(lanes_forward.max(1)) * a.capacity_per_lane_vph,
+                flags: base.flags | signals_at(to),
                 ..base
             })
         });
@@ -519,7 +528,7 @@ pub fn build_parts(input: &NetworkInput) -> Result<NetworkParts, BuildError> {
                 to: from,
                 lanes: lanes_backward.max(1),
                 capacity_vph: f32::from(lanes_backward.max(1)) * a.capacity_per_lane_vph,
-                flags: base.flags | flags::REVERSED_GEOMETRY,
+                flags: base.flags | flags::REVERSED_GEOMETRY | signals_at(from),
                 ..base
             })
         });

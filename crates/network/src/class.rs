@@ -96,6 +96,11 @@ pub mod flags {
     /// nearest main road when village roads are missing from the data (see docs/network.md,
     /// "Access links"). Plans report how many people depend on such links.
     pub const APPROXIMATE: u8 = 32;
+    /// The edge ends at a node with traffic signals (OSM `highway=traffic_signals`): at a
+    /// junction its traffic gets the green share of the cycle only. Signals inside a
+    /// contracted edge (a pedestrian crossing on a through road, where SUMO's program is
+    /// green 82 s of 90) are left out.
+    pub const SIGNALS: u8 = 64;
     /// The edge runs against the stored geometry (the twin of a two-way road shares it).
     pub const REVERSED_GEOMETRY: u8 = 128;
     /// Flags that describe the road (the rest describe storage).

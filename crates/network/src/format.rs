@@ -21,7 +21,9 @@ pub const MAGIC: [u8; 8] = *b"EVACNET\0";
 /// metadata; a version-1 reader would take approximate links for real roads.
 /// 3: the turn-ban section (OSM turn restrictions); a version-2 reader would route
 /// through banned turns.
-pub const FORMAT_VERSION: u32 = 3;
+/// 4: the edge flag `SIGNALS` (approaches of signalised junctions); a version-3 file has
+/// none set, and is imported again so that the planner sees the signals.
+pub const FORMAT_VERSION: u32 = 4;
 /// "No value" for string and edge indices.
 pub const NONE: u32 = u32::MAX;
 

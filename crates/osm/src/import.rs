@@ -136,6 +136,7 @@ pub fn import_parts(path: &Path, options: &ImportOptions<'_>) -> Result<NetworkP
     let input = NetworkInput {
         roads: std::mem::take(&mut c.roads),
         restrictions: std::mem::take(&mut c.restrictions),
+        signals: std::mem::take(&mut c.signals),
         rails: std::mem::take(&mut c.rails),
         waterways: std::mem::take(&mut c.waterways),
         stations: std::mem::take(&mut c.stations).into_iter().filter(|s| nodes.index(s.osm_id).is_some()).collect(),

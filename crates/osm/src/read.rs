@@ -42,6 +42,8 @@ pub struct Collected {
     pub places: Vec<Place>,
     /// Turn restrictions for cars with a via node.
     pub restrictions: Vec<InputRestriction>,
+    /// Nodes tagged `highway=traffic_signals` (OSM ids).
+    pub signals: Vec<i64>,
     pub ways_seen: u64,
 }
 
@@ -58,6 +60,7 @@ impl Collected {
         self.stations.append(&mut other.stations);
         self.places.append(&mut other.places);
         self.restrictions.append(&mut other.restrictions);
+        self.signals.append(&mut other.signals);
         self.ways_seen += other.ways_seen;
     }
 
@@ -75,6 +78,7 @@ impl Collected {
                 "train" => train = Some(v),
                 "name" => name = Some(v),
                 "place" | "name:uk" | "name:en" | "population" => rest.push((k, v)),
+                "highway" if v == "traffic_signals" => self.signals.push(id),
                 _ => {}
             }
         }

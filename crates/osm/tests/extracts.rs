@@ -301,5 +301,47 @@ fn turn_restrictions_are_read_and_placed_at_their_via_nodes() {
         let from_xml = import(&full, &ImportOptions::default()).unwrap();
         assert_eq!(from_xml.turn_bans(), pbf.turn_bans(), "{name}");
         assert_eq!(from_xml.meta().turn_restrictions, pbf.meta().turn_restrictions, "{name}");
+        // And the traffic signals (edge flags).
+        let flags = |n: &evac_network::Network| n.edges().iter().map(|e| e.flags).collect::<Vec<_>>();
+        assert_eq!(flags(&from_xml), flags(&pbf), "{name}");
+    }
+}
+
+/// `highway=traffic_signals` nodes flag the roads into them where they are nodes of the
+/// graph (not the roads out of them), with osmium's list of the signal nodes as the peer.
+#[test]
+fn traffic_signals_flag_the_roads_into_their_nodes() {
+    use evac_network::flags::SIGNALS;
+    let net = import_default("liechtenstein-2015-07.osm.pbf");
+    let mut at: Vec<i64> =
+        net.edges().iter().filter(|e| e.flags & SIGNALS != 0).map(|e| net.nodes()[e.to as usize].osm_id).collect();
+    at.sort_unstable();
+    at.dedup();
+    // The two signalised junctions of Schaan (Feldkircher Strasse with Churer Strasse and
+    // with Oberstädtle); the other six signals of the extract stand inside roads.
+    assert_eq!(at, vec![32011308, 1887823669]);
+    for e in net.edges() {
+        let into = at.binary_search(&net.nodes()[e.to as usize].osm_id).is_ok();
+        assert_eq!(e.flags & SIGNALS != 0, into, "every road into a signalised node, and only those");
+    }
+    if std::process::Command::new("osmium").arg("--version").output().is_err() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("signals.osm");
+    let out = std::process::Command::new("osmium")
+        .args(["tags-filter", "--overwrite", "-o"])
+        .arg(&xml)
+        .arg(data("liechtenstein-2015-07.osm.pbf"))
+        .arg("n/highway=traffic_signals")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let listed: Vec<i64> =
+        text.split("<node id=\"").skip(1).map(|s| s[..s.find('"').unwrap()].parse().unwrap()).collect();
+    assert_eq!(listed.len(), 8, "the 2015 extract has eight signal nodes");
+    for id in &at {
+        assert!(listed.contains(id), "node {id} is flagged but osmium lists no signals there");
     }
 }

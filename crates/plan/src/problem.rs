@@ -133,9 +133,13 @@ fn junction_gates(
             e.from = exit[e.from as usize];
         }
     }
-    // Minor roads yield where they meet a major one: they get the gaps in its stream.
+    // Minor roads yield where they meet a major one: they get the gaps in its stream. At a
+    // junction with traffic signals every approach gets the green share of the cycle
+    // instead, crossing traffic or not (fixed-time programs, as SUMO's default ones).
     for (i, (_, e)) in open.iter().enumerate() {
-        if exit[e.to as usize] != u32::MAX && major[e.to as usize] && is_minor(e.class) {
+        if e.flags & evac_network::flags::SIGNALS != 0 && exit[e.to as usize] != u32::MAX {
+            edges[i].capacity_per_step *= model.signal_share;
+        } else if exit[e.to as usize] != u32::MAX && major[e.to as usize] && is_minor(e.class) {
             edges[i].capacity_per_step *= model.priority_factor;
         }
     }
@@ -407,7 +411,8 @@ impl Calibration {
         check("minor_capacity_factor", self.minor_capacity_factor, 0.1, 4.0)?;
         check("junctions.priority_factor", self.junctions.priority_factor, 0.1, 4.0)?;
         check("junctions.minor_vph", self.junctions.minor_vph, 60.0, 10_000.0)?;
-        check("junctions.minor_delay_s", self.junctions.minor_delay_s, 0.0, 120.0)
+        check("junctions.minor_delay_s", self.junctions.minor_delay_s, 0.0, 120.0)?;
+        check("junctions.signal_share", self.junctions.signal_share, 0.05, 1.0)
     }
 
     /// The scenario's profile (`[files] calibration`), or the shipped default.
@@ -467,6 +472,16 @@ pub struct JunctionModel {
     /// this key existed was fitted without it: 0 there.
     #[serde(default)]
     pub minor_delay_s: f64,
+    /// The share of an hour a signalised junction's approach has green: its capacity
+    /// factor. A profile written before this key existed: the default.
+    #[serde(default = "default_signal_share")]
+    pub signal_share: f64,
+}
+
+/// SUMO's default fixed-time program (netconvert: a 90-s cycle, two main phases with their
+/// yellow and the turning phases between) leaves each approach about 45% of the time.
+fn default_signal_share() -> f64 {
+    0.45
 }
 
 impl Default for JunctionModel {
@@ -474,7 +489,13 @@ impl Default for JunctionModel {
         // minor_delay_s: on the Rhine scenario against SUMO micro (seed 42), the plan's last
         // vehicle 0:57 planned / 1:10 simulated with 0 s, 0:58 / 1:04 with 10 s, 0:58 / 1:00
         // with 15 s, 0:58 / 0:59–1:02 with 20–30 s (docs/simulation.md).
-        JunctionModel { enabled: true, priority_factor: 0.805, minor_vph: 700.0, minor_delay_s: 15.0 }
+        JunctionModel {
+            enabled: true,
+            priority_factor: 0.805,
+            minor_vph: 700.0,
+            minor_delay_s: 15.0,
+            signal_share: default_signal_share(),
+        }
     }
 }
 
@@ -844,6 +865,51 @@ mod tests {
         for x in xs {
             assert_eq!(round_to_u64(x), x.round() as u64, "{x}");
         }
+    }
+
+    /// The approaches of a signalised junction keep the green share of their capacity —
+    /// the primary road too, which at a priority junction keeps all of it — and the roads
+    /// leaving it are untouched; without signals nothing changes.
+    #[test]
+    fn signalised_approaches_keep_their_green_share() {
+        let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (5, 46.99, 9.01)];
+        let mut inp = input(
+            &nodes,
+            vec![
+                (10, vec![1, 2], road(RoadClass::Primary, 50.0, 1, 1500.0)),
+                (11, vec![2, 4], road(RoadClass::Primary, 50.0, 1, 1500.0)),
+                (12, vec![3, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
+                (13, vec![5, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
+            ],
+        );
+        inp.signals = vec![2];
+        let signalled = build_network(&inp).unwrap();
+        let plain = merge();
+        let into_2 = |net: &Network, e: &PlanEdge| e.junction.is_none() && net.nodes()[e.to as usize].osm_id == 2;
+        let calibration = Calibration::default();
+        let share = calibration.junctions.signal_share;
+        let (with, without) = (problem(&signalled, calibration), problem(&plain, calibration));
+        assert_eq!(with.edges().len(), without.edges().len());
+        let mut approaches = 0;
+        for (a, b) in with.edges().iter().zip(without.edges()) {
+            let flagged = a.junction.is_none() && signalled.edge(a.id).flags & evac_network::flags::SIGNALS != 0;
+            assert_eq!(flagged, into_2(&signalled, a), "only the roads into node 2 are flagged");
+            if flagged {
+                approaches += 1;
+                // Without signals a minor approach yields (priority_factor); with them it
+                // has its green share of the road's own capacity.
+                let factor = if signalled.edge(a.id).class == RoadClass::Primary as u8 {
+                    1.0
+                } else {
+                    calibration.junctions.priority_factor
+                };
+                assert!((a.capacity_per_step - b.capacity_per_step / factor * share).abs() < 1e-9, "{a:?} {b:?}");
+            } else {
+                assert_eq!(a.capacity_per_step, b.capacity_per_step);
+            }
+        }
+        // Ways 10 and 12 and 13 in their direction of travel, and 11 back (two-way roads).
+        assert!(approaches >= 3, "{approaches}");
     }
 
     /// Two minor streets merging into a primary road at node 2, which runs on to node 4.

@@ -85,7 +85,7 @@ pub fn calibrate(
     // (how to read a parameter, how to set it)
     type Knob = (fn(&Calibration) -> f64, fn(&mut Calibration, f64));
     // (A knob at 0 stays there: the steps are relative.)
-    let knobs: [Knob; 8] = [
+    let knobs: [Knob; 9] = [
         (|c| c.junctions.priority_factor, |c, v| c.junctions.priority_factor = v),
         (|c| c.primary_capacity_factor, |c, v| c.primary_capacity_factor = v),
         (|c| c.secondary_capacity_factor, |c, v| c.secondary_capacity_factor = v),
@@ -94,6 +94,7 @@ pub fn calibrate(
         (|c| c.speed_factor, |c, v| c.speed_factor = v),
         (|c| c.junctions.minor_vph, |c, v| c.junctions.minor_vph = v),
         (|c| c.junctions.minor_delay_s, |c, v| c.junctions.minor_delay_s = v),
+        (|c| c.junctions.signal_share, |c, v| c.junctions.signal_share = v.min(1.0)),
     ];
     let mut step = 0.15;
     while trials.len() < options.evaluations {
