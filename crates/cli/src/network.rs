@@ -301,6 +301,13 @@ fn stats_text(s: &NetworkStats) -> String {
             r.read, r.placed, r.banned_turns, r.not_placed
         );
     }
+    if s.signalised_nodes > 0 {
+        let _ = writeln!(
+            out,
+            "traffic signals: at {} nodes of the graph (at a junction each road into it passes the calibration's green share)",
+            s.signalised_nodes
+        );
+    }
     if let Some(r) = &s.layers {
         let _ = writeln!(
             out,

@@ -146,6 +146,14 @@ pub struct NetworkStats {
     /// OSM turn restrictions read and placed (none for road layers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_restrictions: Option<crate::network::RestrictionReport>,
+    /// Nodes of the graph with traffic signals (the roads into them carry
+    /// [`crate::flags::SIGNALS`]); not written when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub signalised_nodes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 pub fn stats(network: &Network) -> NetworkStats {
@@ -219,5 +227,12 @@ pub fn stats(network: &Network) -> NetworkStats {
         file_bytes: network.size_bytes(),
         layers: meta.layers.clone(),
         turn_restrictions: meta.turn_restrictions.clone(),
+        signalised_nodes: {
+            let mut at: Vec<u32> =
+                network.edges().iter().filter(|e| e.flags & crate::flags::SIGNALS != 0).map(|e| e.to).collect();
+            at.sort_unstable();
+            at.dedup();
+            at.len() as u64
+        },
     }
 }

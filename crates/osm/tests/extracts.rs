@@ -320,6 +320,7 @@ fn traffic_signals_flag_the_roads_into_their_nodes() {
     // The two signalised junctions of Schaan (Feldkircher Strasse with Churer Strasse and
     // with Oberstädtle); the other six signals of the extract stand inside roads.
     assert_eq!(at, vec![32011308, 1887823669]);
+    assert_eq!(evac_network::stats::stats(&net).signalised_nodes, 2);
     for e in net.edges() {
         let into = at.binary_search(&net.nodes()[e.to as usize].osm_id).is_ok();
         assert_eq!(e.flags & SIGNALS != 0, into, "every road into a signalised node, and only those");

@@ -872,16 +872,7 @@ mod tests {
     /// leaving it are untouched; without signals nothing changes.
     #[test]
     fn signalised_approaches_keep_their_green_share() {
-        let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (5, 46.99, 9.01)];
-        let mut inp = input(
-            &nodes,
-            vec![
-                (10, vec![1, 2], road(RoadClass::Primary, 50.0, 1, 1500.0)),
-                (11, vec![2, 4], road(RoadClass::Primary, 50.0, 1, 1500.0)),
-                (12, vec![3, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
-                (13, vec![5, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
-            ],
-        );
+        let mut inp = merge_input();
         inp.signals = vec![2];
         let signalled = build_network(&inp).unwrap();
         let plain = merge();
@@ -914,8 +905,12 @@ mod tests {
 
     /// Two minor streets merging into a primary road at node 2, which runs on to node 4.
     fn merge() -> Network {
+        build_network(&merge_input()).unwrap()
+    }
+
+    fn merge_input() -> evac_network::NetworkInput {
         let nodes = [(1, 47.0, 9.0), (2, 47.0, 9.01), (3, 47.01, 9.01), (4, 47.0, 9.02), (5, 46.99, 9.01)];
-        build_network(&input(
+        input(
             &nodes,
             vec![
                 (10, vec![1, 2], road(RoadClass::Primary, 50.0, 1, 1500.0)),
@@ -923,8 +918,7 @@ mod tests {
                 (12, vec![3, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
                 (13, vec![5, 2], road(RoadClass::Residential, 30.0, 1, 600.0)),
             ],
-        ))
-        .unwrap()
+        )
     }
     use evac_network::RoadClass;
 
