@@ -134,11 +134,14 @@ pub(crate) fn candidate_paths(
 
 /// [`candidate_paths`] with `from`'s fastest-path tree (`parent`) at hand.
 fn candidate_paths_on(p: &Problem, from: u32, routes: &[RouteKey], parent: &[u32]) -> Vec<Vec<u32>> {
+    distinct(routes.iter().filter_map(|route| path_onto(p, from, route, parent)))
+}
+
+/// The paths in their order, each once (two routes may give an origin the same path).
+fn distinct(paths: impl Iterator<Item = Vec<u32>>) -> Vec<Vec<u32>> {
     let mut out: Vec<Vec<u32>> = Vec::new();
-    for route in routes {
-        if let Some(path) = path_onto(p, from, route, parent)
-            && !out.contains(&path)
-        {
+    for path in paths {
+        if !out.contains(&path) {
             out.push(path);
         }
     }
@@ -527,15 +530,7 @@ pub fn improve_route_choice(
     for (node, paths) in per_source {
         onto.entry(node).or_default().extend(paths);
     }
-    let paths = |from: u32, routes: &[RouteKey]| {
-        let mut out: Vec<Vec<u32>> = Vec::new();
-        for path in routes.iter().filter_map(|r| onto[&from][r].as_ref()) {
-            if !out.contains(path) {
-                out.push(path.clone());
-            }
-        }
-        out
-    };
+    let paths = |from: u32, routes: &[RouteKey]| distinct(routes.iter().filter_map(|r| onto[&from][r].clone()));
     let batch = 2 * rayon::current_num_threads().max(1);
     let mut best_key = ranking.key(p, &start);
     let mut best = start;
